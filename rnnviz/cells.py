@@ -7,8 +7,8 @@ its Keras layer factory in ``rnnviz.model``; the UI does not change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 

@@ -9,8 +9,8 @@ steps, D input features, M hidden units, K outputs.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from rnnviz.cells import CELLS
 
@@ -48,13 +48,10 @@ def check_field(name: str, value) -> None:
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(
             name,
-            f"{name} ({meaning}) must be a whole number between {low} and {high}, "
-            f"got {value!r}",
+            f"{name} ({meaning}) must be a whole number between {low} and {high}, got {value!r}",
         )
     if not low <= value <= high:
-        raise ConfigError(
-            name, f"{name} ({meaning}) must be between {low} and {high}, got {value}"
-        )
+        raise ConfigError(name, f"{name} ({meaning}) must be between {low} and {high}, got {value}")
 
 
 @dataclass(frozen=True)

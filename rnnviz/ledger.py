@@ -51,8 +51,9 @@ def shapes(c: RNNConfig) -> list[ShapeRow]:
 def params(c: RNNConfig) -> list[ParamRow]:
     """One row per layer with parameters, then the total."""
     cell = CELLS[c.cell]
-    rnn = ParamRow(cell.keras_name, cell.params_formula, cell.params_numbers(c.D, c.M),
-                   cell.params(c.D, c.M))
+    rnn = ParamRow(
+        cell.keras_name, cell.params_formula, cell.params_numbers(c.D, c.M), cell.params(c.D, c.M)
+    )
     dense = ParamRow("Dense", "K(M + 1)", f"{c.K}·({c.M} + 1)", c.K * (c.M + 1))
     total = ParamRow("Total", "", f"{rnn.count} + {dense.count}", rnn.count + dense.count)
     return [rnn, dense, total]

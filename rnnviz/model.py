@@ -77,9 +77,9 @@ class KerasRNN:
         """Every weight under its symbol on the page: W_xh, W_hh, b_h, W_o, b_o."""
         rnn, head = self.model.get_layer(index=1), self.model.get_layer(index=2)
         named = {}
-        for spec, value in zip(CELLS[self.cell].weights, rnn.get_weights()):
+        for spec, value in zip(CELLS[self.cell].weights, rnn.get_weights(), strict=True):
             named[spec.symbol] = value
-        for spec, value in zip(HEAD, head.get_weights()):
+        for spec, value in zip(HEAD, head.get_weights(), strict=True):
             named[spec.symbol] = value
         return named
 

@@ -1,0 +1,42 @@
+# Two commands do all the setup: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test lint format bench screenshot clean
+
+# The venv is rebuilt when the requirements change (the stamp files are older).
+$(VENV)/.runtime: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime  ## serve the app on http://localhost:8501
+	$(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: $(VENV)/.dev  ## lint, then every test (core, CLI, AppTest, real browser)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) -m pytest
+
+lint: $(VENV)/.dev
+	$(PY) -m ruff check .
+
+format: $(VENV)/.dev
+	$(PY) -m ruff format .
+	$(PY) -m ruff check --fix .
+
+bench: $(VENV)/.runtime  ## print the speed table that the README quotes
+	$(PY) bench/bench.py
+
+screenshot: $(VENV)/.dev  ## docs/screenshot.png, from a real browser
+	$(PY) -m tests.screenshot docs/screenshot.png
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache test-artifacts

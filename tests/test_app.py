@@ -1,0 +1,197 @@
+"""The Streamlit page, driven headless through AppTest (no browser)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rnnviz.config import RNNConfig
+from rnnviz.run import execute
+
+APP = "../app.py"
+TIMEOUT = 120  # the first run imports TensorFlow
+
+
+def open_app(**query) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update({k: str(v) for k, v in query.items()})
+    return at.run()
+
+
+def array(value) -> np.ndarray:
+    """A data array from a figure's JSON: a plain list, or Plotly's base64 typed array."""
+    if isinstance(value, dict) and "bdata" in value:
+        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+        shape = value.get("shape", len(flat))  # Plotly writes it as "rows, cols"
+        return flat.reshape([int(n) for n in str(shape).split(",")])
+    return np.asarray(value, dtype=float)
+
+
+def charts(at: AppTest) -> list[dict]:
+    return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
+
+
+def text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.latex]
+    parts += [e.value for e in at.success] + [e.value for e in at.error]
+    return "\n".join(parts)
+
+
+def test_default_page():
+    at = open_app()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "57"
+    assert "45" in text(at) and "5·(3 + 5 + 1)" in text(at) and "2·(5 + 1)" in text(at)
+    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    for symbol in ("W_xh", "W_hh", "b_h", "W_o", "b_o"):
+        assert any(t.startswith(symbol + " ") for t in titles), (symbol, titles)
+    assert any("h_t for sample n = 0" in t for t in titles)
+    assert any("Keras vs NumPy" in t for t in titles)
+    assert len(titles) == 9
+    assert [h.value for h in at.header if h.value[0].isdigit()] == [
+        "1 · Shapes ledger",
+        "2 · Model summary",
+        "3 · Weights",
+        "4 · Hidden states",
+        "5 · Step by step",
+        "6 · Output agreement",
+    ]
+    assert "Total params: 57" in at.code[0].value
+    assert at.success[0].value.startswith("Same output (max |Δ| = ")
+    assert not at.warning and not at.error
+
+
+def test_heatmaps_share_one_zero_centred_scale():
+    at = open_app(seed=3)
+    heatmaps = [
+        c["data"][0]
+        for c in charts(at)
+        if c["layout"]["title"]["text"][:3] in ("W_x", "W_h", "b_h", "W_o", "b_o")
+    ]
+    assert len(heatmaps) == 5
+    assert {(h["zmin"], h["zmax"], h["zmid"]) for h in heatmaps} == {
+        (heatmaps[0]["zmin"], heatmaps[0]["zmax"], 0)
+    }
+    assert heatmaps[0]["zmin"] == -heatmaps[0]["zmax"]
+
+
+@pytest.mark.parametrize(
+    "key, value, params, shape_text",
+    [
+        ("N", 3, 57, "(3, 10, 3)"),
+        ("T", 4, 57, "(10, 4, 3)"),
+        ("D", 4, 62, "(4, 5)"),
+        ("M", 8, 114, "(8, 8)"),
+        ("K", 3, 63, "(5, 3)"),
+        ("seed", 123, 57, None),
+    ],
+)
+def test_each_widget_updates_the_page_and_the_url(key, value, params, shape_text):
+    at = open_app()
+    before = charts(at)
+    at.number_input(key=key).set_value(value).run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == str(params)
+    if shape_text:
+        assert shape_text in text(at)
+    else:  # a new seed: new weights, same shapes
+        assert not np.array_equal(
+            array(charts(at)[0]["data"][0]["z"]), array(before[0]["data"][0]["z"])
+        )
+    assert at.query_params[key] == str(value)
+    assert at.success[0].value.startswith("Same output")
+
+
+def test_url_is_restored():
+    at = open_app(N=4, T=6, D=2, M=8, K=3, seed=9, sample=2, step=6)
+    assert not at.exception and not at.warning
+    assert at.metric[0].value == str(8 * (2 + 8 + 1) + 3 * (8 + 1))
+    assert [at.number_input(key=k).value for k in ("N", "T", "D", "M", "K", "seed")] == [
+        4,
+        6,
+        2,
+        8,
+        3,
+        9,
+    ]
+    assert at.number_input(key="sample").value == 2 and at.slider(key="step").value == 6
+    assert "h_t for sample n = 2" in " ".join(c["layout"]["title"]["text"] for c in charts(at))
+    assert any("y = h_T W_o + b_o" in e.value for e in at.latex), "t = T shows the output"
+
+
+def test_m8_in_the_url_gives_114():
+    at = open_app(M=8)
+    assert at.metric[0].value == "114"
+
+
+@pytest.mark.parametrize(
+    "query, fragment",
+    [
+        ({"N": "abc"}, "N='abc'"),
+        ({"M": "0"}, "got 0"),
+        ({"T": "9999"}, "between 1 and 500"),
+        ({"zzz": "1"}, "Unknown URL parameter 'zzz'"),
+        ({"cell": "lstmx"}, "cell must be one of"),
+        ({"N": "2000", "T": "500", "M": "256"}, "over the limit"),
+    ],
+)
+def test_bad_url_warns_and_falls_back(query, fragment):
+    at = open_app(**query, K=3)
+    assert not at.exception, at.exception
+    assert any(fragment in w.value for w in at.warning), [w.value for w in at.warning]
+    assert at.number_input(key="K").value == 3, "the good parameter is kept"
+    assert at.success[0].value.startswith("Same output")
+
+
+def test_sizes_over_the_cap_show_an_error_and_keep_the_values():
+    at = open_app()
+    at.number_input(key="N").set_value(2000).run()
+    at.number_input(key="T").set_value(500).run()
+    at.number_input(key="M").set_value(256).run()
+    assert not at.exception
+    assert "over the limit of 5,000,000" in at.error[0].value
+    assert at.number_input(key="M").value == 256 and at.number_input(key="N").value == 2000
+    at.number_input(key="M").set_value(5).run()
+    assert not at.error and at.metric[0].value == "57"
+
+
+def test_changing_n_clamps_the_chosen_sample():
+    at = open_app(sample=9)
+    at.number_input(key="N").set_value(3).run()
+    assert not at.exception
+    assert at.number_input(key="sample").value == 2
+
+
+def test_t_equal_one_has_no_slider():
+    at = open_app(T=1)
+    assert not at.exception and at.metric[0].value == "57"
+    assert not at.slider
+
+
+def test_two_sessions_at_once_on_different_configs():
+    """Streamlit serves each tab from a thread and shares the cached models."""
+    configs = [RNNConfig(M=7, seed=11), RNNConfig(N=6, T=12, D=2, M=4, K=3, seed=12)]
+    results: dict[int, AppTest] = {}
+
+    def session(i: int) -> None:
+        c = configs[i]
+        results[i] = open_app(N=c.N, T=c.T, D=c.D, M=c.M, K=c.K, seed=c.seed)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(2)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    for i, c in enumerate(configs):
+        at = results[i]
+        assert not at.exception, at.exception
+        expected = execute(c)
+        assert at.metric[0].value == str(c.M * (c.D + c.M + 1) + c.K * (c.M + 1))
+        scatter = next(ch for ch in charts(at) if "Keras vs NumPy" in ch["layout"]["title"]["text"])
+        y_keras = np.stack([array(tr["x"]) for tr in scatter["data"][1:]], axis=1)
+        np.testing.assert_allclose(y_keras, expected.y_keras, atol=1e-6, err_msg=f"session {i}")
