@@ -9,6 +9,7 @@ steps, D input features, M hidden units, K outputs.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -91,13 +92,13 @@ FIELDS = tuple(f.name for f in dataclasses.fields(RNNConfig))
 
 def parse_field(name: str, raw: str):
     """One URL/CLI string as the field's value, or ConfigError naming it."""
+    text = raw.strip()
     if name == "cell":
-        value = raw.strip().lower()
+        value = text.lower()
+    elif re.fullmatch(r"-?[0-9]+", text):  # plain digits only: int() would also take "1_0", "５"
+        value = int(text)
     else:
-        try:
-            value = int(raw.strip())
-        except ValueError:
-            value = raw  # check_field words the error with the allowed range
+        value = raw  # check_field words the error with the allowed range
     check_field(name, value)
     return value
 
@@ -144,10 +145,7 @@ def from_query(
             continue
         low, high = limits[key]
         raw = params[key]
-        try:
-            value = int(raw.strip())
-        except ValueError:
-            value = None
+        value = int(raw.strip()) if re.fullmatch(r"[0-9]+", raw.strip()) else None
         if value is None or not low <= value <= high:
             warnings.append(
                 f"URL parameter {key}={raw!r}: {key} must be a whole number between "

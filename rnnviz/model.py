@@ -57,9 +57,7 @@ class KerasRNN:
     """A built Keras model plus its compiled forward pass. Treat as read-only."""
 
     model: object  # keras.Model
-    T: int
-    D: int
-    cell: str
+    key: tuple  # (T, D, M, K, seed, cell) it was built for
     _forward: object = field(repr=False)  # tf.function (X) -> y
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
@@ -72,6 +70,10 @@ class KerasRNN:
         """The notebook's ``model.predict``; slow, kept for the benchmark."""
         with _KERAS_LOCK:
             return self.model.predict(X, verbose=0)  # (N, K)
+
+    @property
+    def cell(self) -> str:
+        return self.key[-1]
 
     def weights(self) -> dict[str, np.ndarray]:
         """Every weight under its symbol on the page: W_xh, W_hh, b_h, W_o, b_o."""
@@ -120,4 +122,4 @@ def build(T: int, D: int, M: int, K: int, seed: int, cell: str = "simple") -> Ke
             input_signature=[tf.TensorSpec((None, T, D), tf.float32)],
             reduce_retracing=True,
         )
-    return KerasRNN(model=model, T=T, D=D, cell=cell, _forward=forward)
+    return KerasRNN(model=model, key=(T, D, M, K, seed, cell), _forward=forward)

@@ -61,3 +61,87 @@ def simple_rnn_step(
         r"a_t": a_t,
         r"h_t = \tanh(a_t)": np.tanh(a_t),
     }
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    """σ(z) = 1 / (1 + e^-z), Keras' default recurrent activation."""
+    return 0.5 * (np.tanh(0.5 * z) + 1.0)  # same values, no overflow warning for large |z|
+
+
+def lstm(
+    X: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Keras' LSTM. Each weight holds four gate blocks side by side, in the order i, f, c, o.
+
+        i_t = σ(x_t W_xi + h_{t-1} W_hi + b_i)          input gate
+        f_t = σ(x_t W_xf + h_{t-1} W_hf + b_f)          forget gate
+        g_t = tanh(x_t W_xg + h_{t-1} W_hg + b_g)       candidate (Keras' "c" block)
+        o_t = σ(x_t W_xo + h_{t-1} W_ho + b_o)          output gate
+        c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t,   h_t = o_t ⊙ tanh(c_t),   h_0 = c_0 = 0
+
+    Args:
+        X: (N, T, D). W_xh: (D, 4M). W_hh: (M, 4M). b_h: (4M,).
+
+    Returns:
+        h, c and the gates i, f, g, o, each (N, T, M).
+    """
+    N, T, D = X.shape
+    M = W_hh.shape[0]
+    trace = {k: np.empty((N, T, M), dtype=X.dtype) for k in ("h", "c", "i", "f", "g", "o")}
+    h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
+    c_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
+    for t in range(T):
+        z = X[:, t] @ W_xh + h_prev @ W_hh + b_h  # (N, 4M): the four gates' pre-activations
+        z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)  # (N, M) each
+        i_t, f_t, g_t, o_t = sigmoid(z_i), sigmoid(z_f), np.tanh(z_g), sigmoid(z_o)  # (N, M)
+        c_t = f_t * c_prev + i_t * g_t  # (N, M)
+        h_t = o_t * np.tanh(c_t)  # (N, M)
+        for k, v in (("h", h_t), ("c", c_t), ("i", i_t), ("f", f_t), ("g", g_t), ("o", o_t)):
+            trace[k][:, t] = v
+        h_prev, c_prev = h_t, c_t
+    return trace
+
+
+def gru(
+    X: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Keras' GRU. Weights hold three gate blocks in the order z, r, h.
+
+        z_t = σ(x_t W_xz + h_{t-1} W_hz + b_z)                       update gate
+        r_t = σ(x_t W_xr + h_{t-1} W_hr + b_r)                       reset gate
+        h̃_t = tanh(x_t W_xh̃ + b_h̃ + r_t ⊙ (h_{t-1} W_hh̃ + b'_h̃))    reset_after=True
+        h̃_t = tanh(x_t W_xh̃ + (r_t ⊙ h_{t-1}) W_hh̃ + b_h̃)          reset_after=False
+        h_t = z_t ⊙ h_{t-1} + (1 - z_t) ⊙ h̃_t,   h_0 = 0
+
+    With ``reset_after=True`` (Keras' default) b_h is (2, 3M): row 0 is added to the input
+    part, row 1 (b') to the recurrent part, which the reset gate scales. With
+    ``reset_after=False`` b_h is (3M,). The variant is read off b_h's shape.
+
+    Args:
+        X: (N, T, D). W_xh: (D, 3M). W_hh: (M, 3M). b_h: (2, 3M) or (3M,).
+
+    Returns:
+        h and the gates z, r and the candidate hh (h̃), each (N, T, M).
+    """
+    N, T, D = X.shape
+    M = W_hh.shape[0]
+    reset_after = b_h.ndim == 2
+    b_x, b_hr = (b_h[0], b_h[1]) if reset_after else (b_h, np.zeros_like(b_h))  # (3M,) each
+    W_hz, W_hr, W_hhh = np.split(W_hh, 3, axis=1)  # (M, M) each
+    trace = {k: np.empty((N, T, M), dtype=X.dtype) for k in ("h", "z", "r", "hh")}
+    h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
+    for t in range(T):
+        x_z, x_r, x_hh = np.split(X[:, t] @ W_xh + b_x, 3, axis=1)  # (N, M) each
+        if reset_after:
+            u_z, u_r, u_hh = np.split(h_prev @ W_hh + b_hr, 3, axis=1)  # (N, M) each
+            z_t, r_t = sigmoid(x_z + u_z), sigmoid(x_r + u_r)  # (N, M)
+            hh_t = np.tanh(x_hh + r_t * u_hh)  # (N, M)
+        else:
+            z_t = sigmoid(x_z + h_prev @ W_hz)  # (N, M)
+            r_t = sigmoid(x_r + h_prev @ W_hr)  # (N, M)
+            hh_t = np.tanh(x_hh + (r_t * h_prev) @ W_hhh)  # (N, M)
+        h_t = z_t * h_prev + (1 - z_t) * hh_t  # (N, M)
+        for k, v in (("h", h_t), ("z", z_t), ("r", r_t), ("hh", hh_t)):
+            trace[k][:, t] = v
+        h_prev = h_t
+    return trace

@@ -1,13 +1,15 @@
 """One complete run of the notebook: data, Keras, the NumPy recurrence, agreement.
 
-``execute(config)`` is what the CLI, the app and the tests call. The arrays of
-a ``Run`` are made read-only, so one cached run can be shared by every browser
-session without a copy.
+``execute(config)`` is what the CLI, the app and the tests call. A ``Run``'s arrays
+are read-only and its dicts are read-only views, so one cached run can be shared by
+every browser session without a copy.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
@@ -22,9 +24,9 @@ from rnnviz.data import make_X
 class Run:
     config: RNNConfig
     X: np.ndarray  # (N, T, D)
-    weights: dict[str, np.ndarray]  # W_xh (D, M), W_hh (M, M), b_h (M,), W_o (M, K), b_o (K,)
+    weights: Mapping[str, np.ndarray]  # W_xh (D, M), W_hh (M, M), b_h (M,), W_o (M, K), b_o (K,)
     y_keras: np.ndarray  # (N, K)
-    trace: dict[str, np.ndarray]  # "a" and "h", each (N, T, M)
+    trace: Mapping[str, np.ndarray]  # "a" and "h", each (N, T, M)
     y_numpy: np.ndarray  # (N, K)
     agreement: Agreement
     summary: str  # Keras' model.summary() text
@@ -35,6 +37,11 @@ class Run:
 
     def step_terms(self, n: int, t: int) -> dict[str, np.ndarray]:
         """The terms of step t (1-based, as on the page) for sample n, each (M,)."""
+        if not (0 <= n < self.config.N and 1 <= t <= self.config.T):
+            raise ValueError(
+                f"need 0 <= n < N = {self.config.N} and 1 <= t <= T = {self.config.T}, "
+                f"got n = {n}, t = {t}"
+            )
         cell = CELLS[self.config.cell]
         h_prev = self.h[n, t - 2] if t > 1 else np.zeros(self.config.M, self.X.dtype)  # (M,)
         rnn_weights = [self.weights[w.symbol] for w in cell.weights]
@@ -63,6 +70,8 @@ def execute(config: RNNConfig, keras_model=None) -> Run:
     c = config
     if keras_model is None:
         keras_model = keras_side.build(c.T, c.D, c.M, c.K, c.seed, c.cell)
+    elif keras_model.key != (c.T, c.D, c.M, c.K, c.seed, c.cell):
+        raise ValueError(f"the Keras model was built for {keras_model.key}, not for {c}")
     X = make_X(c.N, c.T, c.D, c.seed)  # (N, T, D)
     weights = keras_model.weights()
     y_keras = keras_model(X)  # (N, K)
@@ -70,9 +79,9 @@ def execute(config: RNNConfig, keras_model=None) -> Run:
     return Run(
         config=c,
         X=_frozen(X),
-        weights={k: _frozen(v) for k, v in weights.items()},
+        weights=MappingProxyType({k: _frozen(v) for k, v in weights.items()}),
         y_keras=_frozen(y_keras),
-        trace={k: _frozen(v) for k, v in trace.items()},
+        trace=MappingProxyType({k: _frozen(v) for k, v in trace.items()}),
         y_numpy=_frozen(y_numpy),
         agreement=compare(y_keras, y_numpy),
         summary=keras_model.summary(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from rnnviz import figures, ledger
+from rnnviz import export, figures, ledger
 from rnnviz.cells import CELLS, HEAD
 from rnnviz.run import Run
 from rnnviz.ui.sidebar import View
@@ -185,7 +185,7 @@ def downloads(run: Run) -> None:
     name = f"rnnviz_{c.cell}_N{c.N}_T{c.T}_D{c.D}_M{c.M}_K{c.K}_seed{c.seed}.npz"
     st.download_button(
         "Download this run (.npz)",
-        data=lambda: __import__("rnnviz.export", fromlist=["x"]).npz_bytes(run),
+        data=lambda: export.npz_bytes(run),
         file_name=name,
         mime="application/octet-stream",
         on_click="ignore",

@@ -1,0 +1,242 @@
+"""``python -m rnnviz``: one run from the command line, as a readable report or as JSON.
+
+This is a contract other tools rely on. The flags are the fields of ``RNNConfig`` and are
+checked by ``rnnviz.config`` alone, before TensorFlow is imported, so bad input is refused at
+once with one line on stderr. Exit status: 0 when Keras and the NumPy recurrence agree, 1 when
+they do not, 2 for bad input. With ``--json`` stdout carries exactly one JSON object and
+nothing else; everything else (TensorFlow's logs, the export notice) goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import os
+import sys
+
+from rnnviz import ledger
+from rnnviz.agreement import TOLERANCE
+from rnnviz.cells import CELLS
+from rnnviz.config import BOUNDS, DEFAULT, FIELDS, WORK_CAP, ConfigError, RNNConfig, parse_field
+from rnnviz.export import write_npz
+from rnnviz.run import Run, execute  # neither imports TensorFlow; execute() does, on first use
+
+EXIT_AGREE, EXIT_DISAGREE, EXIT_USAGE = 0, 1, 2
+ROWS_SHOWN = 20  # the plain report lists this many samples; --json and --export have them all
+
+
+class UsageError(Exception):
+    """Bad command-line input; the message is the one line printed after ``rnnviz: error:``."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):
+        # argparse would print the whole usage and exit; callers get one line instead.
+        raise UsageError(message)
+
+
+def _flag(field: str) -> str:
+    """The flag(s) behind a ConfigError field: "M" -> "--M", "N·T·M" -> "--N/--T/--M"."""
+    return "/".join(f"--{name}" for name in field.split("·"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="python -m rnnviz",
+        description=(
+            "Build Input((T, D)) -> RNN cell(M) -> Dense(K) in Keras, run it on random X of\n"
+            "shape (N, T, D), compute the same output with the NumPy recurrence, and report\n"
+            "the shapes, the parameter counts and whether Keras and NumPy agree."
+        ),
+        epilog=(
+            f"N·T·M must be at most {WORK_CAP:,} (the whole hidden-state trace is kept).\n\n"
+            "exit status:\n"
+            f"  0  Keras and NumPy agree (max |Δ| ≤ {TOLERANCE:.0e})\n"
+            "  1  they disagree\n"
+            "  2  bad input: one line on stderr names the flag and the allowed range\n\n"
+            "--json prints one object with config, shapes, params {rnn, dense, total},\n"
+            "max_abs_diff, tolerance, agree, verdict and per_sample_max_abs_diff.\n"
+            "--export writes X, every weight, y_keras, y_numpy and the NumPy trace (for\n"
+            "simple: h_numpy and a_numpy, each (N, T, M)) to exactly PATH, compressed;\n"
+            "no .npz is appended. Read it with numpy.load(PATH, allow_pickle=False)."
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,  # an abbreviation that works today could become ambiguous later
+    )
+    # Values stay strings here: rnnviz.config parses and checks them, so the CLI, the URL and
+    # the sidebar refuse the same values with the same words.
+    for name, (meaning, low, high) in BOUNDS.items():
+        parser.add_argument(
+            f"--{name}",
+            default=str(getattr(DEFAULT, name)),
+            metavar=name if name != "seed" else "SEED",
+            help=f"{meaning}, {low} to {high} (default {getattr(DEFAULT, name)})",
+        )
+    parser.add_argument(
+        "--cell",
+        default=DEFAULT.cell,
+        metavar="{" + ",".join(CELLS) + "}",
+        help=f"recurrent cell: {', '.join(f'{k} = {c.title}' for k, c in CELLS.items())} "
+        f"(default {DEFAULT.cell})",
+    )
+    parser.add_argument(
+        "--json", action="store_true", help="print one JSON object on stdout instead of a report"
+    )
+    parser.add_argument("--export", metavar="PATH", help="also write the run to PATH as .npz")
+    return parser
+
+
+def parse_config(args: argparse.Namespace) -> RNNConfig:
+    """The validated config from parsed flags, or UsageError naming the flag."""
+    try:
+        values = {name: parse_field(name, getattr(args, name)) for name in FIELDS}
+        return RNNConfig(**values)
+    except ConfigError as err:
+        raise UsageError(f"{_flag(err.field)}: {err}") from None
+
+
+def check_export_path(path: str) -> None:
+    """UsageError unless ``path`` could be created as a file (checked before the slow run)."""
+    if not path:
+        raise UsageError("--export: PATH is empty; give a file name such as run.npz")
+    full = os.path.abspath(path)
+    if path.endswith(("/", os.sep)) or os.path.isdir(full):
+        raise UsageError(f"--export: {path!r} is a directory; give a file name such as run.npz")
+    parent = os.path.dirname(full)
+    if not os.path.isdir(parent):
+        raise UsageError(f"--export: directory {parent!r} does not exist")
+    if not os.access(parent, os.W_OK) or (os.path.exists(full) and not os.access(full, os.W_OK)):
+        raise UsageError(f"--export: cannot write {path!r} (permission denied)")
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr():
+    """Send anything written to stdout (Python or C level) to stderr while Keras runs.
+
+    TensorFlow logs to stderr already; this makes sure no stray print from a library can
+    break the promise that --json's stdout is one JSON object.
+    """
+    sys.stdout.flush()
+    try:
+        saved = os.dup(1)
+        os.dup2(2, 1)
+    except OSError:  # no real file descriptors (an embedding host): Python level only
+        saved = None
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield
+    finally:
+        if saved is not None:
+            os.dup2(saved, 1)
+            os.close(saved)
+
+
+def to_json(run: Run) -> dict:
+    """The JSON contract of ``--json`` (see the module docstring and ``--help``)."""
+    c = run.config
+    rnn, dense, total = ledger.params(c)
+    a = run.agreement
+    shapes = {"X": run.X.shape, **{k: v.shape for k, v in run.weights.items()}}
+    shapes["y"] = run.y_keras.shape
+    return {
+        "config": dataclasses.asdict(c),
+        "shapes": {name: [int(n) for n in shape] for name, shape in shapes.items()},
+        "params": {"rnn": rnn.count, "dense": dense.count, "total": total.count},
+        "max_abs_diff": a.max_abs_diff,
+        "tolerance": a.tolerance,
+        "agree": a.agree,
+        "verdict": a.verdict,
+        "per_sample_max_abs_diff": [float(d) for d in a.per_sample],
+    }
+
+
+def _table(rows: list[list[str]], right: bool = False) -> list[str]:
+    """Rows of cells as aligned text, left-aligned (or right-aligned, for numbers)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell.rjust(w) if right else cell.ljust(w) for cell, w in zip(row, widths, strict=True)
+        ]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def report(run: Run) -> str:
+    """The plain-text report: config, shapes, Keras summary, parameters, Keras vs NumPy."""
+    c = run.config
+    out = [
+        f"rnnviz  cell={c.cell}  N={c.N}  T={c.T}  D={c.D}  M={c.M}  K={c.K}  seed={c.seed}",
+        "",
+        "Shapes",
+    ]
+    rows = [["name", "shape", "numeric", "meaning"]]
+    for r in ledger.shapes(c):
+        numeric = "(" + ", ".join(map(str, r.numeric)) + ("," if len(r.numeric) == 1 else "") + ")"
+        rows.append([r.name, r.symbolic, numeric, r.meaning])
+    out += _table(rows)
+
+    out += ["", "Keras model.summary()", run.summary, "", "Parameters"]
+    rows = []
+    for p in ledger.params(c):
+        derivation = f"{p.formula} = {p.numbers}" if p.formula else p.numbers
+        rows.append([p.layer, f"{derivation} = {p.count}"])
+    out += _table(rows)
+
+    a = run.agreement
+    out += ["", "Keras vs NumPy, sample by sample"]
+    rows = [["n", "max|Δ|"]]
+    for k in range(c.K):
+        rows[0] += [f"y_keras[{k}]", f"y_numpy[{k}]"]
+    for n in range(min(c.N, ROWS_SHOWN)):
+        row = [str(n), f"{a.per_sample[n]:.1e}"]
+        for k in range(c.K):
+            row += [f"{run.y_keras[n, k]:.7f}", f"{run.y_numpy[n, k]:.7f}"]
+        rows.append(row)
+    out += _table(rows, right=True)
+    if c.N > ROWS_SHOWN:
+        worst = int(a.per_sample.argmax())
+        out.append(
+            f"  ... {c.N - ROWS_SHOWN} more samples omitted (--json or --export has them all); "
+            f"largest max|Δ| at n = {worst}: {a.per_sample[worst]:.1e}"
+        )
+    out += ["", a.verdict]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI on ``argv`` (default ``sys.argv[1:]``); return the exit status."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        config = parse_config(args)
+        if args.export is not None:
+            check_export_path(args.export)
+    except UsageError as err:
+        print(f"rnnviz: error: {' '.join(str(err).split())}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as done:  # --help
+        return done.code if isinstance(done.code, int) else EXIT_AGREE
+
+    with _stdout_to_stderr():
+        run = execute(config)  # TensorFlow is imported here, after every check
+
+    if args.export is not None:
+        try:
+            write_npz(run, args.export)
+        except OSError as err:
+            print(
+                f"rnnviz: error: --export: cannot write {args.export!r}: {err.strerror or err}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+
+    if args.json:
+        print(json.dumps(to_json(run)))
+    else:
+        print(report(run))
+    if args.export is not None:
+        print(f"Wrote the run to {args.export}", file=sys.stderr if args.json else sys.stdout)
+    return EXIT_AGREE if run.agreement.agree else EXIT_DISAGREE

@@ -1,0 +1,58 @@
+"""One finished run as a ``.npz`` file, for anyone who wants the numbers outside rnnviz.
+
+The archive holds the input X, every weight under its symbol on the page (W_xh, W_hh, b_h,
+W_o, b_o for a SimpleRNN; whatever ``rnnviz.cells`` lists for other cells), both outputs
+(``y_keras``, ``y_numpy``), the whole NumPy trace as ``<key>_numpy`` (``h_numpy`` is h after
+each step, ``a_numpy`` its pre-activation) and ``config``, the run's config as a JSON string.
+Every entry is a plain array, so ``np.load(path, allow_pickle=False)`` reads it. Used by the
+app's download button and by ``python -m rnnviz --export``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import json
+import os
+from typing import BinaryIO
+
+import numpy as np
+
+from rnnviz.run import Run
+
+
+def arrays(run: Run) -> dict[str, np.ndarray]:
+    """Everything the archive holds, by name, in the order it is written."""
+    named: dict[str, np.ndarray] = {"X": run.X}  # (N, T, D)
+    named.update(run.weights)  # W_xh (D, M), W_hh (M, M), b_h (M,), W_o (M, K), b_o (K,)
+    named["y_keras"] = run.y_keras  # (N, K)
+    named["y_numpy"] = run.y_numpy  # (N, K)
+    for key, value in run.trace.items():
+        name = f"{key}_numpy"
+        # A future cell's weight symbol must not silently overwrite another entry.
+        if name in named:
+            raise ValueError(f"trace key {key!r} clashes with the export entry {name!r}")
+        named[name] = value  # h_numpy, a_numpy: (N, T, M)
+    config = json.dumps(dataclasses.asdict(run.config))
+    named["config"] = np.array(config, dtype=np.str_)  # () unicode, no pickle needed
+    return named
+
+
+def write_npz(run: Run, file: str | os.PathLike | BinaryIO) -> None:
+    """Write ``run`` as a compressed ``.npz`` to a path or a binary file object.
+
+    A path is used exactly as given: unlike ``np.savez``, no ``.npz`` is appended when the
+    name lacks it. OSError (a missing directory, a path that is a directory) propagates.
+    """
+    if isinstance(file, str | os.PathLike):
+        with open(file, "wb") as f:
+            np.savez_compressed(f, **arrays(run))
+    else:
+        np.savez_compressed(file, **arrays(run))
+
+
+def npz_bytes(run: Run) -> bytes:
+    """The ``.npz`` archive of ``run`` in memory (the app's download button)."""
+    buffer = io.BytesIO()
+    write_npz(run, buffer)
+    return buffer.getvalue()

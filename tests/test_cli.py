@@ -1,0 +1,274 @@
+"""``python -m rnnviz``: the JSON contract, the .npz export, the report and bad input.
+
+TensorFlow costs ~5 s a process, so only one subprocess loads it (``--json --export`` at the
+notebook's sizes, shared by the tests below); the other runs call ``main()`` in-process, where
+TensorFlow loads once per session. Bad input runs as a real subprocess, because the contract is
+about what a shell sees: exit status 2, one line on stderr, no traceback, and TensorFlow never
+imported. The export is checked against an independent float64 loop, not against rnnviz.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from rnnviz import cli
+from rnnviz.agreement import TOLERANCE, compare
+from rnnviz.cells import CELLS
+from rnnviz.config import RNNConfig
+from rnnviz.data import make_X
+from rnnviz.export import npz_bytes, write_npz
+from rnnviz.run import Run, numpy_forward
+
+DEFAULT_SHAPES = {
+    "X": [10, 10, 3],
+    "W_xh": [3, 5],
+    "W_hh": [5, 5],
+    "b_h": [5],
+    "W_o": [5, 2],
+    "b_o": [2],
+    "y": [10, 2],
+}
+EXPORT_SHAPES = {
+    "X": (10, 10, 3),
+    "W_xh": (3, 5),
+    "W_hh": (5, 5),
+    "b_h": (5,),
+    "W_o": (5, 2),
+    "b_o": (2,),
+    "y_keras": (10, 2),
+    "y_numpy": (10, 2),
+    "h_numpy": (10, 10, 5),
+    "a_numpy": (10, 10, 5),
+    "config": (),
+}
+
+
+def rnnviz(*args: str, root) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "rnnviz", *args], cwd=root, capture_output=True, text=True
+    )
+
+
+@pytest.fixture(scope="module")
+def default_run(root, tmp_path_factory):
+    """The one TensorFlow subprocess: defaults, --json and --export."""
+    path = tmp_path_factory.mktemp("export") / "run.npz"
+    proc = rnnviz("--json", "--export", str(path), root=root)
+    assert proc.returncode == 0, proc.stderr
+    return proc, path
+
+
+def test_json_contract(default_run):
+    proc, path = default_run
+    out = json.loads(proc.stdout)  # fails if anything but one JSON object is on stdout
+    assert out["config"] == {"N": 10, "T": 10, "D": 3, "M": 5, "K": 2, "seed": 0, "cell": "simple"}
+    assert out["shapes"] == DEFAULT_SHAPES
+    assert out["params"] == {"rnn": 45, "dense": 12, "total": 57}  # 5·(3+5+1), 2·(5+1)
+    assert out["tolerance"] == TOLERANCE == 1e-5
+    assert out["agree"] is True
+    assert 0 <= out["max_abs_diff"] <= out["tolerance"]
+    assert out["verdict"].startswith("Same output")
+    assert len(out["per_sample_max_abs_diff"]) == 10
+    assert max(out["per_sample_max_abs_diff"]) == out["max_abs_diff"]
+    assert str(path) in proc.stderr  # the export notice stays off stdout
+    assert "Traceback" not in proc.stderr
+
+
+def test_export_holds_the_run(default_run):
+    proc, path = default_run
+    reported = json.loads(proc.stdout)
+    with np.load(path, allow_pickle=False) as z:
+        got = {name: z[name] for name in z.files}
+    assert {name: a.shape for name, a in got.items()} == EXPORT_SHAPES
+    assert json.loads(str(got["config"])) == reported["config"]
+
+    # X is the seeded input, exactly.
+    np.testing.assert_array_equal(got["X"], make_X(10, 10, 3, 0), err_msg="X in the export")
+
+    # y_keras and y_numpy are the very run the JSON reported.
+    delta = np.abs(got["y_keras"].astype(np.float64) - got["y_numpy"].astype(np.float64))  # (N, K)
+    np.testing.assert_array_equal(delta.max(axis=1), reported["per_sample_max_abs_diff"])
+    assert delta.max() == reported["max_abs_diff"]
+
+    # The head applied to the last exported h gives y_numpy.
+    y_head = got["h_numpy"][:, -1] @ got["W_o"] + got["b_o"]  # (N, K)
+    np.testing.assert_allclose(y_head, got["y_numpy"], rtol=0, atol=1e-6)
+
+    # An independent float64 loop over the exported weights reproduces every a_t and h_t.
+    X, W_xh, W_hh, b_h = (got[k].astype(np.float64) for k in ("X", "W_xh", "W_hh", "b_h"))
+    h = np.zeros((10, 5))  # (N, M)  h_0
+    for t in range(10):
+        a = X[:, t] @ W_xh + h @ W_hh + b_h  # (N, M)
+        h = np.tanh(a)  # (N, M)
+        for name, mine, theirs in (("a", got["a_numpy"][:, t], a), ("h", got["h_numpy"][:, t], h)):
+            np.testing.assert_allclose(
+                mine, theirs, rtol=0, atol=1e-5, err_msg=f"{name}_{t + 1}\nMine:\n{mine}"
+            )
+    np.testing.assert_allclose(got["y_keras"], h @ got["W_o"] + got["b_o"], rtol=0, atol=TOLERANCE)
+
+
+def test_main_in_process_matches_the_subprocess(default_run, capsys, tmp_path):
+    proc, path = default_run
+    assert cli.main(["--json", "--export", str(tmp_path / "again.npz")]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out) == json.loads(proc.stdout)
+    assert "again.npz" in captured.err
+    with np.load(path) as first, np.load(tmp_path / "again.npz") as second:
+        for name in first.files:  # Keras' float32 is bit-reproducible across processes
+            np.testing.assert_array_equal(second[name], first[name], err_msg=name)
+
+
+def test_non_default_config(capsys):
+    assert cli.main(["--M", "8", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["config"]["M"] == 8
+    assert out["params"] == {"rnn": 96, "dense": 18, "total": 114}  # 8·(3+8+1), 2·(8+1)
+    M8 = {"W_xh": [3, 8], "W_hh": [8, 8], "b_h": [8], "W_o": [8, 2]}
+    assert out["shapes"] == {**DEFAULT_SHAPES, **M8}
+    assert out["agree"] is True
+
+
+def test_plain_report(capsys):
+    assert cli.main([]) == 0
+    out = capsys.readouterr().out
+    assert 'Model: "rnnviz"' in out and "Total params: 57" in out  # Keras' own summary
+    assert "SimpleRNN  M(D + M + 1) = 5·(3 + 5 + 1) = 45" in out
+    assert "Dense      K(M + 1) = 2·(5 + 1) = 12" in out
+    assert "Total      45 + 12 = 57" in out
+    assert "W_hh  (M, M)     (5, 5)" in out
+    assert out.rstrip().splitlines()[-1].startswith("Same output (max |Δ| = ")
+
+
+def test_plain_report_lists_the_first_20_samples(capsys):
+    assert cli.main(["--N", "25", "--K", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.split()[:2] == ["n", "max|Δ|"])
+    rows = [line.split()[0] for line in lines[header + 1 : header + 21]]
+    assert rows == [str(n) for n in range(20)]
+    assert lines[header + 21].strip().startswith("... 5 more samples omitted")
+
+
+def test_disagreement_exits_1(capsys, monkeypatch):
+    import rnnviz.run
+
+    def off_by_a_bit(cell, X, weights):  # a wrong NumPy side, as a real bug would be
+        trace, y = numpy_forward(cell, X, weights)
+        return trace, y + 0.01
+
+    monkeypatch.setattr(rnnviz.run, "numpy_forward", off_by_a_bit)
+    assert cli.main(["--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["agree"] is False
+    assert out["verdict"].startswith("Different output")
+    assert out["max_abs_diff"] == pytest.approx(0.01, abs=1e-6)
+
+
+# "lstm" is the brief's example of a cell rnnviz does not have; once it is added to
+# rnnviz.cells the test keeps meaning "an unknown cell" by switching names.
+UNKNOWN_CELL = "lstm" if "lstm" not in CELLS else "transformer"
+BAD_INPUT = [
+    (["--M", "0"], "--M: M (hidden units) must be between 1 and 256, got 0"),
+    (["--M", "abc"], "--M: M (hidden units) must be a whole number between 1 and 256"),
+    (["--T", "501"], "--T: T (time steps) must be between 1 and 500, got 501"),
+    (["--seed", "-1"], "--seed: seed (random seed) must be between 0 and 2147483647, got -1"),
+    (
+        ["--cell", UNKNOWN_CELL],
+        f"--cell: cell must be one of {', '.join(CELLS)}, got {UNKNOWN_CELL!r}",
+    ),
+    (["--N", "2000", "--T", "500", "--M", "256"], "--N/--T/--M: N·T·M = 2000·500·256"),
+    (["--Q", "3"], "unrecognized arguments: --Q 3"),
+    (["--M"], "argument --M: expected one argument"),
+    (["--export", "{tmp}/missing/run.npz"], "--export: directory"),
+    (["--export", "{tmp}"], "--export: "),
+]
+
+
+@pytest.mark.parametrize("args, message", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+def test_bad_input_is_one_line_and_exit_2(args, message, root, tmp_path):
+    args = [a.replace("{tmp}", str(tmp_path)) for a in args]
+    proc = rnnviz(*args, root=root)
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert "Traceback" not in proc.stderr
+    lines = proc.stderr.splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("rnnviz: error: ")
+    assert message in lines[0]
+    assert list(tmp_path.iterdir()) == []  # nothing was written
+
+
+@pytest.mark.parametrize("args", [["--M", "0"], ["--export", "/no/such/dir/run.npz"], ["--help"]])
+def test_bad_input_and_help_never_import_tensorflow(args, root):
+    code = (
+        "import sys; from rnnviz.cli import main; status = main(sys.argv[1:]); "
+        "print(status, 'tensorflow' in sys.modules, 'keras' in sys.modules)"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code, *args], cwd=root, capture_output=True, text=True
+    )
+    status, tensorflow, keras = proc.stdout.splitlines()[-1].split()
+    assert status == ("0" if args == ["--help"] else "2")
+    assert (tensorflow, keras) == ("False", "False")
+
+
+def test_help_names_every_symbol_and_its_range(capsys):
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for phrase in (
+        "samples, 1 to 2000",
+        "time steps, 1 to 500",
+        "input features, 1 to 64",
+        "hidden units, 1 to 256",
+        "outputs, 1 to 32",
+        "random seed, 0 to 2147483647",
+        "5,000,000",
+        "1  they disagree",
+    ):
+        assert phrase in out
+
+
+def _fake_run(trace_extra: dict | None = None) -> Run:
+    """A Run built without Keras (y_keras := y_numpy), for testing the file format alone."""
+    c = RNNConfig(N=3, T=4, D=2, M=3, K=2, seed=7)
+    rng = np.random.default_rng(c.seed)
+    weights = {
+        "W_xh": rng.normal(size=(c.D, c.M)).astype(np.float32),  # (D, M)
+        "W_hh": rng.normal(size=(c.M, c.M)).astype(np.float32),  # (M, M)
+        "b_h": rng.normal(size=c.M).astype(np.float32),  # (M,)
+        "W_o": rng.normal(size=(c.M, c.K)).astype(np.float32),  # (M, K)
+        "b_o": rng.normal(size=c.K).astype(np.float32),  # (K,)
+    }
+    X = make_X(c.N, c.T, c.D, c.seed)  # (N, T, D)
+    trace, y = numpy_forward(c.cell, X, weights)  # (N, T, M) each, (N, K)
+    trace.update(trace_extra or {})
+    return Run(c, X, weights, y, trace, y, compare(y, y), summary="")
+
+
+def test_write_npz_uses_the_exact_path(tmp_path):
+    run = _fake_run()
+    write_npz(run, tmp_path / "run.bin")
+    write_npz(run, str(tmp_path / "plain"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain", "run.bin"]  # no ".npz" added
+    with np.load(tmp_path / "run.bin", allow_pickle=False) as z:
+        np.testing.assert_array_equal(z["h_numpy"], run.trace["h"])
+
+
+def test_npz_bytes_and_file_objects_hold_the_same(tmp_path):
+    run = _fake_run({"c": np.ones((3, 4, 3), np.float32)})  # a future cell's extra state
+    with open(tmp_path / "run.npz", "wb") as f:
+        write_npz(run, f)
+    for source in (tmp_path / "run.npz", io.BytesIO(npz_bytes(run))):
+        with np.load(source, allow_pickle=False) as z:
+            assert z.files == [
+                "X",
+                *("W_xh", "W_hh", "b_h", "W_o", "b_o"),
+                *("y_keras", "y_numpy", "a_numpy", "h_numpy", "c_numpy", "config"),
+            ]
+            np.testing.assert_array_equal(z["c_numpy"], 1)
+            assert json.loads(str(z["config"]))["seed"] == 7
