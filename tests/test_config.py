@@ -121,3 +121,12 @@ def test_ledger_shapes_for_the_notebook():
     }
     assert params(DEFAULT)[0].numbers == "5·(3 + 5 + 1)"
     assert params(DEFAULT)[1].numbers == "2·(5 + 1)"
+
+
+@pytest.mark.parametrize("raw", ["1_0", "+5", "５", "5.0", "", " "])
+def test_parse_takes_plain_digits_only(raw):
+    from rnnviz.config import parse_field
+
+    with pytest.raises(ConfigError, match=r"^M \(hidden units\) must be a whole number"):
+        parse_field("M", raw)
+    assert parse_field("M", " 7 ") == 7
