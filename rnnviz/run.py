@@ -152,7 +152,16 @@ class Run:
         before = {k: (v[n, j] if 0 <= j < c.T else zero) for k, v in p.trace.items()}
         now = {k: v[n, i] for k, v in p.trace.items()}
         x_t = self.layer_input(layer)[n, i]  # (D_l,)
-        return self.cell.step(x_t, before, now, *p.weights.values())
+        terms = self.cell.step(x_t, before, now, *p.weights.values())
+        if direction == "fwd":
+            return terms
+        # Going backward the state carried into step t is the one after step t + 1.
+        return [
+            recurrence.Term(
+                term.name.replace("t-1", "t+1"), term.formula.replace("t-1", "t+1"), term.value
+            )
+            for term in terms
+        ]
 
 
 def execute(config: RNNConfig, keras_model=None) -> Run:

@@ -326,7 +326,9 @@ def test_gated_step_terms_reproduce_the_state(cell, reset_after, direction):
             terms["h_t"], p.trace["h"][n, t - 1], atol=1e-6, err_msg=f"{p.label}, n = {n}, t = {t}"
         )
         start = (t == 1) if direction == "fwd" else (t == c.T)
-        before = "c_{t-1}" if cell == "lstm" else "h_{t-1}"
+        before = ("c_{t%s1}" if cell == "lstm" else "h_{t%s1}") % (
+            "-" if direction == "fwd" else "+"
+        )
         assert (not terms[before].any()) == start
 
 

@@ -23,7 +23,7 @@ def _shape(numeric: tuple[int, ...]) -> str:
 
 def _plain(latex: str) -> str:
     """A LaTeX name as plain text for a table header: h_{t-1} -> h_(t-1), \\tilde h_t -> h̃_t."""
-    text = latex.replace("{t-1}", "(t-1)").replace(r"\tilde h", "h̃")
+    text = latex.replace("{t-1}", "(t-1)").replace("{t+1}", "(t+1)").replace(r"\tilde h", "h̃")
     return text.replace("\\", "").replace("{", "").replace("}", "")
 
 
