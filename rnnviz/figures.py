@@ -19,7 +19,8 @@ from rnnviz.cells import HEAD, Cell, Gate
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "Blues"  # for gates in (0, 1): white = closed, dark = open
 FONT = dict(size=15)  # readable when the screen is shared in a lecture hall
-TEXT_MAX_SIDE = 10  # print values inside heatmap cells when both sides are at most this
+TEXT_MAX_SIDE = 6  # print values inside heatmap cells when both sides are at most this
+BAR_COLOUR = "#4c6a92"
 LINES_SHOWN = 8  # with more units, the rest start hidden (click the legend to show them)
 
 
@@ -69,6 +70,7 @@ def weight_heatmap(
             ygap=1,
             # small weights get their numbers printed, for reading off a projector
             texttemplate="%{z:.2f}" if max(rows, cols) <= TEXT_MAX_SIDE else None,
+            textfont=dict(size=13),
             hovertemplate=(
                 f"{name}[%{{y}}, %{{x}}] = %{{z:.5f}}<extra></extra>"
                 if W.ndim == 2
@@ -239,14 +241,17 @@ def delta_bars(
     deltas: np.ndarray, tolerance: float, axis_title: str, title: str, start: int = 0
 ) -> go.Figure:
     """A max |Δ| per sample (or per step), on a log axis with the tolerance drawn in."""
-    nonzero = deltas[deltas > 0]  # an exact 0 cannot sit on a log axis
+    nonzero = deltas[deltas > 0]  # an exact 0 cannot sit on a log axis: it gets a stub
     floor = float(nonzero.min()) / 10 if nonzero.size else 1e-10
     top = max(tolerance, float(deltas.max())) * 10
     x = np.arange(start, start + deltas.shape[0])  # (len,)
     fig = go.Figure(
         go.Bar(
             x=x,
-            y=np.maximum(deltas, floor),
+            y=np.where(deltas > 0, deltas, floor * 3),  # (len,)
+            marker_color=np.where(deltas > 0, BAR_COLOUR, "#9aa5b1"),
+            text=np.where(deltas > 0, "", "0") if deltas.shape[0] <= 60 else None,
+            textposition="outside",
             customdata=deltas,
             name="max |Δ|",
             hovertemplate="%{x}: max |Δ| = %{customdata:.2e}<extra></extra>",

@@ -34,6 +34,9 @@ def _keras():
     import keras
     import tensorflow as tf
 
+    # Each cached model has its own tf.function, which TensorFlow's retracing
+    # heuristic reports as a warning once five models exist; that is by design here.
+    tf.get_logger().setLevel("ERROR")
     return keras, tf
 
 
