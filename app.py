@@ -16,7 +16,7 @@ def main() -> None:
     sections.title(run)
     sections.shapes_ledger(run)
     sections.model_summary(run)
-    sections.weight_heatmaps(run)
+    sections.weight_heatmaps(run, view)
     sections.hidden_states(run, view)
     sections.step_by_step(run, view)
     sections.output_agreement(run)

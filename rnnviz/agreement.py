@@ -20,8 +20,9 @@ TOLERANCE = 1e-5
 
 @dataclass(frozen=True)
 class Agreement:
-    per_sample: np.ndarray  # (N,) max |Δ| over outputs, for each sample n
-    per_output: np.ndarray  # (K,) max |Δ| over samples, for each output k
+    per_sample: np.ndarray  # (N,) max |Δ| over outputs (and steps), for each sample n
+    per_output: np.ndarray  # (K,) max |Δ| over samples (and steps), for each output k
+    per_step: np.ndarray | None  # (T,) max |Δ| for each step t when y is (N, T, K), else None
     max_abs_diff: float  # max |Δ| over everything
     tolerance: float
 
@@ -37,13 +38,14 @@ class Agreement:
 
 
 def compare(y_keras: np.ndarray, y_numpy: np.ndarray, tolerance: float = TOLERANCE) -> Agreement:
-    """Compare two (N, K) outputs element by element."""
+    """Compare two outputs, (N, K) or (N, T, K), element by element."""
     if y_keras.shape != y_numpy.shape:
         raise ValueError(f"y shapes differ: Keras {y_keras.shape}, NumPy {y_numpy.shape}")
-    delta = np.abs(y_keras.astype(np.float64) - y_numpy.astype(np.float64))  # (N, K)
+    delta = np.abs(y_keras.astype(np.float64) - y_numpy.astype(np.float64))  # (N, [T,] K)
     return Agreement(
-        per_sample=delta.max(axis=1),  # (N,)
-        per_output=delta.max(axis=0),  # (K,)
+        per_sample=delta.reshape(delta.shape[0], -1).max(axis=1),  # (N,)
+        per_output=delta.reshape(-1, delta.shape[-1]).max(axis=0),  # (K,)
+        per_step=delta.max(axis=(0, 2)) if delta.ndim == 3 else None,  # (T,)
         max_abs_diff=float(delta.max()),
         tolerance=tolerance,
     )

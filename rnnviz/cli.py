@@ -19,7 +19,16 @@ import sys
 from rnnviz import ledger
 from rnnviz.agreement import TOLERANCE
 from rnnviz.cells import CELLS
-from rnnviz.config import BOUNDS, DEFAULT, FIELDS, WORK_CAP, ConfigError, RNNConfig, parse_field
+from rnnviz.config import (
+    BOUNDS,
+    DEFAULT,
+    FIELDS,
+    SWITCHES,
+    WORK_CAP,
+    ConfigError,
+    RNNConfig,
+    parse_field,
+)
 from rnnviz.export import write_npz
 from rnnviz.run import Run, execute  # neither imports TensorFlow; execute() does, on first use
 
@@ -82,6 +91,23 @@ def build_parser() -> argparse.ArgumentParser:
         f"(default {DEFAULT.cell})",
     )
     parser.add_argument(
+        "--no-reset-after",
+        dest="reset_after",
+        action="store_false",
+        help="GRU only: the textbook variant, reset gate before the recurrent matmul, bias (3M,)"
+        " (Keras' default is reset_after=True, bias (2, 3M))",
+    )
+    parser.add_argument(
+        "--return-sequences",
+        action="store_true",
+        help="Dense reads every h_t, so y is (N, T, K) and agreement is checked at every step",
+    )
+    parser.add_argument(
+        "--bidirectional",
+        action="store_true",
+        help="each recurrent layer also reads the sequence backwards (merge_mode concat: 2M wide)",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print one JSON object on stdout instead of a report"
     )
     parser.add_argument("--export", metavar="PATH", help="also write the run to PATH as .npz")
@@ -91,7 +117,12 @@ def build_parser() -> argparse.ArgumentParser:
 def parse_config(args: argparse.Namespace) -> RNNConfig:
     """The validated config from parsed flags, or UsageError naming the flag."""
     try:
-        values = {name: parse_field(name, getattr(args, name)) for name in FIELDS}
+        values = {
+            name: getattr(args, name)
+            if name in SWITCHES
+            else parse_field(name, getattr(args, name))
+            for name in FIELDS
+        }
         return RNNConfig(**values)
     except ConfigError as err:
         raise UsageError(f"{_flag(err.field)}: {err}") from None
@@ -136,19 +167,19 @@ def _stdout_to_stderr():
 def to_json(run: Run) -> dict:
     """The JSON contract of ``--json`` (see the module docstring and ``--help``)."""
     c = run.config
-    rnn, dense, total = ledger.params(c)
     a = run.agreement
     shapes = {"X": run.X.shape, **{k: v.shape for k, v in run.weights.items()}}
     shapes["y"] = run.y_keras.shape
     return {
         "config": dataclasses.asdict(c),
         "shapes": {name: [int(n) for n in shape] for name, shape in shapes.items()},
-        "params": {"rnn": rnn.count, "dense": dense.count, "total": total.count},
+        "params": ledger.param_totals(c),
         "max_abs_diff": a.max_abs_diff,
         "tolerance": a.tolerance,
         "agree": a.agree,
         "verdict": a.verdict,
         "per_sample_max_abs_diff": [float(d) for d in a.per_sample],
+        "per_step_max_abs_diff": None if a.per_step is None else [float(d) for d in a.per_step],
     }
 
 
@@ -167,8 +198,13 @@ def _table(rows: list[list[str]], right: bool = False) -> list[str]:
 def report(run: Run) -> str:
     """The plain-text report: config, shapes, Keras summary, parameters, Keras vs NumPy."""
     c = run.config
+    options = [f"layers={c.layers}"]
+    if c.cell == "gru":
+        options.append(f"reset_after={c.reset_after}")
+    options += [name for name in ("return_sequences", "bidirectional") if getattr(c, name)]
     out = [
-        f"rnnviz  cell={c.cell}  N={c.N}  T={c.T}  D={c.D}  M={c.M}  K={c.K}  seed={c.seed}",
+        f"rnnviz  cell={c.cell}  N={c.N}  T={c.T}  D={c.D}  M={c.M}  K={c.K}  seed={c.seed}  "
+        + "  ".join(options),
         "",
         "Shapes",
     ]
@@ -184,16 +220,28 @@ def report(run: Run) -> str:
         derivation = f"{p.formula} = {p.numbers}" if p.formula else p.numbers
         rows.append([p.layer, f"{derivation} = {p.count}"])
     out += _table(rows)
+    out.append(f"  ({run.cell.params_note})")
 
     a = run.agreement
-    out += ["", "Keras vs NumPy, sample by sample"]
+    y_keras, y_numpy = run.y_keras, run.y_numpy  # (N, K), or (N, T, K) with return_sequences
+    if a.per_step is not None:
+        out += ["", "Keras vs NumPy, step by step (max|Δ| over samples and outputs)"]
+        rows = [["t", "max|Δ|"]] + [[str(t + 1), f"{d:.1e}"] for t, d in enumerate(a.per_step)]
+        out += _table(rows[: ROWS_SHOWN + 1], right=True)
+        if c.T > ROWS_SHOWN:
+            out.append(f"  ... {c.T - ROWS_SHOWN} more steps omitted (--json has them all)")
+        y_keras, y_numpy = y_keras[:, -1], y_numpy[:, -1]  # (N, K) at t = T
+    out += [
+        "",
+        "Keras vs NumPy, sample by sample" + (" (y at t = T)" if a.per_step is not None else ""),
+    ]
     rows = [["n", "max|Δ|"]]
     for k in range(c.K):
         rows[0] += [f"y_keras[{k}]", f"y_numpy[{k}]"]
     for n in range(min(c.N, ROWS_SHOWN)):
         row = [str(n), f"{a.per_sample[n]:.1e}"]
         for k in range(c.K):
-            row += [f"{run.y_keras[n, k]:.7f}", f"{run.y_numpy[n, k]:.7f}"]
+            row += [f"{y_keras[n, k]:.7f}", f"{y_numpy[n, k]:.7f}"]
         rows.append(row)
     out += _table(rows, right=True)
     if c.N > ROWS_SHOWN:

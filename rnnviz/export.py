@@ -22,17 +22,23 @@ from rnnviz.run import Run
 
 
 def arrays(run: Run) -> dict[str, np.ndarray]:
-    """Everything the archive holds, by name, in the order it is written."""
+    """Everything the archive holds, by name, in the order it is written.
+
+    Layer l >= 2 adds the suffix ``_l`` and the backward direction ``_bwd`` (W_xh_2,
+    h_numpy_bwd); gate activations are ``gate_<key>`` (gate_f, gate_z_2).
+    """
     named: dict[str, np.ndarray] = {"X": run.X}  # (N, T, D)
-    named.update(run.weights)  # W_xh (D, M), W_hh (M, M), b_h (M,), W_o (M, K), b_o (K,)
-    named["y_keras"] = run.y_keras  # (N, K)
-    named["y_numpy"] = run.y_numpy  # (N, K)
-    for key, value in run.trace.items():
-        name = f"{key}_numpy"
-        # A future cell's weight symbol must not silently overwrite another entry.
-        if name in named:
-            raise ValueError(f"trace key {key!r} clashes with the export entry {name!r}")
-        named[name] = value  # h_numpy, a_numpy: (N, T, M)
+    named.update(run.weights)  # Keras' layouts: W_xh (D, M·blocks), ..., W_o, b_o
+    named["y_keras"] = run.y_keras  # (N, K) or (N, T, K)
+    named["y_numpy"] = run.y_numpy  # same
+    gates = {g.key for g in run.cell.gates}
+    for path in run.paths:
+        for key, value in path.trace.items():
+            name = (f"gate_{key}" if key in gates else f"{key}_numpy") + path.suffix
+            # A future cell's symbol must not silently overwrite another entry.
+            if name in named:
+                raise ValueError(f"trace key {key!r} clashes with the export entry {name!r}")
+            named[name] = value  # h_numpy, c_numpy, a_numpy, gate_f, ...: (N, T, M)
     config = json.dumps(dataclasses.asdict(run.config))
     named["config"] = np.array(config, dtype=np.str_)  # () unicode, no pickle needed
     return named

@@ -2,21 +2,25 @@
 
 Weights and states use one diverging scale centred on zero (red positive, blue
 negative, white zero), so a colour means the same number in every panel that
-shares a range. Axis titles name the symbol and its size, e.g.
+shares a range; gates, which live in (0, 1), use a sequential scale from closed
+(white) to open (dark). Axis titles name the symbol and its size, e.g.
 ``hidden unit (M = 5)``, and hovering shows the value.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.cells import Weight
+from rnnviz.cells import HEAD, Cell, Gate
 
 DIVERGING = "RdBu_r"
+SEQUENTIAL = "Blues"  # for gates in (0, 1): white = closed, dark = open
 FONT = dict(size=15)  # readable when the screen is shared in a lecture hall
-AXIS = {"D": "input feature", "M": "hidden unit", "K": "output"}
-TEXT_MAX_SIDE = 10  # print values inside heatmap cells when both sides are at most this
+TEXT_MAX_SIDE = 6  # print values inside heatmap cells when both sides are at most this
+BAR_COLOUR = "#4c6a92"
 LINES_SHOWN = 8  # with more units, the rest start hidden (click the legend to show them)
 
 
@@ -31,33 +35,42 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     return fig
 
 
-def _axis_title(symbol: str, size: int, role: str = "") -> str:
-    return f"{role}{AXIS[symbol]} ({symbol} = {size})"
+def _ticks(n: int) -> int | None:
+    return 1 if n <= 16 else None
 
 
-def weight_heatmap(name: str, W: np.ndarray, spec: Weight, zmax: float) -> go.Figure:
-    """Heatmap of one weight: a matrix (rows × cols) or a bias vector (one row).
+def weight_heatmap(
+    W: np.ndarray,
+    title: str,
+    name: str,
+    row_title: str,
+    col_title: str,
+    zmax: float,
+    row_labels: list[str] | None = None,
+) -> go.Figure:
+    """Heatmap of a matrix (rows × cols) or a bias vector (one strip), range [-zmax, zmax].
 
-    ``zmax`` fixes the colour range to [-zmax, zmax] so several weights drawn
-    with the same ``zmax`` can be compared by colour.
+    Drawing several weights with the same ``zmax`` makes their colours comparable.
     """
     Z = W if W.ndim == 2 else W[np.newaxis, :]  # (rows, cols)
     rows, cols = Z.shape
+    y = row_labels or list(range(rows))
     fig = go.Figure(
         go.Heatmap(
             z=Z,
             x=np.arange(cols),
-            y=np.arange(rows),
+            y=y,
             zmin=-zmax,
             zmax=zmax,
             zmid=0,
             colorscale=DIVERGING,
             colorbar=dict(thickness=12, len=0.9),
-            showscale=W.ndim == 2,  # a bias strip is too thin for its own colour bar
+            showscale=rows > 2,  # a bias strip is too thin for its own colour bar
             xgap=1,
             ygap=1,
             # small weights get their numbers printed, for reading off a projector
             texttemplate="%{z:.2f}" if max(rows, cols) <= TEXT_MAX_SIDE else None,
+            textfont=dict(size=13),
             hovertemplate=(
                 f"{name}[%{{y}}, %{{x}}] = %{{z:.5f}}<extra></extra>"
                 if W.ndim == 2
@@ -65,53 +78,96 @@ def weight_heatmap(name: str, W: np.ndarray, spec: Weight, zmax: float) -> go.Fi
             ),
         )
     )
-    recurrent = spec.rows == spec.cols == "M"
-    fig.update_xaxes(
-        title=_axis_title(spec.cols, cols, "to " if recurrent else ""),
-        dtick=1 if cols <= 16 else None,
-    )
+    fig.update_xaxes(title=col_title, dtick=_ticks(cols))
     if W.ndim == 2:
-        fig.update_yaxes(
-            title=_axis_title(spec.rows, rows, "from " if recurrent else ""),
-            autorange="reversed",
-            dtick=1 if rows <= 16 else None,
-        )
+        fig.update_yaxes(title=row_title, autorange="reversed", dtick=_ticks(rows))
     else:
         fig.update_yaxes(visible=False)
-    height = 170 if W.ndim == 1 else int(np.clip(90 + 28 * rows, 220, 520))
-    return _layout(fig, f"{name} {spec.shape} = {tuple(W.shape)} — {spec.meaning}", height)
+    height = 170 if rows <= 2 else int(np.clip(90 + 28 * rows, 220, 520))
+    return _layout(fig, title, height)
 
 
-def weight_heatmaps(weights: dict[str, np.ndarray], specs: tuple[Weight, ...]) -> list[go.Figure]:
-    """One heatmap per weight in ``specs``, all on one shared colour range."""
-    zmax = max(float(np.abs(weights[s.symbol]).max()) for s in specs) or 1.0
-    return [weight_heatmap(s.symbol, weights[s.symbol], s, zmax) for s in specs]
+def _shape(a: np.ndarray) -> str:
+    return "(" + ", ".join(map(str, a.shape)) + ("," if a.ndim == 1 else "") + ")"
 
 
-def hidden_heatmap(h_n: np.ndarray, n: int, t: int | None = None) -> go.Figure:
-    """h_t of one sample as a (time × unit) heatmap; h_n is (T, M), values in [-1, 1]."""
-    T, M = h_n.shape
+def weight_panels(
+    cell: Cell,
+    weights: Mapping[str, np.ndarray],
+    head: Mapping[str, np.ndarray],
+    width: tuple[str, int],
+    tag: str = "",
+) -> list[list[tuple[str, go.Figure]]]:
+    """Rows of (key, figure): one row per gate of ``cell`` (W_xh, W_hh, b_h blocks), then the head.
+
+    ``weights`` are one path's, in Keras' layout; each gate's M-wide block is cut out of
+    the last axis and titled with the gate's name. ``width`` is the symbol and size of
+    what the layer reads ("D", 3), or ("2M", 10) for a stacked bidirectional layer.
+    ``tag`` tells paths apart in keys and titles ("", " [2]", " [1] backward").
+    """
+    M = weights["W_hh"].shape[0]
+    symbol, size = width
+    zmax = max(float(np.abs(w).max()) for w in (*weights.values(), *head.values())) or 1.0
+    unit = f"hidden unit (M = {M})"
+    gates = cell.gates or (None,)
+    rows = []
+    for k, gate in enumerate(gates):
+        block = slice(k * M, (k + 1) * M)
+        row = []
+        for w in cell.weights:
+            W = weights[w.symbol][..., block]  # (D, M), (M, M), (M,) or (2, M)
+            what = f"{gate.name}" if gate else w.meaning
+            label = f"{w.symbol}{tag}" + (f" · {gate.key}" if gate else "")
+            title = f"{label} {_shape(W)} — {what}"
+            if w.symbol == "W_xh":
+                fig = weight_heatmap(W, title, label, f"input ({symbol} = {size})", unit, zmax)
+            elif w.symbol == "W_hh":
+                fig = weight_heatmap(W, title, label, f"from {unit}", f"to {unit}", zmax)
+            else:
+                labels = ["input b", "recurrent b'"] if W.ndim == 2 else None
+                fig = weight_heatmap(W, title, label, "", unit, zmax, row_labels=labels)
+            row.append((f"heatmap_{w.symbol}_{gate.key if gate else ''}", fig))
+        rows.append(row)
+    H, K = head["W_o"].shape
+    head_row = []
+    for w in HEAD:
+        W = head[w.symbol]
+        title = f"{w.symbol} {_shape(W)} — {w.meaning}"
+        row_title = f"last layer's output ({'2M' if H != M else 'M'} = {H})"
+        fig = weight_heatmap(W, title, w.symbol, row_title, f"output (K = {K})", zmax)
+        head_row.append((f"heatmap_{w.symbol}", fig))
+    rows.append(head_row)
+    return rows
+
+
+def state_heatmap(
+    S_n: np.ndarray, gate: Gate, n: int, t: int | None = None, title: str = ""
+) -> go.Figure:
+    """One traced quantity of one sample as a (time × unit) heatmap; S_n is (T, M)."""
+    T, M = S_n.shape
+    if gate.bounds == (0.0, 1.0):
+        scale = dict(zmin=0, zmax=1, colorscale=SEQUENTIAL)
+    else:
+        zmax = 1.0 if gate.bounds else float(np.abs(S_n).max()) or 1.0
+        scale = dict(zmin=-zmax, zmax=zmax, zmid=0, colorscale=DIVERGING)
     fig = go.Figure(
         go.Heatmap(
-            z=h_n.T,  # (M, T): time runs left to right
+            z=S_n.T,  # (M, T): time runs left to right
             x=np.arange(1, T + 1),
             y=np.arange(M),
-            zmin=-1,
-            zmax=1,
-            zmid=0,
-            colorscale=DIVERGING,
-            colorbar=dict(thickness=12, title="h"),
-            hovertemplate="t = %{x}, unit %{y}: h = %{z:.5f}<extra></extra>",
+            **scale,
+            colorbar=dict(thickness=12, title=gate.key),
+            hovertemplate=f"t = %{{x}}, unit %{{y}}: {gate.key} = %{{z:.5f}}<extra></extra>",
         )
     )
     if t is not None:
         fig.add_vline(x=t, line=dict(color="black", width=2, dash="dot"))
     fig.update_xaxes(title=f"time step t (T = {T})", dtick=1 if T <= 20 else None)
-    fig.update_yaxes(title=_axis_title("M", M), autorange="reversed", dtick=1 if M <= 16 else None)
-    return _layout(fig, f"h_t for sample n = {n}: (T, M) = ({T}, {M})", 360)
+    fig.update_yaxes(title=f"hidden unit (M = {M})", autorange="reversed", dtick=_ticks(M))
+    return _layout(fig, title or f"{gate.name} for sample n = {n}: (T, M) = ({T}, {M})", 340)
 
 
-def hidden_lines(h_n: np.ndarray, n: int, t: int | None = None) -> go.Figure:
+def hidden_lines(h_n: np.ndarray, n: int, t: int | None = None, title: str = "") -> go.Figure:
     """One line per hidden unit over time; h_n is (T, M)."""
     T, M = h_n.shape
     t_axis = np.arange(1, T + 1)  # (T,)
@@ -131,18 +187,21 @@ def hidden_lines(h_n: np.ndarray, n: int, t: int | None = None) -> go.Figure:
     if t is not None:
         fig.add_vline(x=t, line=dict(color="black", width=2, dash="dot"))
     fig.update_xaxes(title=f"time step t (T = {T})", dtick=1 if T <= 20 else None)
-    fig.update_yaxes(title="h_t (tanh, in [-1, 1])", range=[-1.05, 1.05])
-    title = f"Each hidden unit over time, sample n = {n}"
+    fig.update_yaxes(title="h_t (in [-1, 1])", range=[-1.05, 1.05])
+    title = title or f"Each hidden unit over time, sample n = {n}"
     if M > 12:
         title += f" (units 0–{LINES_SHOWN - 1} of {M}; click the legend for more)"
-    return _layout(fig, title, 360)
+    return _layout(fig, title, 340)
 
 
 def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:
-    """Keras vs NumPy for every sample n and output k, (N, K) each, with the line y = x."""
-    N, K = y_keras.shape
-    low = float(min(y_keras.min(), y_numpy.min()))
-    high = float(max(y_keras.max(), y_numpy.max()))
+    """Keras vs NumPy for every output, (N, K) or (N, T, K), with the line y = x."""
+    seq = y_keras.ndim == 3
+    N, K = y_keras.shape[0], y_keras.shape[-1]
+    T = y_keras.shape[1] if seq else 1
+    Yk = y_keras.reshape(N * T, K)  # (N·T, K)
+    Yn = y_numpy.reshape(N * T, K)  # (N·T, K)
+    low, high = float(min(Yk.min(), Yn.min())), float(max(Yk.max(), Yn.max()))
     pad = 0.05 * (high - low or 1.0)
     fig = go.Figure(
         go.Scatter(
@@ -154,40 +213,48 @@ def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:
             hoverinfo="skip",
         )
     )
-    n = np.arange(N)  # (N,)
+    n, t = np.divmod(np.arange(N * T), T)  # (N·T,) each
+    where = "n = %{customdata[0]}" + (", t = %{customdata[1]}" if seq else "")
     for k in range(K):
+        delta = np.abs(Yk[:, k] - Yn[:, k])  # (N·T,)
         fig.add_trace(
             go.Scatter(
-                x=y_keras[:, k],
-                y=y_numpy[:, k],
+                x=Yk[:, k],
+                y=Yn[:, k],
                 mode="markers",
                 name=f"output k = {k}",
-                marker=dict(size=9 if N <= 200 else 5),
-                customdata=np.stack([n, np.abs(y_keras[:, k] - y_numpy[:, k])], axis=1),  # (N, 2)
+                marker=dict(size=9 if N * T <= 200 else 5),
+                customdata=np.stack([n, t + 1, delta], axis=1),  # (N·T, 3)
                 hovertemplate=(
-                    f"n = %{{customdata[0]}}, k = {k}<br>Keras %{{x:.7f}}<br>NumPy %{{y:.7f}}"
-                    "<br>|Δ| = %{customdata[1]:.2e}<extra></extra>"
+                    f"{where}, k = {k}<br>Keras %{{x:.7f}}<br>NumPy %{{y:.7f}}"
+                    "<br>|Δ| = %{customdata[2]:.2e}<extra></extra>"
                 ),
             )
         )
-    fig.update_xaxes(title=f"Keras y (N = {N}, K = {K})")
+    shape = f"N = {N}, T = {T}, K = {K}" if seq else f"N = {N}, K = {K}"
+    fig.update_xaxes(title=f"Keras y ({shape})")
     fig.update_yaxes(title="NumPy y", scaleanchor="x", scaleratio=1)
     return _layout(fig, "Every output: Keras vs NumPy", 460)
 
 
-def delta_bars(per_sample: np.ndarray, tolerance: float) -> go.Figure:
-    """max |Δ| for each sample n, (N,), on a log axis with the tolerance drawn in."""
-    N = per_sample.shape[0]
-    nonzero = per_sample[per_sample > 0]  # an exact 0 cannot sit on a log axis
+def delta_bars(
+    deltas: np.ndarray, tolerance: float, axis_title: str, title: str, start: int = 0
+) -> go.Figure:
+    """A max |Δ| per sample (or per step), on a log axis with the tolerance drawn in."""
+    nonzero = deltas[deltas > 0]  # an exact 0 cannot sit on a log axis: it gets a stub
     floor = float(nonzero.min()) / 10 if nonzero.size else 1e-10
-    top = max(tolerance, float(per_sample.max())) * 10
+    top = max(tolerance, float(deltas.max())) * 10
+    x = np.arange(start, start + deltas.shape[0])  # (len,)
     fig = go.Figure(
         go.Bar(
-            x=np.arange(N),
-            y=np.maximum(per_sample, floor),  # (N,)
-            customdata=per_sample,
+            x=x,
+            y=np.where(deltas > 0, deltas, floor * 3),  # (len,)
+            marker_color=np.where(deltas > 0, BAR_COLOUR, "#9aa5b1"),
+            text=np.where(deltas > 0, "", "0") if deltas.shape[0] <= 60 else None,
+            textposition="outside",
+            customdata=deltas,
             name="max |Δ|",
-            hovertemplate="n = %{x}: max |Δ| = %{customdata:.2e}<extra></extra>",
+            hovertemplate="%{x}: max |Δ| = %{customdata:.2e}<extra></extra>",
         )
     )
     fig.add_hline(
@@ -196,11 +263,11 @@ def delta_bars(per_sample: np.ndarray, tolerance: float) -> go.Figure:
         annotation_text=f"tolerance {tolerance:.0e}",
         annotation_position="top left",
     )
-    fig.update_xaxes(title=f"sample n (N = {N})")
+    fig.update_xaxes(title=axis_title)
     fig.update_yaxes(
-        title="max |Δ| over outputs",
+        title="max |Δ|",
         type="log",
         range=[np.log10(floor), np.log10(top)],
         exponentformat="e",
     )
-    return _layout(fig, "Largest difference per sample", 460)
+    return _layout(fig, title, 400)

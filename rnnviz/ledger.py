@@ -2,58 +2,121 @@
 
 Everything here follows from the config alone (no Keras), so the ledger can be
 drawn before TensorFlow has even loaded; the tests check it against Keras'
-``count_params``.
+``count_params``. Stacked layers get a superscript ``[l]`` and the suffix ``_l``
+used by the export; a layer above the first reads M values per step (2M when
+bidirectional) where the first reads D.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from rnnviz.cells import CELLS, HEAD
-from rnnviz.config import RNNConfig
+from rnnviz.cells import HEAD, cell_of
+from rnnviz.config import RNNConfig, suffix
 
 
 @dataclass(frozen=True)
 class ShapeRow:
-    name: str  # "W_xh"
-    latex: str  # "W_{xh}"
-    symbolic: str  # "(D, M)"
-    numeric: tuple[int, ...]  # (3, 5)
+    name: str  # "W_xh_2"
+    latex: str  # "W_{xh}^{[2]}"
+    symbolic: str  # "(M, 4M)"
+    numeric: tuple[int, ...]  # (5, 20)
     meaning: str
 
 
 @dataclass(frozen=True)
 class ParamRow:
-    layer: str  # "SimpleRNN"
+    layer: str  # "SimpleRNN", "Bidirectional(LSTM) 2", "Dense", "Total"
+    kind: str  # "rnn", "dense" or "total"
     formula: str  # "M(D + M + 1)"
     numbers: str  # "5·(3 + 5 + 1)"
     count: int  # 45
 
 
 def _numeric(symbolic: str, c: RNNConfig) -> tuple[int, ...]:
-    sizes = {"N": c.N, "T": c.T, "D": c.D, "M": c.M, "K": c.K}
-    return tuple(sizes[s.strip()] for s in symbolic.strip("()").split(",") if s.strip())
+    """ "(D, 4M)" -> (3, 20): each entry is an optional factor times a size symbol."""
+    sizes = {"N": c.N, "T": c.T, "D": c.D, "M": c.M, "K": c.K, "": 1}
+    dims = []
+    for entry in filter(None, (e.strip() for e in symbolic.strip("()").split(","))):
+        factor, symbol = re.fullmatch(r"(\d*)([A-Z]?)", entry).groups()
+        dims.append(int(factor or 1) * sizes[symbol])
+    return tuple(dims)
+
+
+def _width(c: RNNConfig, layer: int) -> str:
+    """Symbol of what layer ``layer`` reads per step: D, M or 2M."""
+    return "D" if layer == 1 else ("2M" if c.bidirectional else "M")
+
+
+def _tag(c: RNNConfig, layer: int) -> str:
+    return f"^{{[{layer}]}}" if c.layers > 1 else ""
 
 
 def shapes(c: RNNConfig) -> list[ShapeRow]:
-    """Every tensor of the run, data first, then weights, then the output."""
+    """Every tensor of the run, data first, then each layer's weights, then the output."""
+    cell = cell_of(c.cell, c.reset_after)
+    H = "2M" if c.bidirectional else "M"
+    each = " (each direction)" if c.bidirectional else ""
     rows = [
         ShapeRow("X", "X", "(N, T, D)", (), "all inputs"),
         ShapeRow("x_t", "x_t", "(N, D)", (), "inputs at step t"),
-        ShapeRow("h_t", "h_t", "(N, M)", (), "hidden state after step t"),
     ]
-    rows += [ShapeRow(w.symbol, w.latex, w.shape, (), w.meaning) for w in CELLS[c.cell].weights]
-    rows += [ShapeRow(w.symbol, w.latex, w.shape, (), w.meaning) for w in HEAD]
-    rows.append(ShapeRow("y", "y", "(N, K)", (), "output, from h_T"))
+    for layer in range(1, c.layers + 1):
+        tag, sfx = _tag(c, layer), suffix(layer, "fwd")
+        for w in cell.weights:
+            symbolic = w.shape.replace("(D,", f"({_width(c, layer)},")
+            rows.append(ShapeRow(w.symbol + sfx, w.latex + tag, symbolic, (), w.meaning + each))
+        for s in cell.states:
+            meaning = f"{s.name.rsplit(' ', 1)[0]} after step t{each}"  # "cell state c" -> ...
+            rows.append(ShapeRow(s.key + "_t" + sfx, s.latex + tag, "(N, M)", (), meaning))
+        sequences = layer < c.layers or c.return_sequences
+        out = f"(N, T, {H})" if sequences else f"(N, {H})"
+        what = "every h_t" if sequences else "h_T only"
+        if c.bidirectional:
+            what += ", forward and backward side by side"
+        rows.append(ShapeRow("H" + sfx, "H" + tag, out, (), f"layer output: {what}"))
+    rows += [ShapeRow(w.symbol, w.latex, w.shape.replace("H", H), (), w.meaning) for w in HEAD]
+    y_shape = "(N, T, K)" if c.return_sequences else "(N, K)"
+    y_from = "Dense on every step" if c.return_sequences else "Dense on the last output"
+    rows.append(ShapeRow("y", "y", y_shape, (), f"output: {y_from}"))
     return [ShapeRow(r.name, r.latex, r.symbolic, _numeric(r.symbolic, c), r.meaning) for r in rows]
 
 
 def params(c: RNNConfig) -> list[ParamRow]:
-    """One row per layer with parameters, then the total."""
-    cell = CELLS[c.cell]
-    rnn = ParamRow(
-        cell.keras_name, cell.params_formula, cell.params_numbers(c.D, c.M), cell.params(c.D, c.M)
+    """One row per recurrent layer, then Dense, then the total."""
+    cell = cell_of(c.cell, c.reset_after)
+    rows = []
+    for layer in range(1, c.layers + 1):
+        name = f"Bidirectional({cell.keras_name})" if c.bidirectional else cell.keras_name
+        if c.layers > 1:
+            name += f" [{layer}]"
+        formula = cell.params_formula.replace("D", _width(c, layer))
+        numbers = cell.params_numbers(c.width(layer), c.M)
+        if c.bidirectional:
+            formula, numbers = f"2 × {formula}", f"2 × {numbers}"
+        count = c.directions * cell.params(c.width(layer), c.M)
+        rows.append(ParamRow(name, "rnn", formula, numbers, count))
+    H = c.M * c.directions
+    rows.append(
+        ParamRow(
+            "Dense",
+            "dense",
+            f"K({'2M' if c.bidirectional else 'M'} + 1)",
+            f"{c.K}·({H} + 1)",
+            c.K * (H + 1),
+        )
     )
-    dense = ParamRow("Dense", "K(M + 1)", f"{c.K}·({c.M} + 1)", c.K * (c.M + 1))
-    total = ParamRow("Total", "", f"{rnn.count} + {dense.count}", rnn.count + dense.count)
-    return [rnn, dense, total]
+    total = sum(r.count for r in rows)
+    rows.append(ParamRow("Total", "total", "", " + ".join(str(r.count) for r in rows), total))
+    return rows
+
+
+def param_totals(c: RNNConfig) -> dict[str, int]:
+    """{rnn, dense, total}: rnn sums every recurrent layer (the CLI's JSON contract)."""
+    rows = params(c)
+    return {
+        "rnn": sum(r.count for r in rows if r.kind == "rnn"),
+        "dense": sum(r.count for r in rows if r.kind == "dense"),
+        "total": rows[-1].count,
+    }

@@ -1,4 +1,4 @@
-"""The Keras side: build ``Input((T, D)) -> cell(M) -> Dense(K)`` and run it.
+"""The Keras side: build ``Input((T, D)) -> cell(M) [× layers, bidirectional] -> Dense(K)``.
 
 TensorFlow is imported on first use, not at import time, so the rest of the
 core (and ``python -m rnnviz --help``) starts instantly. The forward pass is a
@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz.cells import CELLS, HEAD
+from rnnviz.cells import HEAD, cell_of
+from rnnviz.config import RNNConfig, suffix
 
 _KERAS_LOCK = threading.RLock()
 
@@ -33,6 +34,9 @@ def _keras():
     import keras
     import tensorflow as tf
 
+    # Each cached model has its own tf.function, which TensorFlow's retracing
+    # heuristic reports as a warning once five models exist; that is by design here.
+    tf.get_logger().setLevel("ERROR")
     return keras, tf
 
 
@@ -41,15 +45,29 @@ def _init_seeds(seed: int, n: int) -> list[int]:
     return [int(s) % (2**31 - 1) for s in np.random.SeedSequence(seed).generate_state(n)]
 
 
-def _recurrent_layer(keras, cell: str, M: int, seeds: list[int]):
-    if cell == "simple":
-        return keras.layers.SimpleRNN(
-            M,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=seeds[0]),
-            recurrent_initializer=keras.initializers.Orthogonal(seed=seeds[1]),
-            name="simple_rnn",
-        )
-    raise ValueError(f"cell must be one of {', '.join(CELLS)}, got {cell!r}")
+def _cell_layer(
+    keras,
+    c: RNNConfig,
+    seeds: list[int],
+    return_sequences: bool,
+    name: str,
+    go_backwards: bool = False,
+):
+    """One Keras recurrent layer with seeded initialisers (Keras' defaults otherwise)."""
+    common = dict(
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds[0]),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=seeds[1]),
+        return_sequences=return_sequences,
+        go_backwards=go_backwards,
+        name=name,
+    )
+    if c.cell == "simple":
+        return keras.layers.SimpleRNN(c.M, **common)
+    if c.cell == "lstm":
+        return keras.layers.LSTM(c.M, **common)  # unit_forget_bias: b_h^(f) starts at 1
+    if c.cell == "gru":
+        return keras.layers.GRU(c.M, reset_after=c.reset_after, **common)
+    raise ValueError(f"no Keras layer for cell {c.cell!r}")
 
 
 @dataclass
@@ -57,43 +75,47 @@ class KerasRNN:
     """A built Keras model plus its compiled forward pass. Treat as read-only."""
 
     model: object  # keras.Model
-    key: tuple  # (T, D, M, K, seed, cell) it was built for
+    config: RNNConfig  # what it was built for (N = 1: the model serves every N)
+    paths: dict = field(repr=False)  # (layer, direction) -> the Keras recurrent layer
+    head: object = field(repr=False)  # the Dense layer
     _forward: object = field(repr=False)  # tf.function (X) -> y
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
-        """y = model(X) for X (N, T, D) float32 -> (N, K) float32."""
+        """y = model(X) for X (N, T, D) float32 -> (N, K), or (N, T, K) with return_sequences."""
         _, tf = _keras()
         with _KERAS_LOCK:
-            return self._forward(tf.constant(X, dtype=tf.float32)).numpy()  # (N, K)
+            return self._forward(tf.constant(X, dtype=tf.float32)).numpy()  # (N, [T,] K)
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The notebook's ``model.predict``; slow, kept for the benchmark."""
         with _KERAS_LOCK:
-            return self.model.predict(X, verbose=0)  # (N, K)
-
-    @property
-    def cell(self) -> str:
-        return self.key[-1]
+            return self.model.predict(X, verbose=0)  # (N, [T,] K)
 
     def weights(self) -> dict[str, np.ndarray]:
-        """Every weight under its symbol on the page: W_xh, W_hh, b_h, W_o, b_o."""
-        rnn, head = self.model.get_layer(index=1), self.model.get_layer(index=2)
+        """Every weight under its name in the export: W_xh, W_hh, b_h (+ suffix), W_o, b_o."""
+        cell = cell_of(self.config.cell, self.config.reset_after)
         named = {}
-        for spec, value in zip(CELLS[self.cell].weights, rnn.get_weights(), strict=True):
-            named[spec.symbol] = value
-        for spec, value in zip(HEAD, head.get_weights(), strict=True):
-            named[spec.symbol] = value
+        with _KERAS_LOCK:
+            for (layer, d), keras_layer in self.paths.items():
+                values = keras_layer.get_weights()
+                for spec, value in zip(cell.weights, values, strict=True):
+                    named[spec.symbol + suffix(layer, d)] = value
+            for spec, value in zip(HEAD, self.head.get_weights(), strict=True):
+                named[spec.symbol] = value
         return named
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
-        """Load weights given by symbol (tests use it for hand-checkable cases)."""
-        rnn, head = self.model.get_layer(index=1), self.model.get_layer(index=2)
+        """Load weights given by name (tests use it for hand-checkable cases)."""
+        cell = cell_of(self.config.cell, self.config.reset_after)
         with _KERAS_LOCK:
-            rnn.set_weights([weights[w.symbol] for w in CELLS[self.cell].weights])
-            head.set_weights([weights[w.symbol] for w in HEAD])
+            for (layer, d), keras_layer in self.paths.items():
+                keras_layer.set_weights(
+                    [weights[w.symbol + suffix(layer, d)] for w in cell.weights]
+                )
+            self.head.set_weights([weights[w.symbol] for w in HEAD])
 
     def summary(self, line_length: int = 80) -> str:
-        """``model.summary()`` as text; a server has no terminal, so width is fixed."""
+        """``model.summary()`` as text; a server has no terminal (and Keras crops at 80)."""
         lines: list[str] = []
         with _KERAS_LOCK:
             self.model.summary(
@@ -106,20 +128,39 @@ class KerasRNN:
         return int(self.model.count_params())
 
 
-def build(T: int, D: int, M: int, K: int, seed: int, cell: str = "simple") -> KerasRNN:
-    """Keras ``Input((T, D)) -> cell(M) -> Dense(K)``, initialised from ``seed``."""
+def build(config: RNNConfig) -> KerasRNN:
+    """The Keras model of ``config`` (its N is ignored), initialised from its seed."""
     keras, tf = _keras()
-    seeds = _init_seeds(seed, 3)
+    c = config.model_config
+    seeds = iter(_init_seeds(c.seed, 4 * c.layers + 1))
+    paths = {}
     with _KERAS_LOCK:
-        inputs = keras.Input(shape=(T, D), name="X")
-        h_T = _recurrent_layer(keras, cell, M, seeds)(inputs)
-        y = keras.layers.Dense(
-            K, kernel_initializer=keras.initializers.GlorotUniform(seed=seeds[2]), name="dense"
-        )(h_T)
-        model = keras.Model(inputs, y, name="rnnviz")
-        forward = tf.function(
+        X = keras.Input(shape=(c.T, c.D), name="X")
+        H = X
+        for layer in range(1, c.layers + 1):
+            sequences = layer < c.layers or c.return_sequences
+            name = f"{c.cell}_{layer}"
+            forward = _cell_layer(keras, c, [next(seeds), next(seeds)], sequences, name)
+            if not c.bidirectional:
+                H = forward(H)
+                paths[(layer, "fwd")] = forward
+                continue
+            backward = _cell_layer(
+                keras, c, [next(seeds), next(seeds)], sequences, f"{name}_bwd", go_backwards=True
+            )
+            wrapper = keras.layers.Bidirectional(
+                forward, backward_layer=backward, merge_mode="concat", name=f"bidirectional_{layer}"
+            )
+            H = wrapper(H)
+            paths[(layer, "fwd")] = wrapper.forward_layer
+            paths[(layer, "bwd")] = wrapper.backward_layer
+        head = keras.layers.Dense(
+            c.K, kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)), name="dense"
+        )
+        model = keras.Model(X, head(H), name="rnnviz")
+        forward_pass = tf.function(
             lambda X: model(X, training=False),
-            input_signature=[tf.TensorSpec((None, T, D), tf.float32)],
+            input_signature=[tf.TensorSpec((None, c.T, c.D), tf.float32)],
             reduce_retracing=True,
         )
-    return KerasRNN(model=model, key=(T, D, M, K, seed, cell), _forward=forward)
+    return KerasRNN(model=model, config=c, paths=paths, head=head, _forward=forward_pass)

@@ -8,7 +8,18 @@ visualiser shows all of them. Nothing here imports Keras.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
+
+
+@dataclass(frozen=True)
+class Term:
+    """One quantity of one step for one sample, as the step-by-step panel shows it."""
+
+    name: str  # LaTeX: "f_t"
+    formula: str  # LaTeX of how it is computed ("" for a given quantity)
+    value: np.ndarray  # (M,)
 
 
 def simple_rnn(
@@ -42,25 +53,6 @@ def simple_rnn(
 def dense(h_T: np.ndarray, W_o: np.ndarray, b_o: np.ndarray) -> np.ndarray:
     """Output head ``y = h_T W_o + b_o``: h_T (N, M), W_o (M, K), b_o (K,) -> (N, K)."""
     return h_T @ W_o + b_o  # (N, K)
-
-
-def simple_rnn_step(
-    x_t: np.ndarray, h_prev: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray
-) -> dict[str, np.ndarray]:
-    """One step for one sample, term by term, for the step-by-step panel.
-
-    x_t (D,), h_prev = h_{t-1} (M,) -> each term (M,), keyed by its LaTeX.
-    """
-    xW = x_t @ W_xh  # (M,)
-    hW = h_prev @ W_hh  # (M,)
-    a_t = xW + hW + b_h  # (M,)
-    return {
-        r"x_t W_{xh}": xW,
-        r"h_{t-1} W_{hh}": hW,
-        r"b_h": b_h,
-        r"a_t": a_t,
-        r"h_t = \tanh(a_t)": np.tanh(a_t),
-    }
 
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
@@ -145,3 +137,60 @@ def gru(
             trace[k][:, t] = v
         h_prev = h_t
     return trace
+
+
+# One step for one sample, term by term, for the step-by-step panel. Each takes the
+# input x_t (D,), the state before the step ``prev`` and the trace at the step ``now``
+# (dicts of (M,) vectors, zeros before the first step) and the cell's weights.
+
+
+def simple_rnn_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[Term]:
+    xW = x_t @ W_xh  # (M,)
+    hW = prev["h"] @ W_hh  # (M,)
+    a_t = xW + hW + b_h  # (M,)
+    return [
+        Term(r"x_t W_{xh}", "", xW),
+        Term(r"h_{t-1} W_{hh}", "", hW),
+        Term("b_h", "", b_h),
+        Term("a_t", r"x_t W_{xh} + h_{t-1} W_{hh} + b_h", a_t),
+        Term("h_t", r"\tanh(a_t)", np.tanh(a_t)),
+    ]
+
+
+def lstm_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[Term]:
+    i_t, f_t, g_t, o_t, c_prev = now["i"], now["f"], now["g"], now["o"], prev["c"]  # (M,)
+    c_t = f_t * c_prev + i_t * g_t  # (M,)
+    return [
+        Term("i_t", r"\sigma(x_t W_{xh}^{(i)} + h_{t-1} W_{hh}^{(i)} + b_h^{(i)})", i_t),
+        Term("f_t", r"\sigma(x_t W_{xh}^{(f)} + h_{t-1} W_{hh}^{(f)} + b_h^{(f)})", f_t),
+        Term("g_t", r"\tanh(x_t W_{xh}^{(g)} + h_{t-1} W_{hh}^{(g)} + b_h^{(g)})", g_t),
+        Term("o_t", r"\sigma(x_t W_{xh}^{(o)} + h_{t-1} W_{hh}^{(o)} + b_h^{(o)})", o_t),
+        Term("c_{t-1}", "", c_prev),
+        Term("c_t", r"f_t \odot c_{t-1} + i_t \odot g_t", c_t),
+        Term("h_t", r"o_t \odot \tanh(c_t)", o_t * np.tanh(c_t)),
+    ]
+
+
+def gru_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[Term]:
+    z_t, r_t, hh_t, h_prev = now["z"], now["r"], now["hh"], prev["h"]  # (M,)
+    if b_h.ndim == 2:  # reset_after: the reset gate scales the recurrent part, bias included
+        candidate = (
+            r"\tanh(x_t W_{xh}^{(\tilde h)} + b_h^{(\tilde h)}"
+            r" + r_t \odot (h_{t-1} W_{hh}^{(\tilde h)} + b'^{(\tilde h)}_h))"
+        )
+    else:
+        candidate = (
+            r"\tanh(x_t W_{xh}^{(\tilde h)}"
+            r" + (r_t \odot h_{t-1}) W_{hh}^{(\tilde h)} + b_h^{(\tilde h)})"
+        )
+    return [
+        Term("z_t", r"\sigma(x_t W_{xh}^{(z)} + h_{t-1} W_{hh}^{(z)} + b_h^{(z)})", z_t),
+        Term("r_t", r"\sigma(x_t W_{xh}^{(r)} + h_{t-1} W_{hh}^{(r)} + b_h^{(r)})", r_t),
+        Term(r"\tilde h_t", candidate, hh_t),
+        Term("h_{t-1}", "", h_prev),
+        Term(
+            "h_t",
+            r"z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
+            z_t * h_prev + (1 - z_t) * hh_t,
+        ),
+    ]

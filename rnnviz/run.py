@@ -3,6 +3,11 @@
 ``execute(config)`` is what the CLI, the app and the tests call. A ``Run``'s arrays
 are read-only and its dicts are read-only views, so one cached run can be shared by
 every browser session without a copy.
+
+A run flows through one *path* per recurrent layer and direction: layer 1 forward,
+then (bidirectional) layer 1 backward, then layer 2, and so on. Each path keeps its
+own weights and its whole trace; a backward path's trace is stored in the input's
+time order (index t - 1 holds the state after reading x_t), as Keras returns it.
 """
 
 from __future__ import annotations
@@ -15,52 +20,148 @@ import numpy as np
 
 from rnnviz import recurrence
 from rnnviz.agreement import Agreement, compare
-from rnnviz.cells import CELLS
-from rnnviz.config import RNNConfig
+from rnnviz.cells import HEAD, Cell, cell_of
+from rnnviz.config import RNNConfig, suffix
 from rnnviz.data import make_X
+
+
+@dataclass(frozen=True)
+class Path:
+    """One recurrent layer in one direction."""
+
+    layer: int  # 1-based
+    direction: str  # "fwd" or "bwd"
+    weights: Mapping[str, np.ndarray]  # W_xh (D_l, bM), W_hh (M, bM), b_h: Keras' layout
+    trace: Mapping[str, np.ndarray]  # "h" and the cell's gates and states, each (N, T, M)
+
+    @property
+    def suffix(self) -> str:
+        return suffix(self.layer, self.direction)
+
+    @property
+    def label(self) -> str:
+        return f"layer {self.layer}, {'backward' if self.direction == 'bwd' else 'forward'}"
+
+
+def numpy_forward(
+    config: RNNConfig, X: np.ndarray, weights: Mapping[str, np.ndarray]
+) -> tuple[dict[tuple[int, str], dict[str, np.ndarray]], np.ndarray]:
+    """The recurrences of every layer and direction over X (N, T, D), then the Dense head.
+
+    ``weights`` are named as in the export (W_xh, W_hh_2, b_h_bwd, ..., W_o, b_o). Returns
+    the trace of each (layer, direction) and y: (N, K), or (N, T, K) with return_sequences.
+    """
+    c = config
+    cell = cell_of(c.cell, c.reset_after)
+    traces: dict[tuple[int, str], dict[str, np.ndarray]] = {}
+    H = X  # (N, T, D): what the next layer reads
+    for layer in range(1, c.layers + 1):
+        outputs = []
+        for d in ("fwd", "bwd")[: c.directions]:
+            W = [weights[w.symbol + suffix(layer, d)] for w in cell.weights]
+            if d == "fwd":
+                trace = cell.recurrence(H, *W)  # each (N, T, M)
+            else:  # read x_T first, then store in time order again
+                trace = cell.recurrence(H[:, ::-1], *W)  # each (N, T, M), reversed time
+                trace = {k: np.ascontiguousarray(v[:, ::-1]) for k, v in trace.items()}
+            traces[(layer, d)] = trace
+            outputs.append(trace["h"])
+        H = np.concatenate(outputs, axis=-1)  # (N, T, M·directions)
+    if c.return_sequences:
+        return traces, recurrence.dense(H, weights["W_o"], weights["b_o"])  # (N, T, K)
+    # h_T of each direction: the forward path ends at t = T, the backward one at t = 1.
+    last = [traces[(c.layers, "fwd")]["h"][:, -1]]  # (N, M)
+    if c.bidirectional:
+        last.append(traces[(c.layers, "bwd")]["h"][:, 0])  # (N, M)
+    h_T = np.concatenate(last, axis=-1)  # (N, M·directions)
+    return traces, recurrence.dense(h_T, weights["W_o"], weights["b_o"])  # (N, K)
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+def _frozen_map(arrays: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+    return MappingProxyType({k: _frozen(v) for k, v in arrays.items()})
 
 
 @dataclass(frozen=True)
 class Run:
     config: RNNConfig
     X: np.ndarray  # (N, T, D)
-    weights: Mapping[str, np.ndarray]  # W_xh (D, M), W_hh (M, M), b_h (M,), W_o (M, K), b_o (K,)
-    y_keras: np.ndarray  # (N, K)
-    trace: Mapping[str, np.ndarray]  # "a" and "h", each (N, T, M)
-    y_numpy: np.ndarray  # (N, K)
+    paths: tuple[Path, ...]  # layer 1 fwd, [layer 1 bwd], layer 2 fwd, ...
+    head: Mapping[str, np.ndarray]  # W_o (M·directions, K), b_o (K,)
+    y_keras: np.ndarray  # (N, K) or (N, T, K)
+    y_numpy: np.ndarray  # same shape as y_keras
     agreement: Agreement
     summary: str  # Keras' model.summary() text
 
     @property
+    def cell(self) -> Cell:
+        return cell_of(self.config.cell, self.config.reset_after)
+
+    @property
+    def weights(self) -> dict[str, np.ndarray]:
+        """Every weight by its export name: W_xh, ..., W_xh_2, b_h_bwd, ..., W_o, b_o."""
+        named = {}
+        for p in self.paths:
+            named.update({k + p.suffix: v for k, v in p.weights.items()})
+        named.update(self.head)
+        return named
+
+    @property
+    def trace(self) -> Mapping[str, np.ndarray]:
+        """The first layer's forward trace (h, and the cell's gates and states)."""
+        return self.paths[0].trace
+
+    @property
     def h(self) -> np.ndarray:
-        return self.trace["h"]  # (N, T, M)
+        return self.paths[0].trace["h"]  # (N, T, M)
 
-    def step_terms(self, n: int, t: int) -> dict[str, np.ndarray]:
-        """The terms of step t (1-based, as on the page) for sample n, each (M,)."""
-        if not (0 <= n < self.config.N and 1 <= t <= self.config.T):
+    def path(self, layer: int = 1, direction: str = "fwd") -> Path:
+        for p in self.paths:
+            if (p.layer, p.direction) == (layer, direction):
+                return p
+        raise ValueError(f"no path layer {layer}, {direction} in {self.config}")
+
+    def layer_input(self, layer: int) -> np.ndarray:
+        """What recurrent layer ``layer`` reads: X, or the layer below's h (concatenated)."""
+        if layer == 1:
+            return self.X  # (N, T, D)
+        below = [p.trace["h"] for p in self.paths if p.layer == layer - 1]
+        return np.concatenate(below, axis=-1)  # (N, T, M·directions)
+
+    def step_terms(
+        self, n: int, t: int, layer: int = 1, direction: str = "fwd"
+    ) -> list[recurrence.Term]:
+        """The terms of step t (1-based, as on the page) of one path, for sample n.
+
+        The state before the step is h_{t-1} going forward and h_{t+1} going backward
+        (zero at the sequence's start, which is t = T for the backward path).
+        """
+        c = self.config
+        if not (0 <= n < c.N and 1 <= t <= c.T):
             raise ValueError(
-                f"need 0 <= n < N = {self.config.N} and 1 <= t <= T = {self.config.T}, "
-                f"got n = {n}, t = {t}"
+                f"need 0 <= n < N = {c.N} and 1 <= t <= T = {c.T}, got n = {n}, t = {t}"
             )
-        cell = CELLS[self.config.cell]
-        h_prev = self.h[n, t - 2] if t > 1 else np.zeros(self.config.M, self.X.dtype)  # (M,)
-        rnn_weights = [self.weights[w.symbol] for w in cell.weights]
-        return cell.step(self.X[n, t - 1], h_prev, *rnn_weights)
-
-
-def numpy_forward(
-    cell: str, X: np.ndarray, weights: dict[str, np.ndarray]
-) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """The recurrence of ``cell`` over X (N, T, D), then the Dense head -> (trace, y (N, K))."""
-    spec = CELLS[cell]
-    trace = spec.recurrence(X, *(weights[w.symbol] for w in spec.weights))
-    h_T = trace["h"][:, -1]  # (N, M)
-    return trace, recurrence.dense(h_T, weights["W_o"], weights["b_o"])  # (N, K)
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
+        p = self.path(layer, direction)
+        i = t - 1  # 0-based index of step t
+        j = i - 1 if direction == "fwd" else i + 1  # index of the state before the step
+        zero = np.zeros(c.M, self.X.dtype)  # (M,)
+        before = {k: (v[n, j] if 0 <= j < c.T else zero) for k, v in p.trace.items()}
+        now = {k: v[n, i] for k, v in p.trace.items()}
+        x_t = self.layer_input(layer)[n, i]  # (D_l,)
+        terms = self.cell.step(x_t, before, now, *p.weights.values())
+        if direction == "fwd":
+            return terms
+        # Going backward the state carried into step t is the one after step t + 1.
+        return [
+            recurrence.Term(
+                term.name.replace("t-1", "t+1"), term.formula.replace("t-1", "t+1"), term.value
+            )
+            for term in terms
+        ]
 
 
 def execute(config: RNNConfig, keras_model=None) -> Run:
@@ -69,19 +170,31 @@ def execute(config: RNNConfig, keras_model=None) -> Run:
 
     c = config
     if keras_model is None:
-        keras_model = keras_side.build(c.T, c.D, c.M, c.K, c.seed, c.cell)
-    elif keras_model.key != (c.T, c.D, c.M, c.K, c.seed, c.cell):
-        raise ValueError(f"the Keras model was built for {keras_model.key}, not for {c}")
+        keras_model = keras_side.build(c)
+    elif keras_model.config != c.model_config:
+        raise ValueError(f"the Keras model was built for {keras_model.config}, not for {c}")
     X = make_X(c.N, c.T, c.D, c.seed)  # (N, T, D)
     weights = keras_model.weights()
-    y_keras = keras_model(X)  # (N, K)
-    trace, y_numpy = numpy_forward(c.cell, X, weights)  # (N, T, M) each, (N, K)
+    y_keras = keras_model(X)  # (N, K) or (N, T, K)
+    traces, y_numpy = numpy_forward(c, X, weights)
+    cell = cell_of(c.cell, c.reset_after)
+    paths = tuple(
+        Path(
+            layer=layer,
+            direction=d,
+            weights=_frozen_map(
+                {w.symbol: weights[w.symbol + suffix(layer, d)] for w in cell.weights}
+            ),
+            trace=_frozen_map(trace),
+        )
+        for (layer, d), trace in traces.items()
+    )
     return Run(
         config=c,
         X=_frozen(X),
-        weights=MappingProxyType({k: _frozen(v) for k, v in weights.items()}),
+        paths=paths,
+        head=_frozen_map({w.symbol: weights[w.symbol] for w in HEAD}),
         y_keras=_frozen(y_keras),
-        trace=MappingProxyType({k: _frozen(v) for k, v in trace.items()}),
         y_numpy=_frozen(y_numpy),
         agreement=compare(y_keras, y_numpy),
         summary=keras_model.summary(),

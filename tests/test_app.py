@@ -195,3 +195,82 @@ def test_two_sessions_at_once_on_different_configs():
         scatter = next(ch for ch in charts(at) if "Keras vs NumPy" in ch["layout"]["title"]["text"])
         y_keras = np.stack([array(tr["x"]) for tr in scatter["data"][1:]], axis=1)
         np.testing.assert_allclose(y_keras, expected.y_keras, atol=1e-6, err_msg=f"session {i}")
+
+
+@pytest.mark.parametrize(
+    "query, total, titles",
+    [
+        (
+            {"cell": "lstm"},
+            "192",
+            [
+                "forget gate f",
+                "input gate i",
+                "output gate o",
+                "candidate g (Keras: c)",
+                "c_t for sample n = 0",
+            ],
+        ),
+        ({"cell": "gru"}, "162", ["update gate z", "reset gate r", "candidate h̃"]),
+        ({"cell": "gru", "reset_after": "false"}, "147", ["update gate z", "reset gate r"]),
+    ],
+)
+def test_each_cell_shows_its_gates(query, total, titles):
+    at = open_app(**query)
+    assert not at.exception, at.exception
+    assert at.metric[0].value == total
+    shown = " | ".join(c["layout"]["title"]["text"] for c in charts(at))
+    for title in titles:
+        assert title in shown, (title, shown)
+    assert at.success[0].value.startswith("Same output")
+    note = " ".join(c.value for c in at.caption)
+    assert query["cell"] != "gru" or "reset_after" in note
+
+
+def test_gru_bias_is_split_into_input_and_recurrent_rows():
+    at = open_app(cell="gru")
+    bias = next(c for c in charts(at) if c["layout"]["title"]["text"].startswith("b_h · z (2, 5)"))
+    assert bias["data"][0]["y"] == ["input b", "recurrent b'"]
+
+
+def test_switching_the_cell_in_the_sidebar():
+    at = open_app()
+    at.selectbox(key="cell").set_value("lstm").run()
+    assert at.metric[0].value == "192" and at.query_params["cell"] == "lstm"
+    at.selectbox(key="cell").set_value("gru").run()
+    assert at.metric[0].value == "162"
+    at.toggle(key="reset_after").set_value(False).run()
+    assert at.metric[0].value == "147" and at.query_params["reset_after"] == "false"
+    assert not at.exception
+
+
+def test_stacked_bidirectional_sequences():
+    at = open_app(
+        cell="lstm",
+        layers=2,
+        bidirectional="true",
+        return_sequences="true",
+        view_layer=2,
+        view_direction="bwd",
+        step=3,
+    )
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "1022"  # 2·180 + 2·4·5·(10 + 5 + 1) + 2·(10 + 1)
+    shown = " | ".join(c["layout"]["title"]["text"] for c in charts(at))
+    assert "layer 2, forward" in shown and "layer 2, backward" in shown
+    assert "W_xh [2] backward · f (10, 5)" in shown  # layer 2 reads 2M = 10 per step
+    assert "Largest difference per time step" in shown
+    ledger = " ".join(m.value for m in at.markdown)
+    assert "(N, T, 2M)" in ledger and "(2M, 4M)" in ledger
+    assert at.segmented_control(key="view_direction").value == "bwd"
+    assert any("y_t = h_t W_o + b_o" in e.value for e in at.latex)
+
+
+def test_layers_in_the_sidebar_update_the_total():
+    at = open_app()
+    at.number_input(key="layers").set_value(2).run()
+    assert at.metric[0].value == str(45 + 5 * (5 + 5 + 1) + 12)
+    at.toggle(key="bidirectional").set_value(True).run()
+    assert at.metric[0].value == str(2 * 45 + 2 * 5 * (10 + 5 + 1) + 2 * 11)
+    assert at.query_params["bidirectional"] == "true"
+    assert not at.exception

@@ -23,7 +23,7 @@ from rnnviz.cells import CELLS
 from rnnviz.config import RNNConfig
 from rnnviz.data import make_X
 from rnnviz.export import npz_bytes, write_npz
-from rnnviz.run import Run, numpy_forward
+from rnnviz.run import Path, Run, numpy_forward
 
 DEFAULT_SHAPES = {
     "X": [10, 10, 3],
@@ -67,7 +67,11 @@ def default_run(root, tmp_path_factory):
 def test_json_contract(default_run):
     proc, path = default_run
     out = json.loads(proc.stdout)  # fails if anything but one JSON object is on stdout
-    assert out["config"] == {"N": 10, "T": 10, "D": 3, "M": 5, "K": 2, "seed": 0, "cell": "simple"}
+    assert out["config"] == {
+        **{"N": 10, "T": 10, "D": 3, "M": 5, "K": 2, "seed": 0, "cell": "simple"},
+        **{"reset_after": True, "return_sequences": False, "layers": 1, "bidirectional": False},
+    }
+    assert out["per_step_max_abs_diff"] is None
     assert out["shapes"] == DEFAULT_SHAPES
     assert out["params"] == {"rnn": 45, "dense": 12, "total": 57}  # 5·(3+5+1), 2·(5+1)
     assert out["tolerance"] == TOLERANCE == 1e-5
@@ -169,9 +173,7 @@ def test_disagreement_exits_1(capsys, monkeypatch):
     assert out["max_abs_diff"] == pytest.approx(0.01, abs=1e-6)
 
 
-# "lstm" is the brief's example of a cell rnnviz does not have; once it is added to
-# rnnviz.cells the test keeps meaning "an unknown cell" by switching names.
-UNKNOWN_CELL = "lstm" if "lstm" not in CELLS else "transformer"
+UNKNOWN_CELL = "transformer"
 BAD_INPUT = [
     (["--M", "0"], "--M: M (hidden units) must be between 1 and 256, got 0"),
     (["--M", "abc"], "--M: M (hidden units) must be a whole number between 1 and 256"),
@@ -182,6 +184,12 @@ BAD_INPUT = [
         f"--cell: cell must be one of {', '.join(CELLS)}, got {UNKNOWN_CELL!r}",
     ),
     (["--N", "2000", "--T", "500", "--M", "256"], "--N/--T/--M: N·T·M = 2000·500·256"),
+    (["--layers", "4"], "--layers: layers (stacked recurrent layers) must be between 1 and 3"),
+    (
+        ["--N", "2000", "--T", "500", "--M", "2", "--layers", "2", "--bidirectional"],
+        "N·T·M·layers·directions = 2000·500·2·2·2 = 8,000,000 is over the limit",
+    ),
+    (["--bidirectional", "yes"], "unrecognized arguments: yes"),
     (["--Q", "3"], "unrecognized arguments: --Q 3"),
     (["--M"], "argument --M: expected one argument"),
     (["--export", "{tmp}/missing/run.npz"], "--export: directory"),
@@ -245,9 +253,12 @@ def _fake_run(trace_extra: dict | None = None) -> Run:
         "b_o": rng.normal(size=c.K).astype(np.float32),  # (K,)
     }
     X = make_X(c.N, c.T, c.D, c.seed)  # (N, T, D)
-    trace, y = numpy_forward(c.cell, X, weights)  # (N, T, M) each, (N, K)
-    trace.update(trace_extra or {})
-    return Run(c, X, weights, y, trace, y, compare(y, y), summary="")
+    traces, y = numpy_forward(c, X, weights)  # {(1, "fwd"): trace}, (N, K)
+    trace = {**traces[(1, "fwd")], **(trace_extra or {})}
+    rnn = {k: weights[k] for k in ("W_xh", "W_hh", "b_h")}
+    path = Path(layer=1, direction="fwd", weights=rnn, trace=trace)
+    head = {k: weights[k] for k in ("W_o", "b_o")}
+    return Run(c, X, (path,), head, y, y, compare(y, y), summary="")
 
 
 def test_write_npz_uses_the_exact_path(tmp_path):
@@ -272,3 +283,38 @@ def test_npz_bytes_and_file_objects_hold_the_same(tmp_path):
             ]
             np.testing.assert_array_equal(z["c_numpy"], 1)
             assert json.loads(str(z["config"]))["seed"] == 7
+
+
+@pytest.mark.parametrize(
+    "args, params",
+    [
+        (["--cell", "lstm"], {"rnn": 180, "dense": 12, "total": 192}),  # 4·5·(3+5+1)
+        (["--cell", "gru"], {"rnn": 150, "dense": 12, "total": 162}),  # 3·5·(3+5+2)
+        (["--cell", "gru", "--no-reset-after"], {"rnn": 135, "dense": 12, "total": 147}),
+        (["--bidirectional"], {"rnn": 90, "dense": 22, "total": 112}),  # 2·45, 2·(10+1)
+        (["--layers", "2"], {"rnn": 100, "dense": 12, "total": 112}),  # 45 + 5·(5+5+1)
+    ],
+)
+def test_cells_and_options_in_the_json(args, params, capsys):
+    assert cli.main([*args, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["params"] == params
+    assert out["agree"] is True, out["verdict"]
+
+
+def test_export_names_for_stacked_bidirectional_lstm(tmp_path, capsys):
+    path = tmp_path / "lstm.npz"
+    args = ["--cell", "lstm", "--layers", "2", "--bidirectional", "--return-sequences"]
+    assert cli.main([*args, "--N", "4", "--T", "6", "--json", "--export", str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert len(out["per_step_max_abs_diff"]) == 6
+    with np.load(path, allow_pickle=False) as z:
+        got = {name: z[name].shape for name in z.files}
+    M, D, K, N, T = 5, 3, 2, 4, 6
+    expected = {"X": (N, T, D), "W_o": (2 * M, K), "b_o": (K,), "config": ()}
+    expected |= {"y_keras": (N, T, K), "y_numpy": (N, T, K)}
+    for sfx, width in (("", D), ("_bwd", D), ("_2", 2 * M), ("_2_bwd", 2 * M)):
+        expected |= {f"W_xh{sfx}": (width, 4 * M), f"W_hh{sfx}": (M, 4 * M), f"b_h{sfx}": (4 * M,)}
+        expected |= {f"h_numpy{sfx}": (N, T, M), f"c_numpy{sfx}": (N, T, M)}
+        expected |= {f"gate_{g}{sfx}": (N, T, M) for g in "ifgo"}
+    assert got == expected

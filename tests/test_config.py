@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from rnnviz.config import BOUNDS, DEFAULT, WORK_CAP, ConfigError, RNNConfig, from_query
-from rnnviz.ledger import params, shapes
+from rnnviz.ledger import param_totals, params, shapes
 
 
 def test_defaults_are_the_notebooks():
@@ -45,7 +45,7 @@ def test_work_cap():
 
 
 def test_unknown_cell():
-    with pytest.raises(ConfigError, match="cell must be one of simple, got 'rnn'"):
+    with pytest.raises(ConfigError, match="cell must be one of simple, lstm, gru, got 'rnn'"):
         RNNConfig(cell="rnn")
 
 
@@ -74,7 +74,7 @@ def test_from_query_restores_everything():
         ({"N": "abc"}, "N", "N='abc': N (samples) must be a whole number between 1 and 2000"),
         ({"M": "0"}, "M", "M (hidden units) must be between 1 and 256, got 0. Using M=5."),
         ({"T": "1e3"}, "T", "T (time steps) must be a whole number"),
-        ({"cell": "transformer"}, "cell", "cell must be one of simple"),
+        ({"cell": "transformer"}, "cell", "cell must be one of simple, lstm, gru"),
         ({"bogus": "1"}, None, "Unknown URL parameter 'bogus' ignored"),
         ({"sample": "99"}, None, "sample must be a whole number between 0 and 9"),
     ],
@@ -97,13 +97,44 @@ def test_from_query_over_the_cap_falls_back_to_default_sizes():
     "D,M,K,rnn,dense",
     [(3, 5, 2, 45, 12), (3, 8, 2, 96, 18), (1, 1, 1, 3, 2), (64, 256, 32, 82176, 8224)],
 )
-def test_params_derivation_matches_keras(D, M, K, rnn, dense):
+def test_simple_params_derivation_matches_keras(D, M, K, rnn, dense):
     from rnnviz.model import build
 
     c = RNNConfig(N=1, T=1, D=D, M=M, K=K)
+    assert param_totals(c) == {"rnn": rnn, "dense": dense, "total": rnn + dense}
+    assert build(c).count_params() == rnn + dense
+
+
+@pytest.mark.parametrize(
+    "changes, total",
+    [
+        ({"cell": "lstm"}, 192),  # 4·5·(3 + 5 + 1) = 180, + 12
+        ({"cell": "gru"}, 162),  # 3·5·(3 + 5 + 2) = 150, + 12
+        ({"cell": "gru", "reset_after": False}, 147),  # 3·5·(3 + 5 + 1) = 135, + 12
+        ({"bidirectional": True}, 112),  # 2·45 + 2·(10 + 1)
+        ({"layers": 3, "cell": "lstm"}, 192 + 2 * 4 * 5 * 11),  # layers 2, 3 read M = 5
+        ({"layers": 2, "bidirectional": True, "cell": "gru"}, 2 * 150 + 2 * 3 * 5 * 17 + 22),
+        ({"return_sequences": True}, 57),  # the same weights, applied at every step
+    ],
+)
+def test_every_cell_and_option_counts_like_keras(changes, total):
+    from rnnviz.model import build
+
+    c = RNNConfig(**changes)
+    assert param_totals(c)["total"] == total
+    assert build(c).count_params() == total
     rows = params(c)
-    assert [r.count for r in rows] == [rnn, dense, rnn + dense]
-    assert build(1, D, M, K, 0).count_params() == rnn + dense
+    assert sum(r.count for r in rows[:-1]) == rows[-1].count == total
+
+
+def test_param_formulas_read_like_the_issue():
+    rows = {r.layer: r for r in params(RNNConfig(cell="lstm", layers=2, bidirectional=True))}
+    assert rows["Bidirectional(LSTM) [1]"].formula == "2 × 4M(D + M + 1)"
+    assert rows["Bidirectional(LSTM) [2]"].formula == "2 × 4M(2M + M + 1)"
+    assert rows["Bidirectional(LSTM) [2]"].numbers == "2 × 4·5·(10 + 5 + 1)"
+    assert rows["Dense"].formula == "K(2M + 1)"
+    assert params(RNNConfig(cell="gru"))[0].formula == "3M(D + M + 2)"
+    assert params(RNNConfig(cell="gru", reset_after=False))[0].formula == "3M(D + M + 1)"
 
 
 def test_ledger_shapes_for_the_notebook():
@@ -111,16 +142,55 @@ def test_ledger_shapes_for_the_notebook():
     assert got == {
         "X": (10, 10, 3),
         "x_t": (10, 3),
-        "h_t": (10, 5),
         "W_xh": (3, 5),
         "W_hh": (5, 5),
         "b_h": (5,),
+        "h_t": (10, 5),
+        "H": (10, 5),
         "W_o": (5, 2),
         "b_o": (2,),
         "y": (10, 2),
     }
     assert params(DEFAULT)[0].numbers == "5·(3 + 5 + 1)"
     assert params(DEFAULT)[1].numbers == "2·(5 + 1)"
+
+
+def test_ledger_shapes_stacked_bidirectional_gru():
+    c = RNNConfig(cell="gru", layers=2, bidirectional=True, return_sequences=True)
+    got = {r.name: (r.symbolic, r.numeric) for r in shapes(c)}
+    assert got["W_xh"] == ("(D, 3M)", (3, 15))
+    assert got["W_xh_2"] == ("(2M, 3M)", (10, 15))
+    assert got["b_h_2"] == ("(2, 3M)", (2, 15))
+    assert got["H"] == ("(N, T, 2M)", (10, 10, 10))
+    assert got["W_o"] == ("(2M, K)", (10, 2))
+    assert got["y"] == ("(N, T, K)", (10, 10, 2))
+
+
+def test_switches_in_the_url():
+    config, _, warnings = from_query(
+        {
+            "cell": "GRU",
+            "reset_after": "false",
+            "return_sequences": "1",
+            "bidirectional": "yes",
+            "layers": "3",
+        }
+    )
+    assert warnings == []
+    assert (config.cell, config.reset_after, config.return_sequences) == ("gru", False, True)
+    assert (config.bidirectional, config.layers) == (True, 3)
+    assert RNNConfig(**{**config.__dict__}).to_query()["reset_after"] == "false"
+    _, _, warnings = from_query({"bidirectional": "maybe"})
+    assert warnings == [
+        "URL parameter bidirectional='maybe': bidirectional must be true or false, got 'maybe'. "
+        "Using bidirectional=False."
+    ]
+
+
+def test_cap_counts_layers_and_directions():
+    RNNConfig(N=1000, T=500, M=5, layers=1)
+    with pytest.raises(ConfigError, match=r"N·T·M·layers·directions = 1000·500·5·2·2 = "):
+        RNNConfig(N=1000, T=500, M=5, layers=2, bidirectional=True)
 
 
 @pytest.mark.parametrize("raw", ["1_0", "+5", "５", "5.0", "", " "])
