@@ -1,4 +1,4 @@
-"""Time the SimpleRNN forward pass four ways and check that they agree; print Markdown.
+"""Time the forward pass four ways and check that they agree; print Markdown.
 
 The four ways: (a) the "Importance of shapes" notebook's loop over every sample n and step t,
 (b) rnnviz's NumPy recurrence, vectorised over N and keeping the whole trace, (c) Keras'
@@ -8,6 +8,7 @@ the table come the speed targets (PASS/FAIL), the largest |y_keras - y_numpy| at
 at the corners of the allowed sizes (the evidence for ``rnnviz.agreement.TOLERANCE``), and the
 process memory with a bounded model cache against an unbounded one. Run from the repository
 root with ``.venv/bin/python bench/bench.py``; ``--quick`` times the notebook's size only.
+The gated cells (LSTM, GRU) are timed at MID too, three ways (they have no notebook loop).
 """
 
 from __future__ import annotations
@@ -85,16 +86,22 @@ def median_time(f, warm_up=None, min_runs: int = MIN_RUNS) -> float:
     return float(np.median(times))
 
 
+def model_config(T: int, D: int, M: int, K: int, cell: str = "simple", seed: int = 0):
+    """The config of the Keras model alone (N = 1): MID's N would be over the app's cap."""
+    return RNNConfig(N=1, T=T, D=D, M=M, K=K, seed=seed, cell=cell)
+
+
 def bench_size(N: int, T: int, D: int, M: int, K: int) -> dict[str, float]:
     """Median times of the four forward passes at one size, and how far their y differ."""
-    net = keras_side.build(T, D, M, K, seed=0)
+    c = model_config(T, D, M, K)
+    net = keras_side.build(c)
     X = make_X(N, T, D, seed=0)  # (N, T, D) float32
     X_notebook = X.astype(np.float64)  # (N, T, D): the notebook's X came from np.random.randn
     W = net.weights()
     wx, wh, bh, wo, bo = (W[s] for s in ("W_xh", "W_hh", "b_h", "W_o", "b_o"))
 
     y_keras = net(X)  # (N, K)
-    _, y_numpy = numpy_forward("simple", X, W)  # (N, K)
+    _, y_numpy = numpy_forward(c, X, W)  # (N, K)
     y_seed = np.array(seed_loop(X_notebook, wx, wh, bh, wo, bo)[T - 1 :: T])  # (N, K)
     return {
         # One sample is enough to warm the notebook's loop up; all N would take seconds.
@@ -103,11 +110,27 @@ def bench_size(N: int, T: int, D: int, M: int, K: int) -> dict[str, float]:
             warm_up=lambda: seed_loop(X_notebook[:1], wx, wh, bh, wo, bo),
             min_runs=MIN_RUNS_SEED_LOOP,
         ),
-        "numpy": median_time(lambda: numpy_forward("simple", X, W)),
+        "numpy": median_time(lambda: numpy_forward(c, X, W)),
         "predict": median_time(lambda: net.predict(X)),
         "keras": median_time(lambda: net(X)),
         "Δ numpy": compare(y_keras, y_numpy).max_abs_diff,
         "Δ seed loop": compare(y_keras, y_seed).max_abs_diff,
+        "max |y|": float(np.abs(y_keras).max()),
+    }
+
+
+def bench_cell(cell: str, N: int, T: int, D: int, M: int, K: int) -> dict[str, float]:
+    """A gated cell: NumPy trace (h, c and every gate kept) vs predict vs the compiled call."""
+    c = model_config(T, D, M, K, cell)
+    net = keras_side.build(c)
+    X = make_X(N, T, D, seed=0)  # (N, T, D)
+    W = net.weights()
+    _, y_numpy = numpy_forward(c, X, W)  # (N, K)
+    return {
+        "numpy": median_time(lambda: numpy_forward(c, X, W)),
+        "predict": median_time(lambda: net.predict(X)),
+        "keras": median_time(lambda: net(X)),
+        "Δ numpy": compare(net(X), y_numpy).max_abs_diff,
     }
 
 
@@ -140,13 +163,13 @@ def memory_section() -> list[tuple[str, float]]:
     tf.get_logger().setLevel("ERROR")
     build = functools.lru_cache(maxsize=CACHE_SIZE)(keras_side.build)
     for seed in range(N_MODELS):
-        build(T, D, M, K, seed)(X)
+        build(model_config(T, D, M, K, seed=seed))(X)
         if (seed + 1) % CACHE_SIZE == 0:
             gc.collect()
             rows.append((f"{seed + 1} models built, an LRU cache keeping {CACHE_SIZE}", rss_mb()))
     kept = []
     for seed in range(N_MODELS, 2 * N_MODELS):
-        kept.append(keras_side.build(T, D, M, K, seed))
+        kept.append(keras_side.build(model_config(T, D, M, K, seed=seed)))
         kept[-1](X)
         if len(kept) % CACHE_SIZE == 0:
             gc.collect()
@@ -263,14 +286,37 @@ def print_targets(results: dict[tuple, dict[str, float]]) -> None:
         print(f"- not measured with --quick: the two targets at {label(MID)}")
 
 
+def print_cells(cells: dict[str, dict[str, float]]) -> None:
+    print(f"\n## Gated cells at {label(MID)}, median wall time\n")
+    print(
+        "| cell | NumPy trace | model.predict | rnnviz Keras | predict / rnnviz Keras "
+        "| rnnviz Keras / NumPy | max abs Δy |"
+    )
+    print("|---|--:|--:|--:|--:|--:|--:|")
+    for cell, r in cells.items():
+        times = (r["numpy"], r["predict"], r["keras"])
+        ratios = (r["predict"] / r["keras"], r["keras"] / r["numpy"])
+        cells_ = [cell, *map(fmt_time, times), *map(fmt_ratio, ratios), f"{r['Δ numpy']:.1e}"]
+        print("| " + " | ".join(cells_) + " |")
+    print("\nThe NumPy trace keeps h and every gate (and c for the LSTM) at every step.")
+
+
 def print_agreement(results: dict[tuple, dict[str, float]], corners: list[tuple]) -> None:
-    print(f"\n## Agreement with Keras: max |Δy| over all N·K outputs (tolerance {TOLERANCE:.0e})\n")
-    print("| (N, T, D, M, K) | N·T·M | NumPy trace | seed loop (float64) |")
-    print("|---|--:|--:|--:|")
-    rows = [(size, r["Δ numpy"], f"{r['Δ seed loop']:.1e}") for size, r in results.items()]
-    rows += [(size, agreement.max_abs_diff, "—") for size, agreement in corners]
-    for (N, T, D, M, K), delta_numpy, delta_seed in rows:
-        print(f"| {label((N, T, D, M, K))} | {N * T * M:,} | {delta_numpy:.1e} | {delta_seed} |")
+    print(
+        "\n## Agreement with Keras: max |Δy| over all outputs "
+        f"(tolerance {TOLERANCE:.0e} · max(1, max |y|))\n"
+    )
+    print("| (N, T, D, M, K) | N·T·M | max abs y | NumPy trace | seed loop (float64) |")
+    print("|---|--:|--:|--:|--:|")
+    rows = [
+        (size, r["max |y|"], r["Δ numpy"], f"{r['Δ seed loop']:.1e}") for size, r in results.items()
+    ]
+    rows += [(size, y_max, a.max_abs_diff, "—") for size, (y_max, a) in corners]
+    for (N, T, D, M, K), y_max, delta_numpy, delta_seed in rows:
+        print(
+            f"| {label((N, T, D, M, K))} | {N * T * M:,} | {y_max:.2f} | {delta_numpy:.1e} "
+            f"| {delta_seed} |"
+        )
     if corners:
         print("\nThe last rows are corners of the allowed sizes, run through rnnviz.run.execute.")
 
@@ -296,11 +342,21 @@ def main(argv: list[str] | None = None) -> None:
     for size in [SEED] if quick else [SEED, MID, LARGE]:
         print(f"timing {label(size)} …", file=sys.stderr, flush=True)
         results[size] = bench_size(*size)
-    corners = [] if quick else [(c, execute(RNNConfig(*c)).agreement) for c in CORNERS]
+    cells = {}
+    if not quick:
+        for cell in ("lstm", "gru"):
+            print(f"timing {cell} at {label(MID)} …", file=sys.stderr, flush=True)
+            cells[cell] = bench_cell(cell, *MID)
+    corners = []
+    for c in [] if quick else CORNERS:
+        run = execute(RNNConfig(*c))
+        corners.append((c, (float(np.abs(run.y_keras).max()), run.agreement)))
 
     print(machine_line(load) + "\n")
     print_times(results)
     print_targets(results)
+    if cells:
+        print_cells(cells)
     print_agreement(results, corners)
     if memory:
         print_memory(memory)

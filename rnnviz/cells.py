@@ -56,11 +56,6 @@ class Cell:
     recurrence: Callable[..., dict[str, np.ndarray]]  # NumPy: (X, *weights) -> trace
     step: Callable[..., list[recurrence.Term]]  # NumPy: one step of one sample, term by term
 
-    @property
-    def blocks(self) -> int:
-        """How many M-wide blocks each weight holds along its last axis."""
-        return len(self.gates) or 1
-
 
 H = Gate("h", "h_t", "hidden state h")
 

@@ -62,11 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=(
             f"N·T·M must be at most {WORK_CAP:,} (the whole hidden-state trace is kept).\n\n"
             "exit status:\n"
-            f"  0  Keras and NumPy agree (max |Δ| ≤ {TOLERANCE:.0e})\n"
+            f"  0  Keras and NumPy agree (max |Δ| ≤ {TOLERANCE:.0e} · max(1, max |y|))\n"
             "  1  they disagree\n"
             "  2  bad input: one line on stderr names the flag and the allowed range\n\n"
             "--json prints one object with config, shapes, params {rnn, dense, total},\n"
-            "max_abs_diff, tolerance, agree, verdict and per_sample_max_abs_diff.\n"
+            "max_abs_diff, tolerance, agree, verdict, per_sample_max_abs_diff and\n"
+            "per_step_max_abs_diff (null unless --return-sequences).\n"
             "--export writes X, every weight, y_keras, y_numpy and the NumPy trace (for\n"
             "simple: h_numpy and a_numpy, each (N, T, M)) to exactly PATH, compressed;\n"
             "no .npz is appended. Read it with numpy.load(PATH, allow_pickle=False)."
@@ -210,8 +211,7 @@ def report(run: Run) -> str:
     ]
     rows = [["name", "shape", "numeric", "meaning"]]
     for r in ledger.shapes(c):
-        numeric = "(" + ", ".join(map(str, r.numeric)) + ("," if len(r.numeric) == 1 else "") + ")"
-        rows.append([r.name, r.symbolic, numeric, r.meaning])
+        rows.append([r.name, r.symbolic, ledger.shape_text(r.numeric), r.meaning])
     out += _table(rows)
 
     out += ["", "Keras model.summary()", run.summary, "", "Parameters"]

@@ -15,6 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from rnnviz.cells import HEAD, Cell, Gate
+from rnnviz.ledger import shape_text
 
 DIVERGING = "RdBu_r"
 SEQUENTIAL = "Blues"  # for gates in (0, 1): white = closed, dark = open
@@ -87,10 +88,6 @@ def weight_heatmap(
     return _layout(fig, title, height)
 
 
-def _shape(a: np.ndarray) -> str:
-    return "(" + ", ".join(map(str, a.shape)) + ("," if a.ndim == 1 else "") + ")"
-
-
 def weight_panels(
     cell: Cell,
     weights: Mapping[str, np.ndarray],
@@ -118,7 +115,7 @@ def weight_panels(
             W = weights[w.symbol][..., block]  # (D, M), (M, M), (M,) or (2, M)
             what = f"{gate.name}" if gate else w.meaning
             label = f"{w.symbol}{tag}" + (f" · {gate.key}" if gate else "")
-            title = f"{label} {_shape(W)} — {what}"
+            title = f"{label} {shape_text(W.shape)} — {what}"
             if w.symbol == "W_xh":
                 fig = weight_heatmap(W, title, label, f"input ({symbol} = {size})", unit, zmax)
             elif w.symbol == "W_hh":
@@ -132,7 +129,7 @@ def weight_panels(
     head_row = []
     for w in HEAD:
         W = head[w.symbol]
-        title = f"{w.symbol} {_shape(W)} — {w.meaning}"
+        title = f"{w.symbol} {shape_text(W.shape)} — {w.meaning}"
         row_title = f"last layer's output ({'2M' if H != M else 'M'} = {H})"
         fig = weight_heatmap(W, title, w.symbol, row_title, f"output (K = {K})", zmax)
         head_row.append((f"heatmap_{w.symbol}", fig))

@@ -34,6 +34,11 @@ class ParamRow:
     count: int  # 45
 
 
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as Python prints it: (3, 5), (5,)."""
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
 def _numeric(symbolic: str, c: RNNConfig) -> tuple[int, ...]:
     """ "(D, 4M)" -> (3, 20): each entry is an optional factor times a size symbol."""
     sizes = {"N": c.N, "T": c.T, "D": c.D, "M": c.M, "K": c.K, "": 1}

@@ -66,7 +66,8 @@ def numpy_forward(
                 trace = {k: np.ascontiguousarray(v[:, ::-1]) for k, v in trace.items()}
             traces[(layer, d)] = trace
             outputs.append(trace["h"])
-        H = np.concatenate(outputs, axis=-1)  # (N, T, M·directions)
+        # (N, T, M·directions); one direction is used as it is, a copy would cost ~N·T·M
+        H = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=-1)
     if c.return_sequences:
         return traces, recurrence.dense(H, weights["W_o"], weights["b_o"])  # (N, T, K)
     # h_T of each direction: the forward path ends at t = T, the backward one at t = 1.

@@ -35,6 +35,9 @@ VIEWPORT = {"width": 1600, "height": 1000}
 FIRST_LOAD = 60_000  # ms; the server's first run imports TensorFlow
 RERUN = 20_000  # ms; a new config builds a new Keras model
 CHARTS = 9  # 5 weight heatmaps, 2 hidden-state views, 2 agreement plots
+# LSTM: 4 gates × (W_xh, W_hh, b_h) + W_o, b_o; h_t and c_t; 4 gates over time; 2 agreement
+LSTM_CHARTS = 4 * 3 + 2 + 2 + 4 + 2
+GRU_CHARTS = 3 * 3 + 2 + 2 + 3 + 2  # 3 blocks; h_t and its lines; 3 gates; 2 agreement
 
 OpenPage = Callable[[str], Page]
 
@@ -96,10 +99,10 @@ def verdict(page: Page) -> Locator:
     return page.locator("[data-testid=stAlertContentSuccess] [data-testid=stMarkdownContainer]")
 
 
-def loaded(page: Page, total: int, timeout: float = FIRST_LOAD) -> None:
+def loaded(page: Page, total: int, timeout: float = FIRST_LOAD, charts: int = CHARTS) -> None:
     """Wait for a finished run with this parameter count, every chart drawn."""
     expect(metric(page)).to_have_text(str(total), timeout=timeout)
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(CHARTS, timeout=timeout)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(charts, timeout=timeout)
     wait_for_app(page, timeout=timeout)
     wait_for_charts(page, timeout=timeout)
 
@@ -156,6 +159,35 @@ def test_two_sessions_at_once_on_different_configs(open_page: OpenPage):
         assert_same_output_and_no_exception(page)
     expect(pages["?M=7&seed=11"].get_by_text("M = 7 hidden units")).to_be_visible()
     expect(pages["?N=6&T=12&D=2&M=4&K=3&seed=12"].get_by_text("(6, 12, 2)").first).to_be_visible()
+
+
+def choose_cell(page: Page, title: str) -> None:
+    page.get_by_role("combobox", name="Cell").click()
+    page.get_by_role("option", name=title, exact=True).click()
+
+
+def test_switching_the_cell_shows_its_gates_and_total(open_page: OpenPage):
+    page = open_page()
+    loaded(page, total=57)
+
+    choose_cell(page, "LSTM")
+    loaded(page, total=192, timeout=RERUN, charts=LSTM_CHARTS)  # 4·5·(3+5+1) + 2·(5+1)
+    expect(page).to_have_url(re.compile(r"[?&]cell=lstm(&|$)"))
+    for name in ("input gate i", "forget gate f", "output gate o", "candidate g (Keras: c)"):
+        expect(page.get_by_text(f"{name} for sample n = 0").first).to_be_visible()
+    expect(page.get_by_text("c_t for sample n = 0").first).to_be_visible()
+    assert_same_output_and_no_exception(page)
+    ARTIFACTS.mkdir(exist_ok=True)
+    screenshot_full_page(page, ARTIFACTS / "lstm.png")
+
+    choose_cell(page, "GRU")
+    loaded(page, total=162, timeout=RERUN, charts=GRU_CHARTS)  # 3·5·(3+5+2) + 12
+    for name in ("update gate z", "reset gate r", "candidate h̃"):
+        expect(page.get_by_text(f"{name} for sample n = 0").first).to_be_visible()
+    page.get_by_text("reset_after (GRU)").click()
+    loaded(page, total=147, timeout=RERUN, charts=GRU_CHARTS)  # 3·5·(3+5+1) + 12
+    expect(page).to_have_url(re.compile(r"[?&]reset_after=false(&|$)"))
+    assert_same_output_and_no_exception(page)
 
 
 def png_size(path: Path) -> tuple[int, int]:

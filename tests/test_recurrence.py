@@ -342,6 +342,15 @@ def test_agreement_detects_a_real_mistake():
     assert verdict.per_sample.shape == (10,) and verdict.per_output.shape == (2,)
 
 
+def test_tolerance_scales_with_the_outputs():
+    y = np.array([[20.0, -3.0]])  # (1, 2)
+    assert compare(y, y + 1e-4).tolerance == pytest.approx(2e-4)
+    assert compare(y, y + 1e-4).agree and not compare(y, y + 3e-4).agree
+    small = np.array([[0.5, -0.1]])  # (1, 2): never below the absolute 1e-5
+    assert compare(small, small).tolerance == TOLERANCE
+    assert compare(small, small + 2e-5).verdict == "Different output (max |Δ| = 2.0e-05 > 1e-05)"
+
+
 def test_per_step_agreement_with_return_sequences():
     run = execute(RNNConfig(cell="gru", return_sequences=True, T=7))
     assert run.agreement.per_step.shape == (7,)

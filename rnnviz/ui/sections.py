@@ -17,10 +17,6 @@ from rnnviz.ui.sidebar import View
 LATEX_MAX_UNITS = 6  # wider vectors are shown as a table only
 
 
-def _shape(numeric: tuple[int, ...]) -> str:
-    return "(" + ", ".join(map(str, numeric)) + ("," if len(numeric) == 1 else "") + ")"
-
-
 def _plain(latex: str) -> str:
     """A LaTeX name as plain text for a table header: h_{t-1} -> h_(t-1), \\tilde h_t -> h̃_t."""
     text = latex.replace("{t-1}", "(t-1)").replace("{t+1}", "(t+1)").replace(r"\tilde h", "h̃")
@@ -61,7 +57,9 @@ def shapes_ledger(run: Run) -> None:
     with left:
         rows = ["| tensor | shape | here | what it is |", "|---|---|---|---|"]
         for r in ledger.shapes(c):
-            rows.append(f"| ${r.latex}$ | {r.symbolic} | {_shape(r.numeric)} | {r.meaning} |")
+            rows.append(
+                f"| ${r.latex}$ | {r.symbolic} | {ledger.shape_text(r.numeric)} | {r.meaning} |"
+            )
         st.markdown("\n".join(rows))
     with right:
         param_rows = ledger.params(c)
