@@ -22,6 +22,8 @@ SEQUENTIAL = "Blues"  # for gates in (0, 1): white = closed, dark = open
 FONT = dict(size=15)  # readable when the screen is shared in a lecture hall
 TEXT_MAX_SIDE = 6  # print values inside heatmap cells when both sides are at most this
 BAR_COLOUR = "#4c6a92"
+GAP_MAX_SIDE = 40  # draw 1-pixel cell borders up to this many cells per side
+RANGE_PERCENTILE = 99.5  # the shared weight range; the rare larger values saturate
 LINES_SHOWN = 8  # with more units, the rest start hidden (click the legend to show them)
 
 
@@ -67,8 +69,9 @@ def weight_heatmap(
             colorscale=DIVERGING,
             colorbar=dict(thickness=12, len=0.9),
             showscale=rows > 2,  # a bias strip is too thin for its own colour bar
-            xgap=1,
-            ygap=1,
+            # cell borders only while cells are wider than the border
+            xgap=1 if cols <= GAP_MAX_SIDE else 0,
+            ygap=1 if rows <= GAP_MAX_SIDE else 0,
             # small weights get their numbers printed, for reading off a projector
             texttemplate="%{z:.2f}" if max(rows, cols) <= TEXT_MAX_SIDE else None,
             textfont=dict(size=13),
@@ -104,7 +107,11 @@ def weight_panels(
     """
     M = weights["W_hh"].shape[0]
     symbol, size = width
-    zmax = max(float(np.abs(w).max()) for w in (*weights.values(), *head.values())) or 1.0
+    # One range for every panel so colours compare. It is a high percentile of |w|, not
+    # the maximum, so a few outliers (an LSTM's forget bias of 1) saturate instead of
+    # washing every kernel out to white.
+    every = np.concatenate([np.abs(w).ravel() for w in (*weights.values(), *head.values())])
+    zmax = float(np.percentile(every, RANGE_PERCENTILE)) or float(every.max()) or 1.0
     unit = f"hidden unit (M = {M})"
     gates = cell.gates or (None,)
     rows = []

@@ -94,8 +94,8 @@ def weight_heatmaps(run: Run, view: View) -> None:
     st.caption(
         f"Weights{where}, split into the blocks Keras stores side by side"
         + (f" (gate order {', '.join(g.key for g in run.cell.gates)})" if run.cell.gates else "")
-        + ". One colour scale for every panel, centred on zero (red positive, blue negative); "
-        "hover a cell for its value."
+        + ". One colour scale for every panel, centred on zero (red positive, blue negative) and "
+        "spanning 99.5% of the values (rarer, larger ones saturate); hover a cell for its value."
     )
     if not any(v.any() for k, v in run.weights.items() if k.startswith("b_")):
         st.caption("Keras starts every bias at zero, so the bias strips are white until trained.")
