@@ -126,12 +126,14 @@ class Run:
                 return p
         raise ValueError(f"no path layer {layer}, {direction} in {self.config}")
 
-    def layer_input(self, layer: int) -> np.ndarray:
-        """What recurrent layer ``layer`` reads: X, or the layer below's h (concatenated)."""
+    def layer_input(self, layer: int, n: int, i: int) -> np.ndarray:
+        """What layer ``layer`` reads at 0-based step i of sample n: x_t, or the layer
+        below's h_t (both directions side by side). Indexed before concatenating, so a
+        rerun of the step panel copies (M·directions,) values, not the whole trace."""
         if layer == 1:
-            return self.X  # (N, T, D)
-        below = [p.trace["h"] for p in self.paths if p.layer == layer - 1]
-        return np.concatenate(below, axis=-1)  # (N, T, M·directions)
+            return self.X[n, i]  # (D,)
+        below = [p.trace["h"][n, i] for p in self.paths if p.layer == layer - 1]
+        return np.concatenate(below)  # (M·directions,)
 
     def step_terms(
         self, n: int, t: int, layer: int = 1, direction: str = "fwd"
@@ -152,7 +154,7 @@ class Run:
         zero = np.zeros(c.M, self.X.dtype)  # (M,)
         before = {k: (v[n, j] if 0 <= j < c.T else zero) for k, v in p.trace.items()}
         now = {k: v[n, i] for k, v in p.trace.items()}
-        x_t = self.layer_input(layer)[n, i]  # (D_l,)
+        x_t = self.layer_input(layer, n, i)  # (D_l,)
         terms = self.cell.step(x_t, before, now, *p.weights.values())
         if direction == "fwd":
             return terms

@@ -200,3 +200,17 @@ def test_parse_takes_plain_digits_only(raw):
     with pytest.raises(ConfigError, match=r"^M \(hidden units\) must be a whole number"):
         parse_field("M", raw)
     assert parse_field("M", " 7 ") == 7
+
+
+@pytest.mark.parametrize(
+    "params, fragment",
+    [
+        ({"view_layer": "3", "layers": "2"}, "view_layer must be a whole number between 1 and 2"),
+        ({"view_direction": "bwd"}, "view_direction must be one of fwd for this config"),
+        ({"view_direction": "up", "bidirectional": "true"}, "must be one of fwd, bwd"),
+    ],
+)
+def test_bad_view_in_the_url_warns(params, fragment):
+    _, view, warnings = from_query(params)
+    assert len(warnings) == 1 and fragment in warnings[0], warnings
+    assert not view
