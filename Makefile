@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test lint format bench screenshot clean
+.PHONY: run test test-fast lint format bench bench-page screenshot clean
 
 # The venv is rebuilt when the requirements change (the stamp files are older).
 $(VENV)/.runtime: requirements.txt
@@ -25,6 +25,10 @@ test: $(VENV)/.dev  ## lint, then every test (core, CLI, AppTest, real browser)
 	$(PY) -m ruff format --check .
 	$(PY) -m pytest
 
+test-fast: $(VENV)/.dev  ## everyday loop: lint and every test but the real-browser ones
+	$(PY) -m ruff check .
+	$(PY) -m pytest -m "not browser"
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
@@ -34,6 +38,9 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.runtime  ## print the speed table that the README quotes
 	$(PY) bench/bench.py
+
+bench-page: $(VENV)/.dev  ## time the page in chromium against a floor app; PASS/FAIL per target
+	$(PY) bench/page.py
 
 screenshot: $(VENV)/.dev  ## docs/screenshot.png, from a real browser
 	$(PY) -m tests.screenshot docs/screenshot.png

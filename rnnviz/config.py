@@ -150,7 +150,9 @@ def parse_field(name: str, raw: str):
     elif name in SWITCHES:
         lowered = text.lower()
         value = True if lowered in _TRUE else False if lowered in _FALSE else raw
-    elif re.fullmatch(r"-?[0-9]+", text):  # plain digits only: int() would also take "1_0", "５"
+    # plain digits only (int() would also take "1_0", "５"), and few of them: int() refuses
+    # strings over 4,300 digits, and every allowed value has at most 10
+    elif re.fullmatch(r"-?[0-9]{1,12}", text):
         value = int(text)
     else:
         value = raw  # check_field words the error with the allowed range
@@ -160,8 +162,18 @@ def parse_field(name: str, raw: str):
 
 # View state that is not part of the experiment but belongs in a shared link:
 # which sample n and which step t the lecturer is pointing at (1-based t).
-# For stacked or bidirectional models, also which layer and which direction.
-VIEW_KEYS = ("sample", "step", "view_layer", "view_direction")
+# For stacked or bidirectional models, also which layer and which direction;
+# and the lecture mode: present (one section at a time), which section, quiz.
+VIEW_KEYS = ("sample", "step", "view_layer", "view_direction", "present", "section", "quiz")
+VIEW_SWITCHES = ("present", "quiz")
+# section key -> its title; lecture mode shows one at a time
+SECTIONS: dict[str, str] = {
+    "shapes": "Shapes",
+    "summary": "Summary",
+    "weights": "Weights",
+    "time": "States and steps",
+    "agreement": "Agreement",
+}
 
 
 def from_query(
@@ -170,7 +182,8 @@ def from_query(
     """Read a URL's query parameters; never raises.
 
     Returns the config, the view state ({"sample": n, "step": t, "view_layer": l,
-    "view_direction": "fwd" or "bwd"} for the keys present and valid) and one
+    "view_direction": "fwd" or "bwd", "present": bool, "section": key, "quiz": bool}
+    for the keys present and valid) and one
     warning per bad or unknown parameter. A bad value falls back to ``base``'s
     value for that field alone.
     """
@@ -195,12 +208,28 @@ def from_query(
             + "."
         )
         config = RNNConfig(**{**values, **fallback})
-    view: dict[str, int | str] = {}
+    view: dict[str, int | str | bool] = {}
     limits = {"sample": (0, config.N - 1), "step": (1, config.T), "view_layer": (1, config.layers)}
     for key in VIEW_KEYS:
         if key not in params:
             continue
         raw = params[key]
+        if key in VIEW_SWITCHES:
+            lowered = raw.strip().lower()
+            if lowered in _TRUE + _FALSE:
+                view[key] = lowered in _TRUE
+            else:
+                warnings.append(f"URL parameter {key}={raw!r}: {key} must be 1 or 0. Using 0.")
+            continue
+        if key == "section":
+            if raw.strip() in SECTIONS:
+                view[key] = raw.strip()
+            else:
+                warnings.append(
+                    f"URL parameter {key}={raw!r}: section must be one of "
+                    f"{', '.join(SECTIONS)}. Using {next(iter(SECTIONS))}."
+                )
+            continue
         if key == "view_direction":
             allowed = ("fwd", "bwd") if config.bidirectional else ("fwd",)
             if raw.strip() in allowed:
@@ -212,7 +241,9 @@ def from_query(
                 )
             continue
         low, high = limits[key]
-        value = int(raw.strip()) if re.fullmatch(r"[0-9]+", raw.strip()) else None
+        # plain digits, and few of them: int() refuses strings over 4,300 digits
+        digits = raw.strip()
+        value = int(digits) if re.fullmatch(r"[0-9]{1,12}", digits) else None
         if value is None or not low <= value <= high:
             warnings.append(
                 f"URL parameter {key}={raw!r}: {key} must be a whole number between "

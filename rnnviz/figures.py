@@ -1,24 +1,24 @@
 """Plotly figures: arrays and labels in, ``go.Figure`` out. No Streamlit here.
 
-Weights and states use one diverging scale centred on zero (red positive, blue
-negative, white zero), so a colour means the same number in every panel that
-shares a range; gates, which live in (0, 1), use a sequential scale from closed
-(white) to open (dark). Axis titles name the symbol and its size, e.g.
+Weights use one diverging scale centred on zero (red positive, blue negative,
+white zero), so a colour means the same number in every panel that shares a
+range. (States and gates over time are drawn by the in-browser player, with the
+same scales: see ``rnnviz.frames``.) Axis titles name the symbol and its size, e.g.
 ``hidden unit (M = 5)``, and hovering shows the value.
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.cells import HEAD, Cell, Gate
+from rnnviz.cells import HEAD, Cell
 from rnnviz.ledger import shape_text
 
 DIVERGING = "RdBu_r"
-SEQUENTIAL = "Blues"  # for gates in (0, 1): white = closed, dark = open
 FONT = dict(size=15)  # readable when the screen is shared in a lecture hall
 TEXT_MAX_SIDE = 6  # print values inside heatmap cells when both sides are at most this
 BAR_COLOUR = "#4c6a92"
@@ -27,10 +27,24 @@ RANGE_PERCENTILE = 99.5  # the shared weight range; the rare larger values satur
 LINES_SHOWN = 8  # with more units, the rest start hidden (click the legend to show them)
 
 
+@functools.cache
+def _template() -> go.layout.Template:
+    """plotly_white's look in a few lines, built once.
+
+    Naming "plotly_white" makes Plotly deep-copy the whole template (every trace type's
+    defaults) into each figure, which was most of a rerun's time.
+    """
+    grid = "#ebf0f8"
+    axis = dict(gridcolor=grid, linecolor=grid, zerolinecolor=grid, automargin=True)
+    return go.layout.Template(
+        layout=dict(paper_bgcolor="white", plot_bgcolor="white", xaxis=axis, yaxis=axis)
+    )
+
+
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left"),
-        template="plotly_white",
+        template=_template(),
         font=FONT,
         height=height,
         margin=dict(l=10, r=10, t=50, b=10),
@@ -144,34 +158,7 @@ def weight_panels(
     return rows
 
 
-def state_heatmap(
-    S_n: np.ndarray, gate: Gate, n: int, t: int | None = None, title: str = ""
-) -> go.Figure:
-    """One traced quantity of one sample as a (time × unit) heatmap; S_n is (T, M)."""
-    T, M = S_n.shape
-    if gate.bounds == (0.0, 1.0):
-        scale = dict(zmin=0, zmax=1, colorscale=SEQUENTIAL)
-    else:
-        zmax = 1.0 if gate.bounds else float(np.abs(S_n).max()) or 1.0
-        scale = dict(zmin=-zmax, zmax=zmax, zmid=0, colorscale=DIVERGING)
-    fig = go.Figure(
-        go.Heatmap(
-            z=S_n.T,  # (M, T): time runs left to right
-            x=np.arange(1, T + 1),
-            y=np.arange(M),
-            **scale,
-            colorbar=dict(thickness=12, title=gate.key),
-            hovertemplate=f"t = %{{x}}, unit %{{y}}: {gate.key} = %{{z:.5f}}<extra></extra>",
-        )
-    )
-    if t is not None:
-        fig.add_vline(x=t, line=dict(color="black", width=2, dash="dot"))
-    fig.update_xaxes(title=f"time step t (T = {T})", dtick=1 if T <= 20 else None)
-    fig.update_yaxes(title=f"hidden unit (M = {M})", autorange="reversed", dtick=_ticks(M))
-    return _layout(fig, title or f"{gate.name} for sample n = {n}: (T, M) = ({T}, {M})", 340)
-
-
-def hidden_lines(h_n: np.ndarray, n: int, t: int | None = None, title: str = "") -> go.Figure:
+def hidden_lines(h_n: np.ndarray, n: int, title: str = "") -> go.Figure:
     """One line per hidden unit over time; h_n is (T, M)."""
     T, M = h_n.shape
     t_axis = np.arange(1, T + 1)  # (T,)
@@ -188,8 +175,6 @@ def hidden_lines(h_n: np.ndarray, n: int, t: int | None = None, title: str = "")
             for m in range(M)
         ]
     )
-    if t is not None:
-        fig.add_vline(x=t, line=dict(color="black", width=2, dash="dot"))
     fig.update_xaxes(title=f"time step t (T = {T})", dtick=1 if T <= 20 else None)
     fig.update_yaxes(title="h_t (in [-1, 1])", range=[-1.05, 1.05])
     title = title or f"Each hidden unit over time, sample n = {n}"

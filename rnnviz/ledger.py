@@ -113,8 +113,73 @@ def params(c: RNNConfig) -> list[ParamRow]:
         )
     )
     total = sum(r.count for r in rows)
-    rows.append(ParamRow("Total", "total", "", " + ".join(str(r.count) for r in rows), total))
+    rows.append(ParamRow("Total", "total", "", " + ".join(f"{r.count:,}" for r in rows), total))
     return rows
+
+
+def model_name(c: RNNConfig) -> str:
+    """The model in one line, as the page and the browser tab title it: "LSTM(5) → Dense(2)"."""
+    cell = cell_of(c.cell, c.reset_after)
+    variant = ", reset_after=False" if c.cell == "gru" and not c.reset_after else ""
+    layer = f"{cell.keras_name}({c.M}{variant})"
+    if c.bidirectional:
+        layer = f"Bidirectional({layer})"
+    stack = f" × {c.layers}" if c.layers > 1 else ""
+    return f"{layer}{stack} → Dense({c.K})"
+
+
+def html_symbol(latex: str) -> str:
+    """A ledger symbol as HTML: W_{xh}^{[2]} -> W<sub>xh</sub><sup>[2]</sup>, \\tilde h -> h̃."""
+    text = latex.replace(r"\tilde h", "h̃")
+    text = re.sub(r"_\{([^}]*)\}|_(\w)", lambda m: f"<sub>{m[1] or m[2]}</sub>", text)
+    return re.sub(r"\^\{([^}]*)\}", r"<sup>\1</sup>", text)
+
+
+@dataclass(frozen=True)
+class Question:
+    """A quiz question on the ledger, with an answer worked out for the sizes shown."""
+
+    key: str  # "axes", "time", "lstm", "gru"
+    question: str
+    answer: str
+
+
+def quiz(c: RNNConfig) -> list[Question]:
+    """The questions students get wrong most, answered with this config's numbers."""
+    D, M = c.D, c.M
+    simple, lstm = cell_of("simple").params(D, M), cell_of("lstm").params(D, M)
+    gru, textbook = cell_of("gru").params(D, M), cell_of("gru", reset_after=False).params(D, M)
+    return [
+        Question(
+            "axes",
+            f"X has shape ({c.N}, {c.T}, {c.D}). Which axis is which?",
+            f"(samples, timesteps, features): N = {c.N} sequences, each T = {c.T} steps long, "
+            f"with D = {c.D} numbers per step. Keras' Input((T, D)) leaves N out: any number "
+            "of samples can pass through the same model.",
+        ),
+        Question(
+            "time",
+            "Why does T not appear in the parameter count?",
+            "The same W_xh, W_hh and b_h are used at every step: the weights are shared across "
+            "time. T says how often they are applied, not how many there are, so a longer "
+            "sequence costs more computation but no more parameters.",
+        ),
+        Question(
+            "lstm",
+            f"A SimpleRNN layer here has {simple:,} parameters. How many does an LSTM with the "
+            "same D and M have, and why?",
+            f"4·M(D + M + 1) = 4·{M}·({D} + {M} + 1) = {lstm:,}: four times as many, because "
+            "the LSTM computes four SimpleRNN-sized blocks at each step, the input, forget and "
+            "output gates and the candidate, each with its own W_xh, W_hh and b_h.",
+        ),
+        Question(
+            "gru",
+            f"A textbook GRU has 3M(D + M + 1) = {textbook:,} parameters here. Why does Keras' "
+            "GRU report more?",
+            f"Keras' default reset_after=True keeps a second bias row b' for the recurrent part, "
+            f"so the reset gate can scale it: 3M more, 3M(D + M + 2) = {gru:,}.",
+        ),
+    ]
 
 
 def param_totals(c: RNNConfig) -> dict[str, int]:

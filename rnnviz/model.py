@@ -12,6 +12,7 @@ never the bottleneck.
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 from dataclasses import dataclass, field
@@ -22,6 +23,9 @@ from rnnviz.cells import HEAD, cell_of
 from rnnviz.config import RNNConfig, suffix
 
 _KERAS_LOCK = threading.RLock()
+_KERAS_READY = threading.Event()  # set once TensorFlow and Keras are imported
+_PRELOAD_LOCK = threading.Lock()
+_preloading: list[threading.Thread] = []  # the one background import, once started
 
 
 def _keras():
@@ -37,7 +41,33 @@ def _keras():
     # Each cached model has its own tf.function, which TensorFlow's retracing
     # heuristic reports as a warning once five models exist; that is by design here.
     tf.get_logger().setLevel("ERROR")
+    if not _KERAS_READY.is_set():
+        # TensorFlow's import leaves ~300,000 long-lived objects, and every full garbage
+        # collection walks them all: ~150 ms, which Streamlit pays twice after each script
+        # run (its post-run gc.collect and keras.backend.clear_session). Freezing them
+        # moves them out of the collector's sight; what is created later is still collected.
+        gc.freeze()
+        _KERAS_READY.set()
     return keras, tf
+
+
+def ready() -> bool:
+    """Whether TensorFlow is imported, so building a model costs milliseconds, not seconds."""
+    return _KERAS_READY.is_set()
+
+
+def preload() -> None:
+    """Start importing TensorFlow in a background thread (once per process) and return.
+
+    The import takes seconds; a page that starts it first can draw what needs no Keras
+    meanwhile. A later ``build`` waits for this import rather than starting its own.
+    """
+    with _PRELOAD_LOCK:
+        if _preloading or ready():
+            return
+        thread = threading.Thread(target=_keras, name="rnnviz-import-tensorflow", daemon=True)
+        _preloading.append(thread)
+        thread.start()
 
 
 def _init_seeds(seed: int, n: int) -> list[int]:

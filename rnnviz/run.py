@@ -1,6 +1,10 @@
 """One complete run of the notebook: data, Keras, the NumPy recurrence, agreement.
 
-``execute(config)`` is what the CLI, the app and the tests call. A ``Run``'s arrays
+``execute(config)`` is what the CLI, the app and the tests call. It is the last of the
+pipeline's stages, each of which depends on less of the config than the next and so can
+be cached on its own key: the shapes ledger (``rnnviz.ledger``, no TensorFlow, the config
+alone), the Keras model (``rnnviz.model.build``, everything but N), and the run itself
+(X, Keras' y, the NumPy trace and their agreement: the whole config). A ``Run``'s arrays
 are read-only and its dicts are read-only views, so one cached run can be shared by
 every browser session without a copy.
 
@@ -165,6 +169,37 @@ class Run:
             )
             for term in terms
         ]
+
+
+@dataclass(frozen=True)
+class OutputStep:
+    """The Dense head at one step of one sample: y = h W_o + b_o, NumPy beside Keras."""
+
+    h: np.ndarray  # (M·directions,): h_T (or h_t with return_sequences), both directions
+    hW: np.ndarray  # (K,)  h W_o
+    b_o: np.ndarray  # (K,)
+    y_numpy: np.ndarray  # (K,)
+    y_keras: np.ndarray  # (K,)
+
+
+def output_step(run: Run, n: int, t: int) -> OutputStep | None:
+    """y for sample n at step t (1-based) from the last layer; None where there is no y.
+
+    With return_sequences the head reads every h_t; otherwise only h_T, which for a
+    backward path is the state after its last step, at t = 1.
+    """
+    c = run.config
+    if not c.return_sequences and t != c.T:
+        return None
+    last = [p for p in run.paths if p.layer == c.layers]
+    if c.return_sequences:
+        h = np.concatenate([p.trace["h"][n, t - 1] for p in last])  # (M·directions,)
+        y_numpy, y_keras = run.y_numpy[n, t - 1], run.y_keras[n, t - 1]  # (K,)
+    else:
+        h = np.concatenate([p.trace["h"][n, -1 if p.direction == "fwd" else 0] for p in last])
+        y_numpy, y_keras = run.y_numpy[n], run.y_keras[n]  # (K,)
+    hW = h @ run.head["W_o"]  # (K,)
+    return OutputStep(h=h, hW=hW, b_o=run.head["b_o"], y_numpy=y_numpy, y_keras=y_keras)
 
 
 def execute(config: RNNConfig, keras_model=None) -> Run:

@@ -73,8 +73,10 @@ def _stop(process: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serve_app(log: Path | None = None, timeout: float = STARTUP_TIMEOUT) -> Iterator[Server]:
-    """Serve app.py from the repo root on a free port until the block ends.
+def serve_app(
+    log: Path | None = None, timeout: float = STARTUP_TIMEOUT, script: str = "app.py"
+) -> Iterator[Server]:
+    """Serve ``script`` (app.py unless told) from the repo root on a free port until the block ends.
 
     The server's output goes to ``log`` (if None, a temporary file, deleted afterwards
     unless the start failed); a server that exits or does not answer ``/_stcore/health``
@@ -93,7 +95,7 @@ def serve_app(log: Path | None = None, timeout: float = STARTUP_TIMEOUT) -> Iter
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.port",
         str(port),
         "--server.address",
@@ -134,7 +136,7 @@ def serve_app(log: Path | None = None, timeout: float = STARTUP_TIMEOUT) -> Iter
 
 def _failed(what: str, log: Path) -> str:
     tail = log.read_text(errors="replace")[-4000:]
-    return f"streamlit run app.py {what}; its log ({log}):\n{tail}"
+    return f"streamlit run {what}; its log ({log}):\n{tail}"
 
 
 def launch_chromium(playwright: Playwright) -> Browser:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
 
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from rnnviz import frames
 from rnnviz.config import RNNConfig
 from rnnviz.run import execute
 
@@ -36,10 +36,20 @@ def charts(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
 
+def html(at: AppTest) -> str:
+    return "\n".join(el.proto.body for el in at.get("html"))
+
+
 def text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [e.value for e in at.latex]
     parts += [e.value for e in at.success] + [e.value for e in at.error]
-    return "\n".join(parts)
+    return "\n".join(parts) + html(at)
+
+
+def player(at: AppTest) -> tuple[dict, dict[str, np.ndarray]]:
+    """The player's payload: its header and arrays (see rnnviz.frames)."""
+    (el,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_player"]
+    return frames.unpack(el.proto.bytes)
 
 
 def test_default_page():
@@ -50,9 +60,12 @@ def test_default_page():
     titles = [c["layout"]["title"]["text"] for c in charts(at)]
     for symbol in ("W_xh", "W_hh", "b_h", "W_o", "b_o"):
         assert any(t.startswith(symbol + " ") for t in titles), (symbol, titles)
-    assert any("h_t for sample n = 0" in t for t in titles)
+    assert any("Each hidden unit over time" in t for t in titles)
     assert any("Keras vs NumPy" in t for t in titles)
-    assert len(titles) == 9
+    assert len(titles) == 8  # 5 weights, the lines of h_t, 2 agreement; h_t is in the player
+    header, arrays = player(at)
+    assert (header["n"], header["t"]) == (0, 10)
+    np.testing.assert_array_equal(arrays["h"], execute(RNNConfig()).h[0])
     assert [h.value for h in at.header if h.value[0].isdigit()] == [
         "1 · Shapes ledger",
         "2 · Model summary",
@@ -120,8 +133,9 @@ def test_url_is_restored():
         9,
     ]
     assert at.number_input(key="sample").value == 2 and at.slider(key="step").value == 6
-    assert "h_t for sample n = 2" in " ".join(c["layout"]["title"]["text"] for c in charts(at))
-    assert any("y = h_T W_o + b_o" in e.value for e in at.latex), "t = T shows the output"
+    header, _ = player(at)
+    assert (header["n"], header["t"]) == (2, 6), "the player opens at the URL's n and step"
+    assert "y = h_T W_o + b_o" in text(at), "t = T shows the output"
 
 
 def test_m8_in_the_url_gives_114():
@@ -173,30 +187,6 @@ def test_t_equal_one_has_no_slider():
     assert not at.slider
 
 
-def test_two_sessions_at_once_on_different_configs():
-    """Streamlit serves each tab from a thread and shares the cached models."""
-    configs = [RNNConfig(M=7, seed=11), RNNConfig(N=6, T=12, D=2, M=4, K=3, seed=12)]
-    results: dict[int, AppTest] = {}
-
-    def session(i: int) -> None:
-        c = configs[i]
-        results[i] = open_app(N=c.N, T=c.T, D=c.D, M=c.M, K=c.K, seed=c.seed)
-
-    threads = [threading.Thread(target=session, args=(i,)) for i in range(2)]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    for i, c in enumerate(configs):
-        at = results[i]
-        assert not at.exception, at.exception
-        expected = execute(c)
-        assert at.metric[0].value == str(c.M * (c.D + c.M + 1) + c.K * (c.M + 1))
-        scatter = next(ch for ch in charts(at) if "Keras vs NumPy" in ch["layout"]["title"]["text"])
-        y_keras = np.stack([array(tr["x"]) for tr in scatter["data"][1:]], axis=1)
-        np.testing.assert_allclose(y_keras, expected.y_keras, atol=1e-6, err_msg=f"session {i}")
-
-
 @pytest.mark.parametrize(
     "query, total, titles",
     [
@@ -208,7 +198,6 @@ def test_two_sessions_at_once_on_different_configs():
                 "input gate i",
                 "output gate o",
                 "candidate g (Keras: c)",
-                "c_t for sample n = 0",
             ],
         ),
         ({"cell": "gru"}, "162", ["update gate z", "reset gate r", "candidate h̃"]),
@@ -225,6 +214,9 @@ def test_each_cell_shows_its_gates(query, total, titles):
     assert at.success[0].value.startswith("Same output")
     note = " ".join(c.value for c in at.caption)
     assert query["cell"] != "gru" or "reset_after" in note
+    header, _ = player(at)
+    cell = {"lstm": ["h", "c", "i", "f", "g", "o"], "gru": ["h", "z", "r", "hh"]}
+    assert [p["key"] for p in header["panels"]] == cell[query["cell"]]
 
 
 def test_gru_bias_is_split_into_input_and_recurrent_rows():
@@ -255,15 +247,17 @@ def test_stacked_bidirectional_sequences():
         step=3,
     )
     assert not at.exception, at.exception
-    assert at.metric[0].value == "1022"  # 2·180 + 2·4·5·(10 + 5 + 1) + 2·(10 + 1)
+    assert at.metric[0].value == "1,022"  # 2·180 + 2·4·5·(10 + 5 + 1) + 2·(10 + 1)
     shown = " | ".join(c["layout"]["title"]["text"] for c in charts(at))
-    assert "layer 2, forward" in shown and "layer 2, backward" in shown
     assert "W_xh [2] backward · f (10, 5)" in shown  # layer 2 reads 2M = 10 per step
     assert "Largest difference per time step" in shown
-    ledger = " ".join(m.value for m in at.markdown)
-    assert "(N, T, 2M)" in ledger and "(2M, 4M)" in ledger
+    header, arrays = player(at)
+    assert (header["label"], header["carried"], header["t"]) == ("layer 2, backward", "t+1", 3)
+    run = execute(RNNConfig(cell="lstm", layers=2, bidirectional=True, return_sequences=True))
+    np.testing.assert_array_equal(arrays["c"], run.path(2, "bwd").trace["c"][0])
+    assert "(N, T, 2M)" in html(at) and "(2M, 4M)" in html(at)
     assert at.segmented_control(key="view_direction").value == "bwd"
-    assert any("y_t = h_t W_o + b_o" in e.value for e in at.latex)
+    assert "y_t = h_t W_o + b_o" in text(at)
 
 
 def test_layers_in_the_sidebar_update_the_total():
@@ -274,3 +268,72 @@ def test_layers_in_the_sidebar_update_the_total():
     assert at.metric[0].value == str(2 * 45 + 2 * 5 * (10 + 5 + 1) + 2 * 11)
     assert at.query_params["bidirectional"] == "true"
     assert not at.exception
+
+
+def test_large_counts_have_thousands_separators_and_the_title_names_the_model():
+    at = open_app(cell="lstm", N=39, T=500, D=64, M=256, K=32, step=1)
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "336,928"  # 4·256·(64 + 256 + 1) + 32·(256 + 1)
+    assert "328,704 + 8,224" in html(at)
+    assert at.title[0].value == "rnnviz — LSTM(256) → Dense(32)"
+
+
+def test_quiz_hides_the_numbers_until_clicked():
+    at = open_app(quiz=1, cell="gru")
+    assert not at.exception, at.exception
+    assert not at.metric, "the total is a question, not a metric"
+    page = html(at)
+    assert "<details><summary>?</summary>(10, 10, 3)</details>" in page  # X: (N, T, D)
+    assert "<details><summary>?</summary><b>162</b>" in page
+    for key in ("axes", "time", "lstm", "gru"):
+        assert f"data-question='{key}'" in page
+    assert "3M(D + M + 2) = 150" in page and "4·5·(3 + 5 + 1) = 180" in page  # layer only
+    assert at.query_params["quiz"] == "1"
+
+
+def test_lecture_mode_shows_one_section_and_keeps_it_in_the_url():
+    at = open_app(present=1, section="time", step=4)
+    assert not at.exception, at.exception
+    headers = [h.value for h in at.header if h.value[0].isdigit()]
+    assert headers == ["4 · Hidden states", "5 · Step by step"]
+    assert at.query_params["present"] == "1" and at.query_params["section"] == "time"
+    assert player(at)[0]["t"] == 4
+    at.segmented_control(key="section").set_value("shapes").run()
+    assert [h.value for h in at.header if h.value[0].isdigit()] == ["1 · Shapes ledger"]
+    assert at.query_params["section"] == "shapes" and at.query_params["step"] == "4"
+    at.segmented_control(key="section").set_value("time").run()
+    assert at.slider(key="step").value == 4, "t survives a section where it is not drawn"
+    at.toggle(key="present").set_value(False).run()
+    assert len([h for h in at.header if h.value[0].isdigit()]) == 6
+    assert "present" not in at.query_params
+
+
+@pytest.mark.parametrize(
+    "query, fragment",
+    [
+        ({"present": "maybe"}, "present must be 1 or 0"),
+        ({"section": "nope", "present": "1"}, "section must be one of shapes, summary"),
+        ({"step": "9" * 5000}, "step must be a whole number between 1 and 10"),
+        ({"N": "1" * 5000}, "N (samples) must be a whole number"),
+    ],
+)
+def test_bad_view_values_in_the_url_warn(query, fragment):
+    at = open_app(**query)
+    assert not at.exception, at.exception
+    assert any(fragment in w.value for w in at.warning), [w.value[:200] for w in at.warning]
+    if "present" not in query:  # lecture mode shows one section, not the agreement
+        assert at.success[0].value.startswith("Same output")
+
+
+def test_a_step_from_the_player_moves_the_step_panel_and_the_url():
+    """The player's t comes back as session_state["step"] (sections._follow_player); the
+    step panel and the URL follow, and t_sync announces it back to the player."""
+    at = open_app(step=2)
+    (sync,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_t_sync"]
+    assert json.loads(sync.proto.json) == {"t": 2}
+    at.session_state["step"] = 7
+    at.run()
+    assert at.slider(key="step").value == 7 and at.query_params["step"] == "7"
+    assert "step **t = 7** of T = 10" in text(at)
+    (sync,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_t_sync"]
+    assert json.loads(sync.proto.json) == {"t": 7}

@@ -13,6 +13,7 @@ import struct
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
 
@@ -34,12 +35,12 @@ ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1600, "height": 1000}
 FIRST_LOAD = 60_000  # ms; the server's first run imports TensorFlow
 RERUN = 20_000  # ms; a new config builds a new Keras model
-CHARTS = 9  # 5 weight heatmaps, 2 hidden-state views, 2 agreement plots
-# LSTM: 4 gates × (W_xh, W_hh, b_h) + W_o, b_o; h_t and c_t; 4 gates over time; 2 agreement
-LSTM_CHARTS = 4 * 3 + 2 + 2 + 4 + 2
-GRU_CHARTS = 3 * 3 + 2 + 2 + 3 + 2  # 3 blocks; h_t and its lines; 3 gates; 2 agreement
+CHARTS = 8  # 5 weight heatmaps, h_t's lines, 2 agreement plots (h_t itself is in the player)
+# LSTM: 4 gates × (W_xh, W_hh, b_h) + W_o, b_o; 2 agreement (states and gates: the player)
+LSTM_CHARTS = 4 * 3 + 2 + 2
+GRU_CHARTS = 3 * 3 + 2 + 2  # 3 blocks × 3 weights + the head; 2 agreement
 
-OpenPage = Callable[[str], Page]
+OpenPage = Callable[..., Page]
 
 
 def params(M: int, D: int = 3, K: int = 2) -> int:
@@ -79,10 +80,14 @@ def open_page(chromium_browser: Browser, app_server: Server) -> Iterator[OpenPag
     """
     contexts: list[BrowserContext] = []
 
-    def open_(query: str = "") -> Page:
-        context = chromium_browser.new_context(viewport=VIEWPORT, base_url=app_server.url)
+    def open_(query: str = "", viewport: dict | None = None, init_script: str = "") -> Page:
+        context = chromium_browser.new_context(
+            viewport=viewport or VIEWPORT, base_url=app_server.url
+        )
         contexts.append(context)
         page = context.new_page()
+        if init_script:
+            page.add_init_script(init_script)
         page.goto("/" + query, wait_until="commit")
         return page
 
@@ -95,6 +100,10 @@ def metric(page: Page) -> Locator:
     return page.get_by_test_id("stMetricValue")  # "Parameters in total", the only metric
 
 
+def player_root(page: Page) -> Locator:
+    return page.locator(".rnnviz-player")
+
+
 def verdict(page: Page) -> Locator:
     return page.locator("[data-testid=stAlertContentSuccess] [data-testid=stMarkdownContainer]")
 
@@ -105,6 +114,7 @@ def loaded(page: Page, total: int, timeout: float = FIRST_LOAD, charts: int = CH
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(charts, timeout=timeout)
     wait_for_app(page, timeout=timeout)
     wait_for_charts(page, timeout=timeout)
+    expect(player_root(page)).to_have_attribute("data-ready", "true", timeout=timeout)
 
 
 def assert_same_output_and_no_exception(page: Page) -> None:
@@ -174,8 +184,8 @@ def test_switching_the_cell_shows_its_gates_and_total(open_page: OpenPage):
     loaded(page, total=192, timeout=RERUN, charts=LSTM_CHARTS)  # 4·5·(3+5+1) + 2·(5+1)
     expect(page).to_have_url(re.compile(r"[?&]cell=lstm(&|$)"))
     for name in ("input gate i", "forget gate f", "output gate o", "candidate g (Keras: c)"):
-        expect(page.get_by_text(f"{name} for sample n = 0").first).to_be_visible()
-    expect(page.get_by_text("c_t for sample n = 0").first).to_be_visible()
+        expect(page.get_by_text(f"— {name}, sample n = 0").first).to_be_visible()
+    expect(page.get_by_text("c_t — cell state c, sample n = 0").first).to_be_visible()
     assert_same_output_and_no_exception(page)
     ARTIFACTS.mkdir(exist_ok=True)
     screenshot_full_page(page, ARTIFACTS / "lstm.png")
@@ -183,7 +193,7 @@ def test_switching_the_cell_shows_its_gates_and_total(open_page: OpenPage):
     choose_cell(page, "GRU")
     loaded(page, total=162, timeout=RERUN, charts=GRU_CHARTS)  # 3·5·(3+5+2) + 12
     for name in ("update gate z", "reset gate r", "candidate h̃"):
-        expect(page.get_by_text(f"{name} for sample n = 0").first).to_be_visible()
+        expect(page.get_by_text(f"— {name}, sample n = 0").first).to_be_visible()
     page.get_by_text("reset_after (GRU)").click()
     loaded(page, total=147, timeout=RERUN, charts=GRU_CHARTS)  # 3·5·(3+5+1) + 12
     expect(page).to_have_url(re.compile(r"[?&]reset_after=false(&|$)"))
@@ -212,3 +222,172 @@ def test_full_page_screenshot(open_page: OpenPage, query: str, name: str, total:
         f"{path} is {width}x{height}: the whole page, not just the viewport, was expected"
     )
     assert_same_output_and_no_exception(page)
+
+
+# Records, in the page, when each kind of element first appears (performance.now(), ms).
+FIRST_SEEN = """
+window.__firstSeen = {};
+const probes = {
+  ledger: ".st-key-ledger [data-testid=stMetricValue]",
+  waiting: "[class*=st-key-waiting]",
+  keras: "[data-testid=stCode], [data-testid=stPlotlyChart], .rnnviz-player",
+};
+new MutationObserver(() => {
+  for (const [name, selector] of Object.entries(probes)) {
+    if (!(name in window.__firstSeen) && document.querySelector(selector)) {
+      window.__firstSeen[name] = performance.now();
+    }
+  }
+}).observe(document, { subtree: true, childList: true });
+"""
+
+
+def test_ledger_is_drawn_before_any_keras_section_on_a_fresh_server(chromium_browser):
+    """On a cold server the ledger needs no TensorFlow: it is on the page, and the Keras
+    sections show their placeholders, before anything Keras computed is drawn."""
+    with serve_app(log=ARTIFACTS / "streamlit-cold.log") as server:
+        context = chromium_browser.new_context(viewport=VIEWPORT, base_url=server.url)
+        try:
+            page = context.new_page()
+            page.add_init_script(FIRST_SEEN)
+            page.goto("/", wait_until="commit")
+            loaded(page, total=57)
+            seen = page.evaluate("() => window.__firstSeen")
+            assert {"ledger", "waiting", "keras"} <= seen.keys(), seen
+            assert seen["ledger"] < seen["keras"], f"ledger after a Keras section: {seen}"
+            assert seen["waiting"] < seen["keras"], f"no placeholder while loading: {seen}"
+            expect(page.locator("[class*=st-key-waiting]")).to_have_count(0)
+            assert_same_output_and_no_exception(page)
+        finally:
+            context.close()
+
+
+# Counts the WebSocket messages the page sends, from before Streamlit opens its socket.
+COUNT_SENT = """
+window.__sent = 0;
+const send = WebSocket.prototype.send;
+WebSocket.prototype.send = function (...args) {
+  window.__sent += 1;
+  return send.apply(this, args);
+};
+"""
+
+
+def slider_value(page: Page) -> Locator:
+    return page.get_by_test_id("stSlider").get_by_role("slider")
+
+
+def test_player_plays_pauses_and_steps_with_the_keyboard(open_page: OpenPage):
+    from rnnviz.config import RNNConfig
+    from rnnviz.run import execute
+
+    page = open_page("?step=5&seed=3&sample=2", init_script=COUNT_SENT)
+    loaded(page, total=57)
+    root = player_root(page)
+    expect(root).to_have_attribute("data-t", "5")  # the URL's step opens the player there
+
+    root.locator(".rnnviz-speed").select_option("max")
+    sent = page.evaluate("() => window.__sent")
+    root.locator(".rnnviz-play").click()
+    expect(root).to_have_attribute("data-playing", "true")
+    page.wait_for_function(  # at least two laps of T = 10 steps, counted in the page
+        """() => new Promise((done) => {
+            const root = document.querySelector('.rnnviz-player');
+            let frames = 0;
+            new MutationObserver(() => { if (++frames >= 20) done(true); })
+                .observe(root, { attributes: true, attributeFilter: ['data-t'] });
+        })""",
+        timeout=10_000,
+    )
+    assert page.evaluate("() => window.__sent") == sent, "playing sent messages to the server"
+    root.locator(".rnnviz-play").click()
+    expect(root).to_have_attribute("data-playing", "false")
+    t = int(root.get_attribute("data-t"))
+    expect(slider_value(page)).to_have_value(str(t), timeout=RERUN)
+
+    run = execute(RNNConfig(seed=3))
+    root.focus()
+    for key, step in (("ArrowRight", 1), ("ArrowLeft", -1), ("ArrowLeft", -1)):
+        expected = min(max(t + step, 1), 10)
+        root.press(key)
+        expect(root).to_have_attribute("data-t", str(expected))
+        t = expected
+        h = page.evaluate("(t) => document.querySelector('.rnnviz-player').rnnvizFrame(t)", t)
+        np.testing.assert_array_equal(
+            np.array(h["panels"]["h"], dtype=np.float32),
+            run.h[2, t - 1],
+            err_msg=f"player's h_t at t = {t} vs the NumPy trace",
+        )
+    # the step panel and the URL follow the player once it is left alone
+    expect(slider_value(page)).to_have_value(str(t), timeout=RERUN)
+    expect(page).to_have_url(re.compile(rf"[?&]step={t}(&|$)"), timeout=RERUN)
+    expect(page.get_by_text(f"Sample n = 2, step t = {t} of T = 10.")).to_be_visible()
+    assert_same_output_and_no_exception(page)
+
+
+# Marks every weight chart's DOM node and counts every mutation inside the weights section.
+WATCH_WEIGHTS = """() => {
+    const weights = document.querySelector('.st-key-weights');
+    const charts = [...weights.querySelectorAll('.js-plotly-plot')];
+    charts.forEach((chart, i) => { chart.__probe = i; });
+    window.__weightCharts = charts;
+    window.__weightMutations = 0;
+    new MutationObserver((records) => { window.__weightMutations += records.length; })
+        .observe(weights, { subtree: true, childList: true, attributes: true,
+                            characterData: true });
+    document.querySelector('.rnnviz-player').__probe = 'player';
+    return charts.length;
+}"""
+
+
+def test_a_t_step_leaves_the_weight_heatmaps_untouched(open_page: OpenPage):
+    page = open_page()
+    loaded(page, total=57)
+    assert page.evaluate(WATCH_WEIGHTS) == 5
+    slider = slider_value(page)
+    slider.focus()
+    slider.press("ArrowLeft")
+    expect(page.get_by_text("Sample n = 0, step t = 9 of T = 10.")).to_be_visible(timeout=RERUN)
+    expect(player_root(page)).to_have_attribute("data-t", "9")  # the player follows
+    wait_for_app(page)
+    assert page.evaluate("() => window.__weightMutations") == 0, "the weights were redrawn"
+    assert page.evaluate(
+        """() => window.__weightCharts.every((c, i) => c.isConnected && c.__probe === i)
+            && document.querySelector('.rnnviz-player').__probe === 'player'"""
+    ), "a weight chart or the player was replaced by a new DOM node"
+    assert_same_output_and_no_exception(page)
+
+
+PROJECTOR = {"width": 1280, "height": 720}
+KEY_FIGURE = {
+    "shapes": ".rnnviz-ledger",
+    "summary": "[data-testid=stCode]",
+    "weights": ".st-key-weights [data-testid=stPlotlyChart]",
+    "time": ".rnnviz-player",
+    "agreement": "[data-testid=stPlotlyChart]",
+}
+
+
+@pytest.mark.parametrize("section", list(KEY_FIGURE))
+def test_lecture_mode_fits_a_projector(open_page: OpenPage, section: str):
+    page = open_page(f"?present=1&section={section}", viewport=PROJECTOR)
+    expect(page.locator(KEY_FIGURE[section]).first).to_be_visible(timeout=FIRST_LOAD)
+    wait_for_app(page, timeout=FIRST_LOAD)
+    if section in ("weights", "agreement"):
+        wait_for_charts(page)
+    if section == "time":
+        expect(player_root(page)).to_have_attribute("data-ready", "true")
+    expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")
+    expect(page).to_have_title("rnnviz — SimpleRNN(5) → Dense(2)")
+    widths = page.evaluate(
+        """() => [document.documentElement.scrollWidth,
+                  document.querySelector('[data-testid=stMain]').scrollWidth]"""
+    )
+    assert max(widths) <= PROJECTOR["width"], f"horizontal scrolling: {widths}"
+    box = page.locator(KEY_FIGURE[section]).first.bounding_box()
+    assert box is not None and box["height"] <= PROJECTOR["height"], (section, box)
+    assert box["width"] <= PROJECTOR["width"], (section, box)
+    expect(page.locator(".katex-error")).to_have_count(0)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"present-{section}.png")
+    expect(page.get_by_test_id("stException")).to_have_count(0)

@@ -3,8 +3,20 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import settings as st_settings
+from hypothesis import strategies as st
 
-from rnnviz.config import BOUNDS, DEFAULT, WORK_CAP, ConfigError, RNNConfig, from_query
+from rnnviz.cells import CELLS
+from rnnviz.config import (
+    BOUNDS,
+    DEFAULT,
+    SWITCHES,
+    WORK_CAP,
+    ConfigError,
+    RNNConfig,
+    from_query,
+)
 from rnnviz.ledger import param_totals, params, shapes
 
 
@@ -214,3 +226,23 @@ def test_bad_view_in_the_url_warns(params, fragment):
     _, view, warnings = from_query(params)
     assert len(warnings) == 1 and fragment in warnings[0], warnings
     assert not view
+
+
+@st_settings(max_examples=200, deadline=None)
+@given(st_data=st.data())
+def test_url_round_trip(st_data):
+    """Any valid config survives being written to a URL and read back, with no warning."""
+    values = {
+        name: st_data.draw(st.integers(low, high), label=name)
+        for name, (_, low, high) in BOUNDS.items()
+    }
+    values["cell"] = st_data.draw(st.sampled_from(sorted(CELLS)), label="cell")
+    for switch in SWITCHES:
+        values[switch] = st_data.draw(st.booleans(), label=switch)
+    # shrink N under the work cap (T·M·layers·directions alone never exceeds it)
+    directions = 2 if values["bidirectional"] else 1
+    per_sample = values["T"] * values["M"] * values["layers"] * directions
+    values["N"] = min(values["N"], WORK_CAP // per_sample)
+    config = RNNConfig(**values)
+    again, view, warnings = from_query(config.to_query())
+    assert (again, view, warnings) == (config, {}, [])

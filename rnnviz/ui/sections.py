@@ -1,164 +1,259 @@
-"""The six sections of the page, each drawn from a finished ``Run``.
+"""The page's sections, each drawn from the config or a finished ``Run``.
 
-Sections only lay out what the core computed: numbers come from ``rnnviz.run``
-and ``rnnviz.ledger``, figures from ``rnnviz.figures``. Every section reads the
+Sections only lay out what the core computed: numbers come from ``rnnviz.run`` and
+``rnnviz.ledger``, figures and player payloads from ``cache``. Every section reads the
 cell's description (``run.cell``), so a new cell needs no change here.
+
+What depends on the sample n and the step t sits in fragments: ``states_and_steps``
+reruns alone when n changes, and inside it the step panel reruns alone when t changes,
+so scrubbing t redraws the step panel and nothing else; the player moves its own time
+markers in the browser.
 """
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import streamlit as st
 
-from rnnviz import export, figures, ledger
-from rnnviz.run import Run
-from rnnviz.ui.sidebar import View
+from rnnviz import export, frames, ledger, run
+from rnnviz.cells import cell_of
+from rnnviz.config import RNNConfig
+from rnnviz.ui import cache, player
+from rnnviz.ui.sidebar import View, sample_input, step_slider
 
 LATEX_MAX_UNITS = 6  # wider vectors are shown as a table only
 
+# Lecture mode: a size up for the back row of a lecture hall, and the width a projector has.
+LECTURE_CSS = """
+<style>
+[data-testid="stMainBlockContainer"] { padding: 1.2rem 2rem 2rem; max-width: 100%; }
+[data-testid="stMain"] { font-size: 1.2rem; }
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
+[data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
+.rnnviz-ledger { font-size: 1.2rem; }
+[data-testid="stMain"] h1 { font-size: 2.1rem; padding-top: 0; }
+[data-testid="stMain"] h2 { font-size: 1.7rem; }
+[data-testid="stMain"] .katex { font-size: 1.3em; }
+</style>
+"""
 
-def _plain(latex: str) -> str:
-    """A LaTeX name as plain text for a table header: h_{t-1} -> h_(t-1), \\tilde h_t -> h̃_t."""
-    text = latex.replace("{t-1}", "(t-1)").replace("{t+1}", "(t+1)").replace(r"\tilde h", "h̃")
-    return text.replace("\\", "").replace("{", "").replace("}", "")
+PAGE_CSS = """
+<style>
+.rnnviz-ledger { border-collapse: collapse; width: 100%; }
+.rnnviz-ledger th, .rnnviz-ledger td {
+  border: 1px solid rgba(49, 51, 63, 0.15); padding: 0.3em 0.6em; text-align: left;
+}
+.rnnviz-ledger th { background: var(--st-secondary-background-color, #f2f4f7); }
+.rnnviz-ledger td.num { font-variant-numeric: tabular-nums; white-space: nowrap; }
+.rnnviz-ledger summary, .rnnviz-quiz summary { cursor: pointer; color: var(--st-primary-color); }
+.rnnviz-quiz details { margin: 0.4em 0; }
+.rnnviz-quiz details > div { margin: 0.3em 0 0.6em 1.2em; }
+.rnnviz-numbers { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+.rnnviz-numbers th, .rnnviz-numbers td { padding: 0.15em 0.7em; text-align: right; }
+.rnnviz-numbers th { border-bottom: 1px solid rgba(49, 51, 63, 0.3); position: sticky; top: 0;
+  background: var(--st-background-color, #fff); }
+.rnnviz-numbers tr:nth-child(even) td { background: var(--st-secondary-background-color, #f2f4f7); }
+.rnnviz-scroll { max-height: 22em; overflow-y: auto; }
+</style>
+"""
 
 
-def _vector(v: np.ndarray) -> str:
-    return r"\begin{bmatrix}" + " & ".join(f"{x:.3f}" for x in v) + r"\end{bmatrix}"
+def _hidden(answer: str, prompt: str = "?") -> str:
+    """In quiz mode, ``answer`` behind a click; ``<details>`` needs no round trip."""
+    return f"<details><summary>{prompt}</summary>{answer}</details>"
 
 
-def _path_tag(run: Run, view: View) -> str:
+def _path_tag(config: RNNConfig, view: View) -> str:
     """ " [2] backward" for a stacked bidirectional model; "" for a single forward layer."""
-    c = run.config
-    tag = f" [{view.layer}]" if c.layers > 1 else ""
+    tag = f" [{view.layer}]" if config.layers > 1 else ""
     return tag + (" backward" if view.direction == "bwd" else "")
 
 
-def title(run: Run) -> None:
-    c = run.config
-    variant = ", reset_after=False" if c.cell == "gru" and not c.reset_after else ""
-    layer = f"{run.cell.keras_name}(M{variant})"
-    if c.bidirectional:
-        layer = f"Bidirectional({layer})"
-    stack = f" × {c.layers}" if c.layers > 1 else ""
-    seq = ", return_sequences" if c.return_sequences else ""
-    st.title("rnnviz — the importance of shapes")
+def page_title(config: RNNConfig | None) -> str:
+    """The browser tab's title: which model is shown."""
+    return f"rnnviz — {ledger.model_name(config)}" if config else "rnnviz — inside an RNN"
+
+
+def style(present: bool) -> None:
+    """The page's own CSS (ledger and number tables), and lecture mode's larger type."""
+    st.html(PAGE_CSS + (LECTURE_CSS if present else ""))
+
+
+def title(config: RNNConfig) -> None:
+    c = config
+    seq = " (return_sequences: Dense at every step)" if c.return_sequences else ""
+    st.title(f"rnnviz — {ledger.model_name(c)}")
     st.markdown(
-        f"`Input((T, D)) → {layer}{stack}{seq} → Dense(K)` on random X of shape "
-        f"(N, T, D) = ({c.N}, {c.T}, {c.D}), with M = {c.M} hidden units and K = {c.K} outputs. "
-        "Keras computes y; a few lines of NumPy compute it again, step by step."
+        f"`Input((T, D)) → {ledger.model_name(c)}`{seq} on random X of shape (N, T, D) = "
+        f"({c.N}, {c.T}, {c.D}), with M = {c.M} hidden units and K = {c.K} outputs. Keras "
+        "computes y; a few lines of NumPy compute it again, step by step."
     )
 
 
-def shapes_ledger(run: Run) -> None:
-    c = run.config
-    st.header("1 · Shapes ledger")
-    left, right = st.columns([3, 2], gap="large")
-    with left:
-        rows = ["| tensor | shape | here | what it is |", "|---|---|---|---|"]
-        for r in ledger.shapes(c):
-            rows.append(
-                f"| ${r.latex}$ | {r.symbolic} | {ledger.shape_text(r.numeric)} | {r.meaning} |"
-            )
-        st.markdown("\n".join(rows))
-    with right:
-        param_rows = ledger.params(c)
-        total = param_rows[-1]
-        st.metric("Parameters in total", f"{total.count}", help="Keras' count_params()")
-        lines = [
-            f"- **{p.layer}**: {p.formula} = {p.numbers} = **{p.count}**" for p in param_rows[:-1]
-        ]
-        lines.append(f"- **Total**: {total.numbers} = **{total.count}**")
-        st.markdown("\n".join(lines))
-        st.caption(run.cell.params_note)
-        if c.layers > 1:
-            st.caption(
-                "Every layer but the last returns its whole sequence (return_sequences=True), "
-                "because the next layer needs an input at every step: it reads "
-                f"{'2M' if c.bidirectional else 'M'} values per step where the first reads D."
+def shapes_ledger(config: RNNConfig, quiz: bool = False) -> None:
+    """Section 1, from the config alone: drawn before TensorFlow has loaded."""
+    c = config
+    shape_rows, param_rows = cache.shapes_and_params(c)
+    with st.container(key="ledger"):
+        st.header("1 · Shapes ledger")
+        left, right = st.columns([3, 2], gap="large")
+        with left:
+            rows = ["<tr><th>tensor</th><th>shape</th><th>here</th><th>what it is</th></tr>"]
+            for r in shape_rows:
+                here = ledger.shape_text(r.numeric)
+                rows.append(
+                    f"<tr><td>{ledger.html_symbol(r.latex)}</td><td>{r.symbolic}</td>"
+                    f"<td class='num'>{_hidden(here) if quiz else here}</td>"
+                    f"<td>{html.escape(r.meaning)}</td></tr>"
+                )
+            st.html(f"<table class='rnnviz-ledger'>{''.join(rows)}</table>")
+        with right:
+            total = param_rows[-1]
+            lines = []
+            for p in param_rows[:-1]:
+                count = f"<b>{p.count:,}</b>"
+                derivation = f"{p.formula} = {p.numbers} = {count}"
+                shown = _hidden(derivation, f"{p.formula} = ?") if quiz else derivation
+                lines.append(f"<li><b>{html.escape(p.layer)}</b>: {shown}</li>")
+            sum_text = f"{total.numbers} = <b>{total.count:,}</b>"
+            lines.append(f"<li><b>Total</b>: {_hidden(sum_text) if quiz else sum_text}</li>")
+            if quiz:
+                st.html(
+                    "<div class='rnnviz-quiz'><p>Parameters in total:</p>"
+                    + _hidden(f"<b>{total.count:,}</b> (Keras' count_params())")
+                    + "</div>"
+                )
+            else:
+                st.metric("Parameters in total", f"{total.count:,}", help="Keras' count_params()")
+            st.html(f"<ul class='rnnviz-quiz'>{''.join(lines)}</ul>")
+            st.caption(cell_of(c.cell, c.reset_after).params_note)
+            if c.layers > 1:
+                st.caption(
+                    "Every layer but the last returns its whole sequence (return_sequences=True),"
+                    " because the next layer needs an input at every step: it reads "
+                    f"{'2M' if c.bidirectional else 'M'} values per step where the first reads D."
+                )
+        if quiz:
+            st.subheader("Quiz")
+            st.html(
+                "<div class='rnnviz-quiz'>"
+                + "".join(
+                    f"<details data-question='{q.key}'><summary>{html.escape(q.question)}"
+                    f"</summary><div>{html.escape(q.answer)}</div></details>"
+                    for q in ledger.quiz(c)
+                )
+                + "</div>"
             )
 
 
-def model_summary(run: Run) -> None:
+# The sections that need Keras, in page order, with the titles their placeholders show.
+KERAS_SECTIONS = {
+    "summary": "2 · Model summary",
+    "weights": "3 · Weights",
+    "time": "4 · Hidden states · 5 · Step by step",
+    "agreement": "6 · Output agreement",
+}
+
+
+def waiting(shown: list[str]) -> dict:
+    """Placeholders for the Keras sections while TensorFlow loads: their title and a status.
+
+    Returns one ``st.empty`` per section, to be emptied once the run is ready; the sections
+    are then drawn after them, in the same order, so nothing else moves.
+    """
+    slots = {}
+    for name in shown:
+        slots[name] = st.empty()
+        with slots[name].container(key=f"waiting_{name}"):
+            st.header(KERAS_SECTIONS[name])
+            st.info(
+                "Loading TensorFlow and building the Keras model (the first visit takes a few "
+                "seconds; the ledger above needs neither)…",
+                icon=":material/hourglass_top:",
+            )
+    return slots
+
+
+def model_summary(r: run.Run) -> None:
     st.header("2 · Model summary")
     st.caption("Keras' own `model.summary()`.")
-    st.code(run.summary, language=None)
+    st.code(r.summary, language=None)
 
 
-def weight_heatmaps(run: Run, view: View) -> None:
-    c = run.config
-    path = run.path(view.layer, view.direction)
+def weight_heatmaps(r: run.Run, view: View) -> None:
+    c = r.config
     st.header("3 · Weights")
-    tag = _path_tag(run, view)
+    tag = _path_tag(c, view)
     where = f" of layer{tag}" if tag else ""
     st.caption(
         f"Weights{where}, split into the blocks Keras stores side by side"
-        + (f" (gate order {', '.join(g.key for g in run.cell.gates)})" if run.cell.gates else "")
+        + (f" (gate order {', '.join(g.key for g in r.cell.gates)})" if r.cell.gates else "")
         + ". One colour scale for every panel, centred on zero (red positive, blue negative) and "
         "spanning 99.5% of the values (rarer, larger ones saturate); hover a cell for its value."
     )
-    if not any(v.any() for k, v in run.weights.items() if k.startswith("b_")):
+    if not any(v.any() for k, v in r.weights.items() if k.startswith("b_")):
         st.caption("Keras starts every bias at zero, so the bias strips are white until trained.")
-    width = (
-        ("D", c.D) if view.layer == 1 else ("2M" if c.bidirectional else "M", c.width(view.layer))
-    )
-    for row in figures.weight_panels(run.cell, path.weights, run.head, width, tag):
-        for (key, fig), col in zip(row, st.columns(len(row)), strict=True):
-            col.plotly_chart(fig, key=key)
+    with st.container(key="weights"):
+        for row in cache.weight_panels(c, view.layer, view.direction):
+            for (key, fig), col in zip(row, st.columns(len(row)), strict=True):
+                col.plotly_chart(fig, key=key)
 
 
-def hidden_states(run: Run, view: View) -> None:
-    c = run.config
-    st.header("4 · Hidden states" + (" and gates" if run.cell.gates else ""))
-    tag = _path_tag(run, view)
-    st.caption(
-        f"Sample n = {view.n}{(', layer' + tag) if tag else ''}: every step t and unit; "
-        f"the dotted line marks t = {view.t}. Pick n, t"
-        + (", the layer" if c.layers > 1 else "")
-        + (" and the direction" if c.bidirectional else "")
-        + " in the sidebar."
-    )
-    n, t = view.n, view.t
-    h_gate, *others = run.cell.states
-    directions = ("fwd", "bwd") if c.bidirectional else ("fwd",)
-    for d in directions:
-        p = run.path(view.layer, d)
-        label = f" — {p.label}" if c.bidirectional or c.layers > 1 else ""
-        h_n = p.trace["h"][n]  # (T, M)
-        panels = [figures.state_heatmap(h_n, h_gate, n, t, f"h_t for sample n = {n}{label}")]
-        panels += [
-            figures.state_heatmap(
-                p.trace[s.key][n], s, n, t, f"{s.latex} for sample n = {n}{label}"
-            )
-            for s in others
-        ]
-        if not others:
-            panels.append(figures.hidden_lines(h_n, n, t, f"Each hidden unit over time{label}"))
-        for i, (fig, col) in enumerate(zip(panels, st.columns(len(panels)), strict=True)):
-            col.plotly_chart(fig, key=f"state_{d}_{i}")
-    if run.cell.gates:
-        p = run.path(view.layer, view.direction)
-        st.subheader(f"Gates over time — {p.label}" if tag else "Gates over time")
-        st.caption(
-            "Gates are σ(…) in (0, 1): white is closed, dark is open. Candidates are tanh(…)."
+def states_and_steps(r: run.Run, view: View) -> None:
+    """Sections 4 and 5, which depend on n (and 5 on t): one fragment, the step panel nested."""
+    _look(r, view)
+
+
+@st.fragment
+def _look(r: run.Run, view: View) -> None:
+    c = r.config
+    if view.present:
+        left, right = st.columns([1, 1], gap="medium")
+    else:
+        left = right = st.container()
+    with left:
+        st.header("4 · Hidden states" + (" and gates" if r.cell.gates else ""))
+        pick, about = st.columns([1, 4], vertical_alignment="bottom")
+        with pick:
+            n = sample_input(c.N)
+        tag = _path_tag(c, view)
+        about.caption(
+            f"Every step t and unit of sample n = {n}{(', layer' + tag) if tag else ''}. "
+            "Press ▶ to play time in your browser; ← and → step t when the player has focus."
+            + (" Pick the layer in the sidebar." if c.layers > 1 else "")
+            + (" Pick the direction in the sidebar." if c.bidirectional else "")
         )
-        gates = run.cell.gates
-        for start in range(0, len(gates), 2):
-            pair = gates[start : start + 2]
-            for gate, col in zip(pair, st.columns(2)[: len(pair)], strict=True):
-                fig = figures.state_heatmap(p.trace[gate.key][n], gate, n, t)
-                col.plotly_chart(fig, key=f"gate_{gate.key}")
+        data = cache.player_frames(c, n, view.layer, view.direction)
+        player.player(frames.pack(data, st.session_state["_step"]), key="player")
+        if not r.cell.gates and not view.present:
+            label = f" — {r.path(view.layer, view.direction).label}" if tag else ""
+            title = f"Each hidden unit over time{label}"
+            st.plotly_chart(
+                cache.hidden_lines(c, n, view.layer, view.direction, title), key="lines"
+            )
+    with right:
+        st.header("5 · Step by step")
+        for equation in r.cell.equations:
+            st.latex(equation)
+        _step_panel(r, view, n)
 
 
-def step_by_step(run: Run, view: View) -> None:
-    c = run.config
-    n, t = view.n, view.t
-    st.header("5 · Step by step")
-    for equation in run.cell.equations:
-        st.latex(equation)
-    tag = _path_tag(run, view)
+def _follow_player(t: int) -> None:
+    st.session_state["step"] = t
+
+
+@st.fragment
+def _step_panel(r: run.Run, view: View, n: int) -> None:
+    # Few elements on purpose: after each one the browser lays out the whole page again,
+    # so one equation block and one HTML table step faster than a dozen widgets.
+    c = r.config
+    t = step_slider(c.T)
+    player.t_sync(t, on_change=_follow_player)
+    tag = _path_tag(c, view)
     before = "t + 1" if view.direction == "bwd" else "t - 1"
-    st.markdown(
+    where = (
         f"Sample **n = {n}**, step **t = {t}** of T = {c.T}"
         + (f", layer{tag}" if tag else "")
         + (
@@ -168,110 +263,99 @@ def step_by_step(run: Run, view: View) -> None:
         )
         + "."
     )
-    terms = run.step_terms(n, t, view.layer, view.direction)
+    terms = r.step_terms(n, t, view.layer, view.direction)
     if c.M <= LATEX_MAX_UNITS:
-        for term in terms:
-            rhs = f" = {term.formula}" if term.formula else ""
-            st.latex(f"{term.name}{rhs} = {_vector(term.value)}")
-    table = {"unit m": np.arange(c.M)}
-    table.update({_plain(term.name): term.value.astype(np.float64) for term in terms})
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={
-            k: st.column_config.NumberColumn(format="%.6f") for k in table if k != "unit m"
-        },
+        rows = [
+            f"{term.name} &= "
+            + (f"{term.formula} = " if term.formula else "")
+            + _vector(term.value)
+            for term in terms
+        ]
+        where += "\n\n$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
+    st.markdown(where)
+    columns = {"unit m": np.arange(c.M)}
+    columns.update({frames.plain(term.name): term.value for term in terms})
+    st.html(_table(columns, "step", scroll=c.M > 10))
+    _output_at(r, n, t)
+
+
+def _vector(v: np.ndarray) -> str:
+    return r"\begin{bmatrix}" + " & ".join(f"{x:.3f}" for x in v) + r"\end{bmatrix}"
+
+
+def _table(columns: dict[str, np.ndarray], name: str, scroll: bool = False) -> str:
+    """A plain HTML table of numbers: integers as they are, floats to 6 decimals."""
+    head = "".join(f"<th>{html.escape(k)}</th>" for k in columns)
+    rows = []
+    for i in range(len(next(iter(columns.values())))):
+        cells = []
+        for v in columns.values():
+            x = v[i]
+            cells.append(
+                f"<td>{x}</td>" if np.issubdtype(v.dtype, np.integer) else f"<td>{x:.6f}</td>"
+            )
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    table = (
+        f"<table class='rnnviz-numbers' data-table='{name}'><tr>{head}</tr>{''.join(rows)}</table>"
     )
-    _output_at(run, n, t)
+    return f"<div class='rnnviz-scroll'>{table}</div>" if scroll else table
 
 
-def _output_at(run: Run, n: int, t: int) -> None:
+def _output_at(r: run.Run, n: int, t: int) -> None:
     """y for sample n from the last layer: at every step with return_sequences, else at T."""
-    c = run.config
-    if not c.return_sequences and t != c.T:
+    c = r.config
+    out = run.output_step(r, n, t)
+    if out is None:
         st.info(
             f"Move t to T = {c.T} to see the output y = h_T W_o + b_o computed.",
             icon=":material/arrow_forward:",
         )
         return
-    last = [p for p in run.paths if p.layer == c.layers]
     if c.return_sequences:
-        h_in = np.concatenate([p.trace["h"][n, t - 1] for p in last])  # (M·directions,)
-        y_numpy, y_keras = run.y_numpy[n, t - 1], run.y_keras[n, t - 1]  # (K,)
-        st.markdown(f"With return_sequences the Dense head reads every step; at t = {t}:")
-        st.latex(
-            r"y_t = h_t W_o + b_o"
-            + (
-                r",\quad h_t = [\,\overrightarrow{h}_t ; \overleftarrow{h}_t\,]"
-                if c.bidirectional
-                else ""
-            )
-        )
+        text = f"With return_sequences the Dense head reads every step; at t = {t}:"
+        both = r",\quad h_t = [\,\overrightarrow{h}_t ; \overleftarrow{h}_t\,]"
+        equation = r"y_t = h_t W_o + b_o" + (both if c.bidirectional else "")
     else:
-        ends = [p.trace["h"][n, -1 if p.direction == "fwd" else 0] for p in last]
-        h_in = np.concatenate(ends)  # (M·directions,)
-        y_numpy, y_keras = run.y_numpy[n], run.y_keras[n]  # (K,)
-        st.markdown("At the last step the Dense head reads h_T:")
-        st.latex(
-            r"y = h_T W_o + b_o"
-            + (
-                r",\quad h_T = [\,\overrightarrow{h}_T ; \overleftarrow{h}_1\,]"
-                if c.bidirectional
-                else ""
-            )
-        )
-    hW = h_in @ run.head["W_o"]  # (K,)
+        text = "At the last step the Dense head reads h_T:"
+        both = r",\quad h_T = [\,\overrightarrow{h}_T ; \overleftarrow{h}_1\,]"
+        equation = r"y = h_T W_o + b_o" + (both if c.bidirectional else "")
     if c.K <= LATEX_MAX_UNITS:
-        st.latex(
-            _vector(hW)
-            + " + "
-            + _vector(run.head["b_o"])
-            + " = "
-            + _vector(y_numpy)
+        equation += (
+            r" \\ "
+            + f"{_vector(out.hW)} + {_vector(out.b_o)} = {_vector(out.y_numpy)}"
             + r"\quad\text{(Keras: }"
-            + _vector(y_keras)
+            + _vector(out.y_keras)
             + ")"
         )
-    st.dataframe(
-        {
-            "output k": np.arange(c.K),
-            "h W_o": hW.astype(np.float64),
-            "b_o": run.head["b_o"].astype(np.float64),
-            "y NumPy": y_numpy.astype(np.float64),
-            "y Keras": y_keras.astype(np.float64),
-        },
-        hide_index=True,
+    st.markdown(f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$")
+    st.html(
+        _table(
+            {
+                "output k": np.arange(c.K),
+                "h W_o": out.hW,
+                "b_o": out.b_o,
+                "y NumPy": out.y_numpy,
+                "y Keras": out.y_keras,
+            },
+            "output",
+            scroll=c.K > 10,
+        )
     )
 
 
-def output_agreement(run: Run) -> None:
-    a = run.agreement
-    c = run.config
+def output_agreement(r: run.Run) -> None:
+    a, c = r.agreement, r.config
     st.header("6 · Output agreement")
     if a.agree:
         st.success(a.verdict, icon=":material/check_circle:")
     else:
         st.error(a.verdict, icon=":material/error:")
-    left, right = st.columns(2)
-    left.plotly_chart(figures.agreement_scatter(run.y_keras, run.y_numpy), key="agreement")
-    right.plotly_chart(
-        figures.delta_bars(
-            a.per_sample, a.tolerance, f"sample n (N = {c.N})", "Largest difference per sample"
-        ),
-        key="delta_bars",
-    )
-    if a.per_step is not None:
-        st.plotly_chart(
-            figures.delta_bars(
-                a.per_step,
-                a.tolerance,
-                f"time step t (T = {c.T})",
-                "Largest difference per time step (y is (N, T, K))",
-                start=1,
-            ),
-            key="delta_steps",
-        )
-    y_keras, y_numpy = run.y_keras, run.y_numpy  # (N, K), or (N, T, K)
+    figs = cache.agreement_figures(c)
+    for (key, fig), col in zip(figs[:2], st.columns(2), strict=True):
+        col.plotly_chart(fig, key=key)
+    for key, fig in figs[2:]:
+        st.plotly_chart(fig, key=key)
+    y_keras, y_numpy = r.y_keras, r.y_numpy  # (N, K), or (N, T, K)
     at = ""
     if a.per_step is not None:
         y_keras, y_numpy, at = y_keras[:, -1], y_numpy[:, -1], " at t = T"  # (N, K)
@@ -284,8 +368,8 @@ def output_agreement(run: Run) -> None:
     st.dataframe(table, hide_index=True, column_config=config)
 
 
-def downloads(run: Run) -> None:
-    c = run.config
+def downloads(r: run.Run) -> None:
+    c = r.config
     options = "".join(
         f"_{flag}" for flag, on in (("bidi", c.bidirectional), ("seq", c.return_sequences)) if on
     )
@@ -294,7 +378,7 @@ def downloads(run: Run) -> None:
     )
     st.download_button(
         "Download this run (.npz)",
-        data=lambda: export.npz_bytes(run),
+        data=lambda: export.npz_bytes(r),
         file_name=name,
         mime="application/octet-stream",
         on_click="ignore",

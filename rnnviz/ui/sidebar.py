@@ -1,9 +1,15 @@
-"""Sidebar widgets and the URL: both sides of the page's state.
+"""The page's state: the sidebar's widgets, the n and t controls, and the URL.
 
-The URL is read once, when a session starts, into the widgets' session state;
-after that the widgets are the truth and every rerun writes the whole state
-back to the URL, so the address bar is always a link to the exact view. A bad
-URL value becomes a warning and that one field falls back to its default.
+The URL is read once, when a session starts, into session state; after that the
+widgets are the truth and every run writes the state back to the URL, so the address
+bar is always a link to the exact view. A bad URL value becomes a warning and that one
+field falls back to its default.
+
+The model and the lecture switches live in the sidebar and rerun the whole page. The
+sample n and the step t are drawn next to what they drive, inside fragments (see
+``sections``), so moving them reruns only those views. Their values are also kept under
+``_sample`` and ``_step``, because Streamlit forgets a widget's value in a run that does
+not draw it, as lecture mode does with the sections it hides.
 """
 
 from __future__ import annotations
@@ -13,32 +19,52 @@ from dataclasses import dataclass
 import streamlit as st
 
 from rnnviz.cells import CELLS
-from rnnviz.config import BOUNDS, FIELDS, SWITCHES, ConfigError, RNNConfig, as_text, from_query
+from rnnviz.config import (
+    BOUNDS,
+    FIELDS,
+    SECTIONS,
+    SWITCHES,
+    ConfigError,
+    RNNConfig,
+    as_text,
+    from_query,
+)
 
 
 @dataclass(frozen=True)
 class View:
-    """What the user looks at inside a run: sample n, step t (1-based), layer and direction."""
+    """How the page shows a run: which layer and direction, and the lecture mode."""
 
-    n: int
-    t: int
     layer: int = 1
     direction: str = "fwd"
+    present: bool = False  # lecture mode: one section at a time, larger type
+    section: str = "time"  # the section lecture mode shows
+    quiz: bool = False  # hide the ledger's numbers until each is clicked
 
 
-def _read_url_once() -> None:
+def read_url_once() -> None:
+    """Seed session state from the URL on a session's first run; never raises."""
     if "_url_config" in st.session_state:
         return
     params = {key: st.query_params[key] for key in st.query_params}
     config, view, warnings = from_query(params)
     for name in FIELDS:
         st.session_state[name] = getattr(config, name)
-    st.session_state["sample"] = view.get("sample", 0)
-    st.session_state["step"] = view.get("step", config.T)
+    st.session_state["_sample"] = view.get("sample", 0)
+    st.session_state["_step"] = view.get("step", config.T)
     st.session_state["view_layer"] = view.get("view_layer", config.layers)
     st.session_state["view_direction"] = view.get("view_direction", "fwd")
+    st.session_state["present"] = view.get("present", False)
+    st.session_state["quiz"] = view.get("quiz", False)
+    st.session_state["_section"] = view.get("section", "time")
     st.session_state["_url_config"] = config
     st.session_state["_url_warnings"] = warnings
+
+
+def presenting() -> bool:
+    """Lecture mode, as the URL or the sidebar's switch last set it."""
+    read_url_once()
+    return bool(st.session_state.get("present"))
 
 
 def _size_input(name: str) -> int:
@@ -53,36 +79,18 @@ def _size_input(name: str) -> int:
     )
 
 
-def _clamp(key: str, low: int, high: int) -> None:
-    st.session_state[key] = min(max(int(st.session_state.get(key, low)), low), high)
+def _restore(key: str, low: int, high: int) -> None:
+    """Give widget ``key`` its kept value, clamped into [low, high] for the current sizes."""
+    value = st.session_state.get(key, st.session_state.get("_" + key, low))
+    st.session_state[key] = min(max(int(value), low), high)
 
 
-def _look_at(N: int, T: int, layers: int, bidirectional: bool) -> View:
-    st.header("Look at")
-    _clamp("sample", 0, N - 1)
-    n = st.number_input(
-        "n — sample",
-        min_value=0,
-        max_value=N - 1,
-        step=1,
-        key="sample",
-        help=f"Which of the N = {N} samples the hidden-state and step views show.",
-    )
-    _clamp("step", 1, T)
-    if T > 1:
-        t = st.slider(
-            "t — time step",
-            min_value=1,
-            max_value=T,
-            key="step",
-            help="Which step the step-by-step panel computes; t = T also shows y.",
-        )
-    else:
-        t = 1
-        st.caption("t = 1, the only step (T = 1).")
+def _look_at(layers: int, bidirectional: bool) -> tuple[int, str]:
     layer, direction = 1, "fwd"
+    if layers > 1 or bidirectional:
+        st.header("Look at")
     if layers > 1:
-        _clamp("view_layer", 1, layers)
+        _restore("view_layer", 1, layers)
         layer = (
             st.segmented_control(
                 "l — layer",
@@ -105,12 +113,45 @@ def _look_at(N: int, T: int, layers: int, bidirectional: bool) -> View:
             )
             or "fwd"
         )
-    return View(n=int(n), t=int(t), layer=int(layer), direction=direction)
+    return int(layer), direction
+
+
+def _lecture() -> tuple[bool, bool]:
+    st.header("Lecture")
+    present = st.toggle(
+        "Lecture mode",
+        key="present",
+        help="One section at a time, larger type, the step equation beside the states "
+        "(?present=1 in a link; the sidebar starts collapsed).",
+    )
+    quiz = st.toggle(
+        "Quiz",
+        key="quiz",
+        help="Hide the ledger's shapes and parameter counts until each is clicked (?quiz=1).",
+    )
+    return present, quiz
+
+
+def section_picker() -> str:
+    """Lecture mode's choice of section, drawn at the top of the page."""
+    if st.session_state.get("section") not in SECTIONS:
+        st.session_state["section"] = st.session_state.get("_section", "time")
+    section = st.segmented_control(
+        "Section",
+        options=list(SECTIONS),
+        format_func=SECTIONS.get,
+        key="section",
+        required=True,
+        label_visibility="collapsed",
+    )
+    st.session_state["_section"] = section
+    st.query_params["section"] = section
+    return section
 
 
 def sidebar() -> tuple[RNNConfig | None, View]:
     """Draw the sidebar; return the config (None if the sizes do not fit) and the view."""
-    _read_url_once()
+    read_url_once()
     with st.sidebar:
         st.header("Model")
         st.selectbox(
@@ -128,7 +169,8 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         st.toggle("Bidirectional", key="bidirectional", help=SWITCHES["bidirectional"])
         values["seed"] = _size_input("seed")
         values.update({k: st.session_state[k] for k in ("cell", *SWITCHES)})
-        view = _look_at(values["N"], values["T"], values["layers"], values["bidirectional"])
+        layer, direction = _look_at(values["layers"], values["bidirectional"])
+        present, quiz = _lecture()
 
     try:
         config = RNNConfig(**values)
@@ -140,10 +182,55 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         for message in st.session_state["_url_warnings"]:
             st.warning(message, icon=":material/link:")
     query = {name: as_text(values[name]) for name in FIELDS}
-    query |= {"sample": view.n, "step": view.t}
+    query |= {"sample": st.session_state["_sample"], "step": st.session_state["_step"]}
     if values["layers"] > 1:
-        query["view_layer"] = view.layer
+        query["view_layer"] = layer
     if values["bidirectional"]:
-        query["view_direction"] = view.direction
+        query["view_direction"] = direction
+    if present:
+        query |= {"present": 1, "section": st.session_state.get("_section", "time")}
+    if quiz:
+        query["quiz"] = 1
     st.query_params.from_dict(query)
-    return config, view
+    section = st.session_state.get("_section", "time")
+    return config, View(layer, direction, present, section, quiz)
+
+
+def sample_input(N: int) -> int:
+    """The sample n the state and step views show (drawn inside their fragment)."""
+    _restore("sample", 0, N - 1)
+    n = int(
+        st.number_input(
+            "n — sample",
+            min_value=0,
+            max_value=N - 1,
+            step=1,
+            key="sample",
+            help=f"Which of the N = {N} samples the hidden-state and step views show.",
+        )
+    )
+    st.session_state["_sample"] = n
+    st.query_params["sample"] = str(n)
+    return n
+
+
+def step_slider(T: int) -> int:
+    """The step t of the step panel (drawn inside its fragment); t = T also shows y."""
+    _restore("step", 1, T)
+    if T > 1:
+        t = int(
+            st.slider(
+                "t — time step",
+                min_value=1,
+                max_value=T,
+                key="step",
+                help="Which step the step-by-step panel computes; t = T also shows y. "
+                "The player above plays every step in the browser.",
+            )
+        )
+    else:
+        t = 1
+        st.caption("t = 1, the only step (T = 1).")
+    st.session_state["_step"] = t
+    st.query_params["step"] = str(t)
+    return t

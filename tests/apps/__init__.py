@@ -1,0 +1,1 @@
+"""Small Streamlit apps that browser tests serve instead of the whole dashboard."""

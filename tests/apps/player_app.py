@@ -1,0 +1,59 @@
+"""The player and its t sync alone on a page, wired the way app.py wires them.
+
+Served by tests/test_player_browser.py: ``?cell=&T=&M=&N=...`` pick the run as on the real
+page (``rnnviz.config.from_query``), ``?step=`` the opening step, ``?sample=``,
+``?view_layer=`` and ``?view_direction=`` the trace shown; a sample box outside the fragment
+gives the player a new payload, as a new n does on the real page. A slider in an
+``st.fragment`` is the server's t; the player outside it plays in the browser and reports
+the user's t back through ``t_sync``, so only the fragment reruns.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rnnviz.config import RNNConfig, from_query
+from rnnviz.frames import Frames, frames, pack
+from rnnviz.run import Run, execute
+from rnnviz.ui.player import player, t_sync
+
+st.set_page_config(page_title="rnnviz player", layout="wide")
+
+
+@st.cache_resource(max_entries=4, show_spinner="Running Keras and the NumPy recurrence…")
+def run_of(config: RNNConfig) -> Run:
+    return execute(config)
+
+
+@st.cache_resource(max_entries=8, show_spinner=False)
+def frames_of(config: RNNConfig, n: int, layer: int, direction: str) -> Frames:
+    return frames(run_of(config), n, layer, direction)
+
+
+config, view, warnings = from_query(st.query_params.to_dict())
+for warning in warnings:
+    st.warning(warning)
+if "step" not in st.session_state:  # before the slider exists, so the URL's t opens the page
+    st.session_state["step"] = view.get("step", config.T)
+    st.session_state["sample"] = view.get("sample", 0)
+
+
+def follow_player(t: int) -> None:
+    st.session_state["step"] = t
+
+
+@st.fragment
+def server_t() -> None:
+    # Only this fragment reruns when the player reports a new t (and when the slider moves).
+    t = st.slider("t — time step", 1, config.T, key="step")
+    t_sync(t, on_change=follow_player)
+    st.write(f"server t = {t}")
+
+
+# Counts whole-script runs only: a fragment rerun does not reach this line.
+st.session_state["page_runs"] = st.session_state.get("page_runs", 0) + 1
+server_t()
+n = st.selectbox("sample n", range(config.N), key="sample")
+layer, direction = view.get("view_layer", 1), view.get("view_direction", "fwd")
+player(pack(frames_of(config, n, layer, direction), st.session_state["step"]))
+st.caption(f"page runs = {st.session_state['page_runs']}")
