@@ -4,11 +4,10 @@ import streamlit as st
 
 from rnnviz import model
 from rnnviz.ui import cache, sections
-from rnnviz.ui.sidebar import presenting, section_picker, sidebar
+from rnnviz.ui.sidebar import presenting, sidebar
 
 
 def main() -> None:
-    model.preload()  # TensorFlow imports in the background while the ledger is drawn
     present = presenting()
     st.set_page_config(
         page_title="rnnviz — inside an RNN",
@@ -21,13 +20,14 @@ def main() -> None:
         return
     st.set_page_config(page_title=sections.page_title(config))
     sections.style(view.present)
+    sections.title(config, view.present)
     shown = list(sections.KERAS_SECTIONS)
     if view.present:
-        chosen = section_picker()
-        shown = [chosen] if chosen in shown else []
-    sections.title(config)
-    if not view.present or chosen == "shapes":
+        shown = [view.section] if view.section in shown else []
+    if not view.present or view.section == "shapes":
         sections.shapes_ledger(config, view.quiz)
+    # What needs no TensorFlow is on the page by now; the first run imports it here (a
+    # background import would only slow the ledger down: the two would share one GIL).
     slots = sections.waiting(shown) if not model.ready() else {}
     run = cache.run(config)
     draw = {

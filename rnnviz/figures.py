@@ -1,30 +1,19 @@
-"""Plotly figures: arrays and labels in, ``go.Figure`` out. No Streamlit here.
+"""The agreement section's Plotly figures: arrays and labels in, ``go.Figure`` out.
 
-Weights use one diverging scale centred on zero (red positive, blue negative,
-white zero), so a colour means the same number in every panel that shares a
-range. (States and gates over time are drawn by the in-browser player, with the
-same scales: see ``rnnviz.frames``.) Axis titles name the symbol and its size, e.g.
-``hidden unit (M = 5)``, and hovering shows the value.
+No Streamlit here. Axis titles name the symbol and its size, e.g. ``sample n (N = 10)``,
+and hovering shows the value. (The weights and the states over time are drawn on
+canvases in the browser from binary payloads: ``rnnviz.weightmaps``, ``rnnviz.frames``.)
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
 
 import numpy as np
 import plotly.graph_objects as go
 
-from rnnviz.cells import HEAD, Cell
-from rnnviz.ledger import shape_text
-
-DIVERGING = "RdBu_r"
 FONT = dict(size=15)  # readable when the screen is shared in a lecture hall
-TEXT_MAX_SIDE = 6  # print values inside heatmap cells when both sides are at most this
 BAR_COLOUR = "#4c6a92"
-GAP_MAX_SIDE = 40  # draw 1-pixel cell borders up to this many cells per side
-RANGE_PERCENTILE = 99.5  # the shared weight range; the rare larger values saturate
-LINES_SHOWN = 8  # with more units, the rest start hidden (click the legend to show them)
 
 
 @functools.cache
@@ -50,137 +39,6 @@ def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
         margin=dict(l=10, r=10, t=50, b=10),
     )
     return fig
-
-
-def _ticks(n: int) -> int | None:
-    return 1 if n <= 16 else None
-
-
-def weight_heatmap(
-    W: np.ndarray,
-    title: str,
-    name: str,
-    row_title: str,
-    col_title: str,
-    zmax: float,
-    row_labels: list[str] | None = None,
-) -> go.Figure:
-    """Heatmap of a matrix (rows × cols) or a bias vector (one strip), range [-zmax, zmax].
-
-    Drawing several weights with the same ``zmax`` makes their colours comparable.
-    """
-    Z = W if W.ndim == 2 else W[np.newaxis, :]  # (rows, cols)
-    rows, cols = Z.shape
-    y = row_labels or list(range(rows))
-    fig = go.Figure(
-        go.Heatmap(
-            z=Z,
-            x=np.arange(cols),
-            y=y,
-            zmin=-zmax,
-            zmax=zmax,
-            zmid=0,
-            colorscale=DIVERGING,
-            colorbar=dict(thickness=12, len=0.9),
-            showscale=rows > 2,  # a bias strip is too thin for its own colour bar
-            # cell borders only while cells are wider than the border
-            xgap=1 if cols <= GAP_MAX_SIDE else 0,
-            ygap=1 if rows <= GAP_MAX_SIDE else 0,
-            # small weights get their numbers printed, for reading off a projector
-            texttemplate="%{z:.2f}" if max(rows, cols) <= TEXT_MAX_SIDE else None,
-            textfont=dict(size=13),
-            hovertemplate=(
-                f"{name}[%{{y}}, %{{x}}] = %{{z:.5f}}<extra></extra>"
-                if W.ndim == 2
-                else f"{name}[%{{x}}] = %{{z:.5f}}<extra></extra>"
-            ),
-        )
-    )
-    fig.update_xaxes(title=col_title, dtick=_ticks(cols))
-    if W.ndim == 2:
-        fig.update_yaxes(title=row_title, autorange="reversed", dtick=_ticks(rows))
-    else:
-        fig.update_yaxes(visible=False)
-    height = 170 if rows <= 2 else int(np.clip(90 + 28 * rows, 220, 520))
-    return _layout(fig, title, height)
-
-
-def weight_panels(
-    cell: Cell,
-    weights: Mapping[str, np.ndarray],
-    head: Mapping[str, np.ndarray],
-    width: tuple[str, int],
-    tag: str = "",
-) -> list[list[tuple[str, go.Figure]]]:
-    """Rows of (key, figure): one row per gate of ``cell`` (W_xh, W_hh, b_h blocks), then the head.
-
-    ``weights`` are one path's, in Keras' layout; each gate's M-wide block is cut out of
-    the last axis and titled with the gate's name. ``width`` is the symbol and size of
-    what the layer reads ("D", 3), or ("2M", 10) for a stacked bidirectional layer.
-    ``tag`` tells paths apart in keys and titles ("", " [2]", " [1] backward").
-    """
-    M = weights["W_hh"].shape[0]
-    symbol, size = width
-    # One range for every panel so colours compare. It is a high percentile of |w|, not
-    # the maximum, so a few outliers (an LSTM's forget bias of 1) saturate instead of
-    # washing every kernel out to white.
-    every = np.concatenate([np.abs(w).ravel() for w in (*weights.values(), *head.values())])
-    zmax = float(np.percentile(every, RANGE_PERCENTILE)) or float(every.max()) or 1.0
-    unit = f"hidden unit (M = {M})"
-    gates = cell.gates or (None,)
-    rows = []
-    for k, gate in enumerate(gates):
-        block = slice(k * M, (k + 1) * M)
-        row = []
-        for w in cell.weights:
-            W = weights[w.symbol][..., block]  # (D, M), (M, M), (M,) or (2, M)
-            what = f"{gate.name}" if gate else w.meaning
-            label = f"{w.symbol}{tag}" + (f" · {gate.key}" if gate else "")
-            title = f"{label} {shape_text(W.shape)} — {what}"
-            if w.symbol == "W_xh":
-                fig = weight_heatmap(W, title, label, f"input ({symbol} = {size})", unit, zmax)
-            elif w.symbol == "W_hh":
-                fig = weight_heatmap(W, title, label, f"from {unit}", f"to {unit}", zmax)
-            else:
-                labels = ["input b", "recurrent b'"] if W.ndim == 2 else None
-                fig = weight_heatmap(W, title, label, "", unit, zmax, row_labels=labels)
-            row.append((f"heatmap_{w.symbol}_{gate.key if gate else ''}", fig))
-        rows.append(row)
-    H, K = head["W_o"].shape
-    head_row = []
-    for w in HEAD:
-        W = head[w.symbol]
-        title = f"{w.symbol} {shape_text(W.shape)} — {w.meaning}"
-        row_title = f"last layer's output ({'2M' if H != M else 'M'} = {H})"
-        fig = weight_heatmap(W, title, w.symbol, row_title, f"output (K = {K})", zmax)
-        head_row.append((f"heatmap_{w.symbol}", fig))
-    rows.append(head_row)
-    return rows
-
-
-def hidden_lines(h_n: np.ndarray, n: int, title: str = "") -> go.Figure:
-    """One line per hidden unit over time; h_n is (T, M)."""
-    T, M = h_n.shape
-    t_axis = np.arange(1, T + 1)  # (T,)
-    fig = go.Figure(
-        [
-            go.Scatter(
-                x=t_axis,
-                y=h_n[:, m],
-                mode="lines+markers" if T <= 30 else "lines",
-                name=f"unit {m}",
-                visible=True if m < LINES_SHOWN or M <= 12 else "legendonly",
-                hovertemplate=f"unit {m}, t = %{{x}}: h = %{{y:.5f}}<extra></extra>",
-            )
-            for m in range(M)
-        ]
-    )
-    fig.update_xaxes(title=f"time step t (T = {T})", dtick=1 if T <= 20 else None)
-    fig.update_yaxes(title="h_t (in [-1, 1])", range=[-1.05, 1.05])
-    title = title or f"Each hidden unit over time, sample n = {n}"
-    if M > 12:
-        title += f" (units 0–{LINES_SHOWN - 1} of {M}; click the legend for more)"
-    return _layout(fig, title, 340)
 
 
 def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:

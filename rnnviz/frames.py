@@ -68,10 +68,11 @@ def frames(run: Run, n: int, layer: int = 1, direction: str = "fwd") -> Frames:
     panels, arrays = [], []
     for gate in (*run.cell.states, *run.cell.gates):
         S_n = np.ascontiguousarray(path.trace[gate.key][n], dtype=np.float32)  # (T, M)
-        if gate.bounds == (0.0, 1.0):
+        if gate.bounds == (0.0, 1.0):  # a gate: closed to open, on the same scale everywhere
             scale, low, high = "sequential", 0.0, 1.0
-        else:  # tanh-bounded, or c_t: symmetric about zero
-            high = 1.0 if gate.bounds else float(np.abs(S_n).max()) or 1.0
+        else:  # h_t, c_t, a candidate: centred on zero and spanning this sample's values, so
+            # the small states of a freshly initialised wide layer still show their pattern
+            high = float(np.abs(S_n).max()) or 1.0
             scale, low = "diverging", -high
         panels.append(
             dict(
@@ -108,13 +109,14 @@ def frames(run: Run, n: int, layer: int = 1, direction: str = "fwd") -> Frames:
     return Frames(header=header, arrays=arrays)
 
 
-def pack(f: Frames, t: int) -> bytes:
-    """The payload, opening at step t (1-based): magic, header length, JSON header, padding,
-    float32 arrays. ``f`` is not changed, so one cached ``Frames`` serves every t."""
+def pack(f: Frames, t: int | None = None) -> bytes:
+    """The payload, opening at step t (1-based) if given: magic, header length, JSON header,
+    padding, float32 arrays. ``f`` is not changed, so one cached ``Frames`` serves every t."""
     header = json.loads(json.dumps(f.header))  # a deep copy, offsets and t added below
-    header["t"] = t
+    if t is not None:
+        header["t"] = t
     offset = 0
-    entries = [*header["panels"], *header["terms"]]
+    entries = [*header["panels"], *header.get("terms", [])]
     assert len(entries) == len(f.arrays), "one array per panel and term"
     for entry, a in zip(entries, f.arrays, strict=True):
         entry["offset"] = offset
@@ -133,7 +135,7 @@ def unpack(payload: bytes) -> tuple[dict, dict[str, np.ndarray]]:
     header = json.loads(payload[8 : 8 + length])
     start = 8 + length + (-(8 + length) % 4)
     arrays = {}
-    for entry in [*header["panels"], *header["terms"]]:
+    for entry in [*header["panels"], *header.get("terms", [])]:
         count = int(np.prod(entry["shape"]))
         flat = np.frombuffer(payload, "<f4", count, start + entry["offset"])  # (count,)
         arrays[entry.get("key", entry["name"])] = flat.reshape(entry["shape"])  # (T, ·)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 
 import numpy as np
@@ -23,15 +22,6 @@ def open_app(**query) -> AppTest:
     return at.run()
 
 
-def array(value) -> np.ndarray:
-    """A data array from a figure's JSON: a plain list, or Plotly's base64 typed array."""
-    if isinstance(value, dict) and "bdata" in value:
-        flat = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-        shape = value.get("shape", len(flat))  # Plotly writes it as "rows, cols"
-        return flat.reshape([int(n) for n in str(shape).split(",")])
-    return np.asarray(value, dtype=float)
-
-
 def charts(at: AppTest) -> list[dict]:
     return [json.loads(el.proto.spec) for el in at.get("plotly_chart")]
 
@@ -46,10 +36,22 @@ def text(at: AppTest) -> str:
     return "\n".join(parts) + html(at)
 
 
-def player(at: AppTest) -> tuple[dict, dict[str, np.ndarray]]:
-    """The player's payload: its header and arrays (see rnnviz.frames)."""
-    (el,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_player"]
+def payload(at: AppTest, component: str) -> tuple[dict, dict[str, np.ndarray]]:
+    """A canvas element's payload: its header and arrays (see rnnviz.frames)."""
+    (el,) = [e for e in at.get("bidi_component") if e.proto.component_name == component]
     return frames.unpack(el.proto.bytes)
+
+
+def player(at: AppTest) -> tuple[dict, dict[str, np.ndarray]]:
+    return payload(at, "rnnviz_player")
+
+
+def weights(at: AppTest) -> tuple[dict, dict[str, np.ndarray]]:
+    return payload(at, "rnnviz_weights")
+
+
+def weight_titles(at: AppTest) -> str:
+    return " | ".join(p["title"] for p in weights(at)[0]["panels"])
 
 
 def test_default_page():
@@ -57,12 +59,15 @@ def test_default_page():
     assert not at.exception, at.exception
     assert at.metric[0].value == "57"
     assert "45" in text(at) and "5·(3 + 5 + 1)" in text(at) and "2·(5 + 1)" in text(at)
+    assert [p["title"] for p in weights(at)[0]["panels"]] == [
+        "W_xh (3, 5) — input to hidden",
+        "W_hh (5, 5) — hidden to hidden",
+        "b_h (5,) — hidden bias",
+        "W_o (5, 2) — hidden to output",
+        "b_o (2,) — output bias",
+    ]
     titles = [c["layout"]["title"]["text"] for c in charts(at)]
-    for symbol in ("W_xh", "W_hh", "b_h", "W_o", "b_o"):
-        assert any(t.startswith(symbol + " ") for t in titles), (symbol, titles)
-    assert any("Each hidden unit over time" in t for t in titles)
-    assert any("Keras vs NumPy" in t for t in titles)
-    assert len(titles) == 8  # 5 weights, the lines of h_t, 2 agreement; h_t is in the player
+    assert len(titles) == 2 and any("Keras vs NumPy" in t for t in titles)
     header, arrays = player(at)
     assert (header["n"], header["t"]) == (0, 10)
     np.testing.assert_array_equal(arrays["h"], execute(RNNConfig()).h[0])
@@ -79,18 +84,15 @@ def test_default_page():
     assert not at.warning and not at.error
 
 
-def test_heatmaps_share_one_zero_centred_scale():
+def test_weights_are_the_runs_on_one_zero_centred_scale():
     at = open_app(seed=3)
-    heatmaps = [
-        c["data"][0]
-        for c in charts(at)
-        if c["layout"]["title"]["text"][:3] in ("W_x", "W_h", "b_h", "W_o", "b_o")
-    ]
-    assert len(heatmaps) == 5
-    assert {(h["zmin"], h["zmax"], h["zmid"]) for h in heatmaps} == {
-        (heatmaps[0]["zmin"], heatmaps[0]["zmax"], 0)
-    }
-    assert heatmaps[0]["zmin"] == -heatmaps[0]["zmax"]
+    header, arrays = weights(at)
+    run = execute(RNNConfig(seed=3))
+    for name in ("W_xh", "W_hh", "W_o"):
+        np.testing.assert_array_equal(arrays[name], run.weights[name], err_msg=name)
+    every = np.concatenate([np.abs(w).ravel() for w in run.weights.values()])
+    assert header["zmax"] == pytest.approx(float(np.percentile(every, 99.5)))
+    assert all(p["numbers"] for p in header["panels"]), "small blocks print their values"
 
 
 @pytest.mark.parametrize(
@@ -106,16 +108,14 @@ def test_heatmaps_share_one_zero_centred_scale():
 )
 def test_each_widget_updates_the_page_and_the_url(key, value, params, shape_text):
     at = open_app()
-    before = charts(at)
+    before = weights(at)[1]["W_xh"]
     at.number_input(key=key).set_value(value).run()
     assert not at.exception, at.exception
     assert at.metric[0].value == str(params)
     if shape_text:
         assert shape_text in text(at)
     else:  # a new seed: new weights, same shapes
-        assert not np.array_equal(
-            array(charts(at)[0]["data"][0]["z"]), array(before[0]["data"][0]["z"])
-        )
+        assert not np.array_equal(weights(at)[1]["W_xh"], before)
     assert at.query_params[key] == str(value)
     assert at.success[0].value.startswith("Same output")
 
@@ -208,7 +208,7 @@ def test_each_cell_shows_its_gates(query, total, titles):
     at = open_app(**query)
     assert not at.exception, at.exception
     assert at.metric[0].value == total
-    shown = " | ".join(c["layout"]["title"]["text"] for c in charts(at))
+    shown = weight_titles(at)
     for title in titles:
         assert title in shown, (title, shown)
     assert at.success[0].value.startswith("Same output")
@@ -221,8 +221,11 @@ def test_each_cell_shows_its_gates(query, total, titles):
 
 def test_gru_bias_is_split_into_input_and_recurrent_rows():
     at = open_app(cell="gru")
-    bias = next(c for c in charts(at) if c["layout"]["title"]["text"].startswith("b_h · z (2, 5)"))
-    assert bias["data"][0]["y"] == ["input b", "recurrent b'"]
+    header, arrays = weights(at)
+    bias = next(p for p in header["panels"] if p["title"].startswith("b_h · z (2, 5)"))
+    assert bias["row_labels"] == ["input b", "recurrent b'"]
+    b_h = execute(RNNConfig(cell="gru")).weights["b_h"]  # (2, 3M), gates z, r, h̃
+    np.testing.assert_array_equal(arrays["b_h · z"], b_h[:, :5])
 
 
 def test_switching_the_cell_in_the_sidebar():
@@ -248,8 +251,8 @@ def test_stacked_bidirectional_sequences():
     )
     assert not at.exception, at.exception
     assert at.metric[0].value == "1,022"  # 2·180 + 2·4·5·(10 + 5 + 1) + 2·(10 + 1)
+    assert "W_xh [2] backward · f (10, 5)" in weight_titles(at)  # layer 2 reads 2M = 10
     shown = " | ".join(c["layout"]["title"]["text"] for c in charts(at))
-    assert "W_xh [2] backward · f (10, 5)" in shown  # layer 2 reads 2M = 10 per step
     assert "Largest difference per time step" in shown
     header, arrays = player(at)
     assert (header["label"], header["carried"], header["t"]) == ("layer 2, backward", "t+1", 3)

@@ -35,10 +35,10 @@ ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1600, "height": 1000}
 FIRST_LOAD = 60_000  # ms; the server's first run imports TensorFlow
 RERUN = 20_000  # ms; a new config builds a new Keras model
-CHARTS = 8  # 5 weight heatmaps, h_t's lines, 2 agreement plots (h_t itself is in the player)
-# LSTM: 4 gates × (W_xh, W_hh, b_h) + W_o, b_o; 2 agreement (states and gates: the player)
-LSTM_CHARTS = 4 * 3 + 2 + 2
-GRU_CHARTS = 3 * 3 + 2 + 2  # 3 blocks × 3 weights + the head; 2 agreement
+CHARTS = 2  # Plotly draws the 2 agreement plots; weights and states are canvas elements
+PANELS = 5  # weight panels: W_xh, W_hh, b_h, W_o, b_o
+LSTM_PANELS = 4 * 3 + 2  # 4 gates × (W_xh, W_hh, b_h) + W_o, b_o
+GRU_PANELS = 3 * 3 + 2  # 3 blocks × 3 weights + the head
 
 OpenPage = Callable[..., Page]
 
@@ -104,17 +104,23 @@ def player_root(page: Page) -> Locator:
     return page.locator(".rnnviz-player")
 
 
+def weights_root(page: Page) -> Locator:
+    return page.locator(".rnnviz-weights")
+
+
 def verdict(page: Page) -> Locator:
     return page.locator("[data-testid=stAlertContentSuccess] [data-testid=stMarkdownContainer]")
 
 
-def loaded(page: Page, total: int, timeout: float = FIRST_LOAD, charts: int = CHARTS) -> None:
-    """Wait for a finished run with this parameter count, every chart drawn."""
+def loaded(page: Page, total: int, timeout: float = FIRST_LOAD, panels: int = PANELS) -> None:
+    """Wait for a finished run with this parameter count, every chart and panel drawn."""
     expect(metric(page)).to_have_text(str(total), timeout=timeout)
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(charts, timeout=timeout)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(CHARTS, timeout=timeout)
     wait_for_app(page, timeout=timeout)
     wait_for_charts(page, timeout=timeout)
     expect(player_root(page)).to_have_attribute("data-ready", "true", timeout=timeout)
+    expect(weights_root(page)).to_have_attribute("data-ready", "true", timeout=timeout)
+    expect(weights_root(page).locator(".rnnviz-wpanel")).to_have_count(panels)
 
 
 def assert_same_output_and_no_exception(page: Page) -> None:
@@ -181,7 +187,7 @@ def test_switching_the_cell_shows_its_gates_and_total(open_page: OpenPage):
     loaded(page, total=57)
 
     choose_cell(page, "LSTM")
-    loaded(page, total=192, timeout=RERUN, charts=LSTM_CHARTS)  # 4·5·(3+5+1) + 2·(5+1)
+    loaded(page, total=192, timeout=RERUN, panels=LSTM_PANELS)  # 4·5·(3+5+1) + 2·(5+1)
     expect(page).to_have_url(re.compile(r"[?&]cell=lstm(&|$)"))
     for name in ("input gate i", "forget gate f", "output gate o", "candidate g (Keras: c)"):
         expect(page.get_by_text(f"— {name}, sample n = 0").first).to_be_visible()
@@ -191,11 +197,11 @@ def test_switching_the_cell_shows_its_gates_and_total(open_page: OpenPage):
     screenshot_full_page(page, ARTIFACTS / "lstm.png")
 
     choose_cell(page, "GRU")
-    loaded(page, total=162, timeout=RERUN, charts=GRU_CHARTS)  # 3·5·(3+5+2) + 12
+    loaded(page, total=162, timeout=RERUN, panels=GRU_PANELS)  # 3·5·(3+5+2) + 12
     for name in ("update gate z", "reset gate r", "candidate h̃"):
         expect(page.get_by_text(f"— {name}, sample n = 0").first).to_be_visible()
     page.get_by_text("reset_after (GRU)").click()
-    loaded(page, total=147, timeout=RERUN, charts=GRU_CHARTS)  # 3·5·(3+5+1) + 12
+    loaded(page, total=147, timeout=RERUN, panels=GRU_PANELS)  # 3·5·(3+5+1) + 12
     expect(page).to_have_url(re.compile(r"[?&]reset_after=false(&|$)"))
     assert_same_output_and_no_exception(page)
 
@@ -327,8 +333,8 @@ def test_player_plays_pauses_and_steps_with_the_keyboard(open_page: OpenPage):
 
 # Marks every weight chart's DOM node and counts every mutation inside the weights section.
 WATCH_WEIGHTS = """() => {
-    const weights = document.querySelector('.st-key-weights');
-    const charts = [...weights.querySelectorAll('.js-plotly-plot')];
+    const weights = document.querySelector('.st-key-weight_panels');
+    const charts = [...weights.querySelectorAll('canvas')];
     charts.forEach((chart, i) => { chart.__probe = i; });
     window.__weightCharts = charts;
     window.__weightMutations = 0;
@@ -343,7 +349,7 @@ WATCH_WEIGHTS = """() => {
 def test_a_t_step_leaves_the_weight_heatmaps_untouched(open_page: OpenPage):
     page = open_page()
     loaded(page, total=57)
-    assert page.evaluate(WATCH_WEIGHTS) == 5
+    assert page.evaluate(WATCH_WEIGHTS) >= PANELS
     slider = slider_value(page)
     slider.focus()
     slider.press("ArrowLeft")
@@ -362,7 +368,7 @@ PROJECTOR = {"width": 1280, "height": 720}
 KEY_FIGURE = {
     "shapes": ".rnnviz-ledger",
     "summary": "[data-testid=stCode]",
-    "weights": ".st-key-weights [data-testid=stPlotlyChart]",
+    "weights": ".rnnviz-weights",
     "time": ".rnnviz-player",
     "agreement": "[data-testid=stPlotlyChart]",
 }
@@ -373,8 +379,10 @@ def test_lecture_mode_fits_a_projector(open_page: OpenPage, section: str):
     page = open_page(f"?present=1&section={section}", viewport=PROJECTOR)
     expect(page.locator(KEY_FIGURE[section]).first).to_be_visible(timeout=FIRST_LOAD)
     wait_for_app(page, timeout=FIRST_LOAD)
-    if section in ("weights", "agreement"):
+    if section == "agreement":
         wait_for_charts(page)
+    if section == "weights":
+        expect(weights_root(page)).to_have_attribute("data-ready", "true")
     if section == "time":
         expect(player_root(page)).to_have_attribute("data-ready", "true")
     expect(page.get_by_test_id("stSidebar")).to_have_attribute("data-collapsed", "true")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnviz import figures, frames, ledger, model
+from rnnviz import figures, frames, ledger, model, weightmaps
 from rnnviz.config import RNNConfig
 from rnnviz.run import Run, execute
 
@@ -47,19 +47,14 @@ def run(config: RNNConfig) -> Run:
 
 
 @st.cache_resource(max_entries=MAX_VIEWS, show_spinner=False)
-def weight_panels(
-    config: RNNConfig, layer: int, direction: str
-) -> list[list[tuple[str, go.Figure]]]:
+def weight_payload(config: RNNConfig, layer: int, direction: str) -> bytes:
     r = run(config)
-    path = r.path(layer, direction)
     tag = (f" [{layer}]" if config.layers > 1 else "") + (" backward" if direction == "bwd" else "")
     symbol = "D" if layer == 1 else ("2M" if config.bidirectional else "M")
-    return figures.weight_panels(r.cell, path.weights, r.head, (symbol, config.width(layer)), tag)
-
-
-@st.cache_resource(max_entries=MAX_VIEWS, show_spinner=False)
-def hidden_lines(config: RNNConfig, n: int, layer: int, direction: str, title: str) -> go.Figure:
-    return figures.hidden_lines(run(config).path(layer, direction).trace["h"][n], n, title)
+    grid = weightmaps.weight_grid(
+        r.cell, r.path(layer, direction).weights, r.head, (symbol, config.width(layer)), tag
+    )
+    return frames.pack(grid)
 
 
 @st.cache_resource(max_entries=MAX_RUNS, show_spinner=False)

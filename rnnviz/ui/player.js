@@ -1,14 +1,14 @@
 // rnnviz player: plays t = 1..T of one sample's trace in the browser, with no server round trip.
 //
-// The payload is rnnviz.frames.pack(...): "RNV1", a uint32 header length, a JSON header, padding
-// to 4 bytes, then float32 arrays back to back. Every heatmap is painted once per payload; a
-// frame (a change of t) only moves the markers, redraws the bar chart and fills the table cells.
+// The payload is rnnviz.frames.pack(...), decoded by canvas.js, which rnnviz.ui.player joins in
+// front of this file and which also holds the colour tables and the heatmap painter. Every
+// heatmap is painted once per payload; a frame (a change of t) only moves the markers, redraws
+// the bar chart and fills the table cells.
 //
 // Streamlit (components v2) calls the default export again on every render whose payload
 // changed, with the same parentElement, and only runs the returned cleanup on unmount. So each
 // mount keeps its player in `players` and tears the previous one down itself.
 
-const MAGIC = "RNV1";
 const SPEEDS = ["1", "2", "5", "10", "30", "max"]; // steps per second; max = one per frame
 const EMIT_DELAY = 250; // ms of quiet before the user's t goes to the server
 const TIMER_SLACK = 4; // ms: a rAF tick a hair early still counts, or 30/s would stutter
@@ -33,97 +33,16 @@ export default function (component) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The payload
-
-function asBytes(data) {
-  // Streamlit hands over the protobuf's Uint8Array; accept the other binary types too.
-  if (data instanceof Uint8Array) return data;
-  if (data instanceof ArrayBuffer) return new Uint8Array(data);
-  if (ArrayBuffer.isView(data)) {
-    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  }
-  throw new Error(`rnnviz player: expected the payload as bytes, got ${typeof data}`);
-}
+// The payload (asBytes, decodePayload, sameBuffers and the colour helpers are in canvas.js)
 
 function decode(bytes) {
-  const magic = String.fromCharCode(...bytes.subarray(0, 4));
-  if (magic !== MAGIC) throw new Error(`rnnviz player: payload starts with ${magic}, not ${MAGIC}`);
-  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
-  const start = 8 + length + ((4 - ((8 + length) % 4)) % 4);
-  // The bytes are a view into the websocket message at any offset, and Float32Array needs
-  // a 4-byte aligned one: copy the float block into a buffer of its own. (Float32Array reads
-  // the platform's byte order; every browser platform is little-endian, as the payload is.)
-  const floats = bytes.slice(start).buffer;
-  const arrays = {};
-  for (const entry of [...header.panels, ...header.terms]) {
-    const count = entry.shape[0] * entry.shape[1];
-    arrays[entry.key ?? entry.name] = new Float32Array(floats, entry.offset, count);
-  }
-  const { t: _opening, ...rest } = header;
-  return { header, arrays, floats, identity: JSON.stringify(rest) };
-}
-
-function sameBuffers(a, b) {
-  if (a.byteLength !== b.byteLength) return false;
-  const x = new Uint32Array(a);
-  const y = new Uint32Array(b);
-  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
-  return true;
+  const payload = decodePayload(bytes);
+  const { t: _opening, ...rest } = payload.header;
+  return { ...payload, identity: JSON.stringify(rest) };
 }
 
 // ---------------------------------------------------------------------------------------------
-// Colours
-
-function parseColour(css) {
-  if (css.startsWith("#")) return [1, 3, 5].map((i) => parseInt(css.slice(i, i + 2), 16));
-  return css.match(/[\d.]+/g).slice(0, 3).map(Number); // "rgb(5,48,97)"
-}
-
-// 256 RGBA entries interpolated between the colour scale's stops, as Plotly draws them.
-function lookupTable(stops) {
-  const points = stops.map(([at, colour]) => [at, parseColour(colour)]);
-  const lut = new Uint8ClampedArray(256 * 4);
-  for (let i = 0; i < 256; i++) {
-    const x = i / 255;
-    let k = 1;
-    while (k < points.length - 1 && points[k][0] < x) k++;
-    const [a, ca] = points[k - 1];
-    const [b, cb] = points[k];
-    const w = b > a ? Math.min(1, Math.max(0, (x - a) / (b - a))) : 0;
-    for (let c = 0; c < 3; c++) lut[4 * i + c] = ca[c] + w * (cb[c] - ca[c]);
-    lut[4 * i + 3] = 255;
-  }
-  return lut;
-}
-
-function colourIndex(value, low, high) {
-  const x = high > low ? (value - low) / (high - low) : 0.5;
-  return Math.min(255, Math.max(0, Math.round(x * 255)));
-}
-
-function cssColours(lut) {
-  const rgb = (i) => `rgb(${lut[4 * i]},${lut[4 * i + 1]},${lut[4 * i + 2]})`;
-  return Array.from({ length: 256 }, (_, i) => rgb(i));
-}
-
-function formatBound(value) {
-  return Number(value.toPrecision(3)).toString().replace("-", "−");
-}
-
-// ---------------------------------------------------------------------------------------------
-// DOM helpers
-
-function el(tag, className, props = {}, text = "") {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  for (const [name, value] of Object.entries(props)) {
-    if (name in node && !name.includes("-")) node[name] = value;
-    else node.setAttribute(name, value);
-  }
-  if (text) node.textContent = text;
-  return node;
-}
+// DOM helpers (el is in canvas.js)
 
 function symbolOf(panel) {
   return panel.label.replace(/_t$/, ""); // "h_t" -> "h", for "unit 2: h = 0.12345"
@@ -352,7 +271,8 @@ function heatmapPanel(panel, values, header, lut, hooks, on) {
   const marker = el("div", "rnnviz-marker");
   marker.style.width = `${100 / T}%`; // one column; translateX(k·100%) moves it k steps
   frame.append(canvas, marker);
-  paintHeatmap(canvas, values, T, M, lut, panel.low, panel.high);
+  // values is (T, M) row-major; the image is M rows of T pixels, so it is transposed.
+  paintHeatmap(canvas, values, M, T, lut, panel.low, panel.high, true);
 
   plot.append(
     el("div", "rnnviz-ylabel", {}, `hidden unit (M = ${M})`),
@@ -395,29 +315,9 @@ function ticks(className, first, last) {
   return node;
 }
 
-// values is (T, M) row-major; the image is M rows of T pixels, so it is transposed here.
-function paintHeatmap(canvas, values, T, M, lut, low, high) {
-  const context = canvas.getContext("2d");
-  const image = context.createImageData(T, M);
-  const pixels = image.data;
-  for (let t = 0; t < T; t++) {
-    for (let m = 0; m < M; m++) {
-      const c = 4 * colourIndex(values[t * M + m], low, high);
-      const p = 4 * (m * T + t);
-      pixels[p] = lut[c];
-      pixels[p + 1] = lut[c + 1];
-      pixels[p + 2] = lut[c + 2];
-      pixels[p + 3] = 255;
-    }
-  }
-  context.putImageData(image, 0, 0);
-}
-
 function legend(panel, lut) {
   const node = el("div", "rnnviz-legend");
-  const ramp = el("canvas", "rnnviz-ramp", { width: 256, height: 1, "aria-hidden": "true" });
-  const image = new ImageData(new Uint8ClampedArray(lut), 256, 1);
-  ramp.getContext("2d").putImageData(image, 0, 0);
+  const ramp = rampCanvas(lut, "rnnviz-ramp");
   node.append(
     el("span", "", {}, formatBound(panel.low)),
     ramp,

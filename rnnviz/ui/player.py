@@ -3,7 +3,8 @@
 ``player`` mounts a components-v2 element (no iframe) that receives one payload from
 ``rnnviz.frames.pack``, every traced state and gate of one sample as raw float32, draws each
 (T, M) trace once as a heatmap and then moves only a marker, a bar chart of h_t and the step
-table from frame to frame (``player.js``, ``player.css``).
+table from frame to frame (``player.js``, ``player.css``; the payload decoder and the colour
+tables are in ``canvas.js``, shared with ``rnnviz.ui.weights``).
 
 ``t_sync`` is a second, invisible element that keeps the server's t (a slider inside an
 ``st.fragment``) and the player's t together through two DOM events: each render announces
@@ -29,7 +30,8 @@ _PLAYER = st.components.v2.component(
     # The JS builds the player inside this mount once the payload is decoded.
     html='<div class="rnnviz-mount"><p class="rnnviz-loading">Loading the player…</p></div>',
     css=(_HERE / "player.css").read_text(encoding="utf-8"),
-    js=(_HERE / "player.js").read_text(encoding="utf-8"),
+    # One inline ES module: the shared payload and colour helpers, then the player itself.
+    js="\n".join((_HERE / name).read_text(encoding="utf-8") for name in ("canvas.js", "player.js")),
     isolate_styles=False,  # inherit the page's fonts and type scale; classes are prefixed
 )
 

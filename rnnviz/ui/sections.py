@@ -20,22 +20,25 @@ import streamlit as st
 from rnnviz import export, frames, ledger, run
 from rnnviz.cells import cell_of
 from rnnviz.config import RNNConfig
-from rnnviz.ui import cache, player
-from rnnviz.ui.sidebar import View, sample_input, step_slider
+from rnnviz.ui import cache, player, weights
+from rnnviz.ui.sidebar import View, sample_input, section_picker, step_slider
 
 LATEX_MAX_UNITS = 6  # wider vectors are shown as a table only
 
 # Lecture mode: a size up for the back row of a lecture hall, and the width a projector has.
 LECTURE_CSS = """
 <style>
-[data-testid="stMainBlockContainer"] { padding: 1.2rem 2rem 2rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] { padding: 3.2rem 2rem 2rem; max-width: 100%; }
 [data-testid="stMain"] { font-size: 1.2rem; }
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] p,
 [data-testid="stMain"] [data-testid="stMarkdownContainer"] li,
 .rnnviz-ledger { font-size: 1.2rem; }
 [data-testid="stMain"] h1 { font-size: 2.1rem; padding-top: 0; }
 [data-testid="stMain"] h2 { font-size: 1.7rem; }
-[data-testid="stMain"] .katex { font-size: 1.3em; }
+[data-testid="stMain"] .katex { font-size: 1em; }
+[data-testid="stMain"] .katex-display { overflow-x: auto; overflow-y: hidden; }
+/* the step panel beside the player shows the step's numbers */
+.rnnviz-player .rnnviz-step { display: none; }
 </style>
 """
 
@@ -81,8 +84,15 @@ def style(present: bool) -> None:
     st.html(PAGE_CSS + (LECTURE_CSS if present else ""))
 
 
-def title(config: RNNConfig) -> None:
+def title(config: RNNConfig, present: bool = False) -> None:
+    """The model as the page's title; lecture mode keeps it to one line beside the sections."""
     c = config
+    if present:
+        left, right = st.columns([2, 3], vertical_alignment="center")
+        left.subheader(f"rnnviz — {ledger.model_name(c)}", anchor=False)
+        with right:
+            section_picker()
+        return
     seq = " (return_sequences: Dense at every step)" if c.return_sequences else ""
     st.title(f"rnnviz — {ledger.model_name(c)}")
     st.markdown(
@@ -195,10 +205,8 @@ def weight_heatmaps(r: run.Run, view: View) -> None:
     )
     if not any(v.any() for k, v in r.weights.items() if k.startswith("b_")):
         st.caption("Keras starts every bias at zero, so the bias strips are white until trained.")
-    with st.container(key="weights"):
-        for row in cache.weight_panels(c, view.layer, view.direction):
-            for (key, fig), col in zip(row, st.columns(len(row)), strict=True):
-                col.plotly_chart(fig, key=key)
+    with st.container(key="weight_panels"):
+        weights.weights(cache.weight_payload(c, view.layer, view.direction), key="weights")
 
 
 def states_and_steps(r: run.Run, view: View) -> None:
@@ -215,11 +223,9 @@ def _look(r: run.Run, view: View) -> None:
         left = right = st.container()
     with left:
         st.header("4 · Hidden states" + (" and gates" if r.cell.gates else ""))
-        pick, about = st.columns([1, 4], vertical_alignment="bottom")
-        with pick:
-            n = sample_input(c.N)
+        n = sample_input(c.N)
         tag = _path_tag(c, view)
-        about.caption(
+        st.caption(
             f"Every step t and unit of sample n = {n}{(', layer' + tag) if tag else ''}. "
             "Press ▶ to play time in your browser; ← and → step t when the player has focus."
             + (" Pick the layer in the sidebar." if c.layers > 1 else "")
@@ -227,12 +233,6 @@ def _look(r: run.Run, view: View) -> None:
         )
         data = cache.player_frames(c, n, view.layer, view.direction)
         player.player(frames.pack(data, st.session_state["_step"]), key="player")
-        if not r.cell.gates and not view.present:
-            label = f" — {r.path(view.layer, view.direction).label}" if tag else ""
-            title = f"Each hidden unit over time{label}"
-            st.plotly_chart(
-                cache.hidden_lines(c, n, view.layer, view.direction, title), key="lines"
-            )
     with right:
         st.header("5 · Step by step")
         for equation in r.cell.equations:
@@ -283,18 +283,28 @@ def _vector(v: np.ndarray) -> str:
     return r"\begin{bmatrix}" + " & ".join(f"{x:.3f}" for x in v) + r"\end{bmatrix}"
 
 
-def _table(columns: dict[str, np.ndarray], name: str, scroll: bool = False) -> str:
-    """A plain HTML table of numbers: integers as they are, floats to 6 decimals."""
+def _table(
+    columns: dict[str, np.ndarray],
+    name: str,
+    scroll: bool = False,
+    formats: dict[str, str] | None = None,
+    digits: int = 6,
+) -> str:
+    """A plain HTML table of numbers: integers as they are, floats to ``digits`` decimals.
+
+    Plain HTML rather than st.dataframe: it is drawn in a few milliseconds, where the data
+    grid costs about a hundred on every rerun, and a number table needs no sorting.
+    """
+    formats = formats or {}
     head = "".join(f"<th>{html.escape(k)}</th>" for k in columns)
+    spec = {
+        k: "d" if np.issubdtype(v.dtype, np.integer) else formats.get(k, f".{digits}f")
+        for k, v in columns.items()
+    }
     rows = []
     for i in range(len(next(iter(columns.values())))):
-        cells = []
-        for v in columns.values():
-            x = v[i]
-            cells.append(
-                f"<td>{x}</td>" if np.issubdtype(v.dtype, np.integer) else f"<td>{x:.6f}</td>"
-            )
-        rows.append(f"<tr>{''.join(cells)}</tr>")
+        cells = "".join(f"<td>{v[i]:{spec[k]}}</td>" for k, v in columns.items())
+        rows.append(f"<tr>{cells}</tr>")
     table = (
         f"<table class='rnnviz-numbers' data-table='{name}'><tr>{head}</tr>{''.join(rows)}</table>"
     )
@@ -359,13 +369,11 @@ def output_agreement(r: run.Run) -> None:
     at = ""
     if a.per_step is not None:
         y_keras, y_numpy, at = y_keras[:, -1], y_numpy[:, -1], " at t = T"  # (N, K)
-    table = {"sample n": np.arange(c.N), "max |Δ|": a.per_sample}
+    columns = {"sample n": np.arange(c.N), "max |Δ|": a.per_sample}
     for k in range(c.K):
-        table[f"Keras y[{k}]{at}"] = y_keras[:, k].astype(np.float64)
-        table[f"NumPy y[{k}]{at}"] = y_numpy[:, k].astype(np.float64)
-    config = {"max |Δ|": st.column_config.NumberColumn(format="%.2e")}
-    config.update({k: st.column_config.NumberColumn(format="%.7f") for k in table if "y[" in k})
-    st.dataframe(table, hide_index=True, column_config=config)
+        columns[f"Keras y[{k}]{at}"] = y_keras[:, k]
+        columns[f"NumPy y[{k}]{at}"] = y_numpy[:, k]
+    st.html(_table(columns, "agreement", scroll=c.N > 10, formats={"max |Δ|": ".2e"}, digits=7))
 
 
 def downloads(r: run.Run) -> None:

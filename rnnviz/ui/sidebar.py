@@ -187,12 +187,15 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         query["view_layer"] = layer
     if values["bidirectional"]:
         query["view_direction"] = direction
+    # the picker's new value is in session state before the picker is drawn again
+    section = st.session_state.get("section") or st.session_state.get("_section", "time")
+    section = section if section in SECTIONS else "time"
+    st.session_state["_section"] = section
     if present:
-        query |= {"present": 1, "section": st.session_state.get("_section", "time")}
+        query |= {"present": 1, "section": section}
     if quiz:
         query["quiz"] = 1
     st.query_params.from_dict(query)
-    section = st.session_state.get("_section", "time")
     return config, View(layer, direction, present, section, quiz)
 
 
@@ -207,6 +210,7 @@ def sample_input(N: int) -> int:
             step=1,
             key="sample",
             help=f"Which of the N = {N} samples the hidden-state and step views show.",
+            width=180,
         )
     )
     st.session_state["_sample"] = n

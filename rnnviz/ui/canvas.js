@@ -1,0 +1,160 @@
+// rnnviz canvas helpers, shared by the player (player.js) and the weights (weights.js).
+//
+// Plain functions, no imports or exports: Python joins this file in front of each component's
+// own script (rnnviz.ui.player, rnnviz.ui.weights), because components v2 takes one inline ES
+// module per component. So every name here is taken in each script that uses it.
+//
+// The payload is rnnviz.frames.pack(...): "RNV1", a uint32 LE header length, a JSON header,
+// zero padding to 4 bytes, then float32 LE arrays back to back. Each entry of the header's
+// `panels` (and `terms`, if any) names its array's byte `offset` into the float block and its
+// `shape`.
+
+const MAGIC = "RNV1";
+
+// ---------------------------------------------------------------------------------------------
+// The payload
+
+function asBytes(data) {
+  // Streamlit hands over the protobuf's Uint8Array; accept the other binary types too.
+  if (data instanceof Uint8Array) return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  }
+  throw new Error(`rnnviz: expected the payload as bytes, got ${typeof data}`);
+}
+
+// { header, arrays: key or name -> Float32Array, floats: the float block's own ArrayBuffer }
+function decodePayload(bytes) {
+  const magic = String.fromCharCode(...bytes.subarray(0, 4));
+  if (magic !== MAGIC) throw new Error(`rnnviz: payload starts with ${magic}, not ${MAGIC}`);
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(4, true);
+  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + length)));
+  const start = 8 + length + ((4 - ((8 + length) % 4)) % 4);
+  // The bytes are a view into the websocket message at any offset, and Float32Array needs
+  // a 4-byte aligned one: copy the float block into a buffer of its own. (Float32Array reads
+  // the platform's byte order; every browser platform is little-endian, as the payload is.)
+  const floats = bytes.slice(start).buffer;
+  const arrays = {};
+  for (const entry of [...header.panels, ...(header.terms ?? [])]) {
+    const count = entry.shape[0] * entry.shape[1];
+    arrays[entry.key ?? entry.name] = new Float32Array(floats, entry.offset, count);
+  }
+  return { header, arrays, floats };
+}
+
+function sameBuffers(a, b) {
+  if (a.byteLength !== b.byteLength) return false;
+  const x = new Uint32Array(a);
+  const y = new Uint32Array(b);
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Colours
+
+function parseColour(css) {
+  if (css.startsWith("#")) return [1, 3, 5].map((i) => parseInt(css.slice(i, i + 2), 16));
+  return css.match(/[\d.]+/g).slice(0, 3).map(Number); // "rgb(5,48,97)"
+}
+
+// 256 RGBA entries interpolated between the colour scale's stops, as Plotly draws them.
+function lookupTable(stops) {
+  const points = stops.map(([at, colour]) => [at, parseColour(colour)]);
+  const lut = new Uint8ClampedArray(256 * 4);
+  for (let i = 0; i < 256; i++) {
+    const x = i / 255;
+    let k = 1;
+    while (k < points.length - 1 && points[k][0] < x) k++;
+    const [a, ca] = points[k - 1];
+    const [b, cb] = points[k];
+    const w = b > a ? Math.min(1, Math.max(0, (x - a) / (b - a))) : 0;
+    for (let c = 0; c < 3; c++) lut[4 * i + c] = ca[c] + w * (cb[c] - ca[c]);
+    lut[4 * i + 3] = 255;
+  }
+  return lut;
+}
+
+// The table's entry for value on [low, high]; values outside saturate at either end.
+function colourIndex(value, low, high) {
+  const x = high > low ? (value - low) / (high - low) : 0.5;
+  return Math.min(255, Math.max(0, Math.round(x * 255)));
+}
+
+function cssColours(lut) {
+  const rgb = (i) => `rgb(${lut[4 * i]},${lut[4 * i + 1]},${lut[4 * i + 2]})`;
+  return Array.from({ length: 256 }, (_, i) => rgb(i));
+}
+
+// Whether text on entry i of the table reads better in white than in black.
+function isDark(lut, i) {
+  const luma = 0.299 * lut[4 * i] + 0.587 * lut[4 * i + 1] + 0.114 * lut[4 * i + 2];
+  return luma < 150;
+}
+
+// A row-major (rows, cols) matrix, one pixel per value; with transposed, values are (cols, rows).
+// Scaled up by CSS (image-rendering: pixelated), so it is painted once whatever the size.
+function paintHeatmap(canvas, values, rows, cols, lut, low, high, transposed = false) {
+  canvas.width = cols;
+  canvas.height = rows;
+  const context = canvas.getContext("2d");
+  const image = context.createImageData(cols, rows);
+  // One 32-bit write per pixel: the table's RGBA entries, read as the platform's (little-endian)
+  // words, are the pixels' RGBA bytes.
+  const pixels = new Uint32Array(image.data.buffer);
+  const colours = new Uint32Array(new Uint8ClampedArray(lut).buffer);
+  // colourIndex, inlined: this runs once per value, ~450k times for a large LSTM. The
+  // comparisons are false for NaN, which `| 0` then turns into the low end.
+  const scale = high > low ? 255 / (high - low) : 0;
+  const shift = (scale ? -low * scale : 127.5) + 0.5; // + 0.5: `| 0` truncates, rounding
+  const count = rows * cols;
+  if (!transposed) {
+    for (let p = 0; p < count; p++) {
+      const x = values[p] * scale + shift;
+      pixels[p] = colours[x < 0 ? 0 : x >= 255 ? 255 : x | 0];
+    }
+  } else {
+    for (let r = 0, p = 0; r < rows; r++) {
+      for (let c = 0, q = r; c < cols; c++, p++, q += rows) {
+        const x = values[q] * scale + shift;
+        pixels[p] = colours[x < 0 ? 0 : x >= 255 ? 255 : x | 0];
+      }
+    }
+  }
+  context.putImageData(image, 0, 0);
+}
+
+// The colour scale as a 256 × 1 canvas, stretched by CSS into a colour bar.
+function rampCanvas(lut, className) {
+  const ramp = el("canvas", className, { width: 256, height: 1, "aria-hidden": "true" });
+  ramp.getContext("2d").putImageData(new ImageData(new Uint8ClampedArray(lut), 256, 1), 0, 0);
+  return ramp;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Numbers and the DOM
+
+const MINUS = "\u2212"; // a real minus sign: as wide as a digit, and what a slide would show
+
+function formatBound(value) {
+  return Number(value.toPrecision(3)).toString().replace("-", MINUS);
+}
+
+// x.toFixed(digits) with a minus sign, and no "−0.00" for a tiny negative number.
+function formatFixed(value, digits) {
+  const text = value.toFixed(digits);
+  if (/^-0\.?0*$/.test(text)) return text.slice(1);
+  return text.replace("-", MINUS);
+}
+
+function el(tag, className, props = {}, text = "") {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  for (const [name, value] of Object.entries(props)) {
+    if (name in node && !name.includes("-")) node[name] = value;
+    else node.setAttribute(name, value);
+  }
+  if (text) node.textContent = text;
+  return node;
+}

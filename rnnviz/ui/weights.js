@@ -1,0 +1,334 @@
+// rnnviz weights: every weight block of one layer and the Dense head, drawn on canvases.
+//
+// The payload is rnnviz.frames.pack(rnnviz.weightmaps.weight_grid(...)), decoded by canvas.js,
+// which rnnviz.ui.weights joins in front of this file. Its header holds the shared colour range
+// (zmax), the colour scale and one entry per panel: the gate row it belongs to, its title,
+// axis titles, row labels, whether it is a bias vector, whether its numbers are printed, its
+// shape (rows, cols) and its array's offset. Each matrix is painted once, one pixel per value,
+// and scaled up by CSS; numbers, ticks and cell gaps are DOM or SVG over it, so they stay
+// sharp at any size and the page's type scale (lecture mode) enlarges them.
+//
+// Streamlit (components v2) calls the default export again, with the same parentElement, when
+// the payload changes, and only runs the returned cleanup on unmount. So each mount keeps its
+// view in `views` and tears the previous one down itself.
+
+// Sizes in em, so lecture mode's larger type enlarges the panels with their labels.
+const HEIGHT_MAX = 22.5; // a 256 × 256 matrix is at most ~360 px tall at 16 px type
+const ROW_MAX = 1.9; // per row of a small matrix: as Plotly drew them, and a projector fits two rows
+const ROW_MIN = 1.25; // per row while every row is labelled, so the labels fit
+const ROW_MIN_MANY = 0.75; // per row with more than MANY rows: every other label may hide
+const LARGE_MIN = 6; // the least height of a matrix with more rows than are labelled
+const BAND = 2; // the height of a bias strip, a little more when it prints its numbers
+const COLUMN_MIN = 13; // about the narrowest a panel gets (three across, beside a sidebar)
+const TICK_SPACE = 1.6; // between round-number ticks, at the least
+
+const TICKS_ALL = 16; // label every row / column up to this many, else a few round numbers
+const MANY = 10; // more ticks than this: on a narrow element only every other one shows
+const TICKS_MAX = 7; // round-number ticks per axis, at most
+const GAPS_MAX = 40; // a hairline between cells up to this many per side, as Plotly drew them
+const SVG = "http://www.w3.org/2000/svg";
+const views = new WeakMap(); // parentElement -> view; the module outlives each render
+
+export default function (component) {
+  const started = performance.now();
+  const { data, parentElement } = component;
+  const payload = decodePayload(asBytes(data));
+  const previous = views.get(parentElement);
+  if (previous && previous.sameData(payload)) return previous.destroy;
+  previous?.destroy();
+  const mount = parentElement.querySelector(".rnnviz-wmount") ?? parentElement;
+  const view = createWeights(mount, payload, started, () => {
+    if (views.get(parentElement) === view) views.delete(parentElement);
+  });
+  views.set(parentElement, view);
+  return view.destroy;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The element: a colour bar, then one row of panels per gate and one for the head
+
+function createWeights(mount, payload, started, forget) {
+  const { header, arrays } = payload;
+  const { zmax } = header;
+  const lut = lookupTable(header.colorscale);
+  const listeners = new AbortController();
+  const on = (target, type, handler) =>
+    target.addEventListener(type, handler, { signal: listeners.signal });
+
+  const root = el("div", "rnnviz-weights");
+  root.dataset.ready = "false";
+  root.dataset.zmax = String(zmax);
+  root.dataset.panels = String(header.panels.length);
+
+  const scale = colourBar(zmax, lut);
+  const hover = el("div", "rnnviz-whover");
+  hover.hidden = true;
+
+  const panels = header.panels.map((panel) => weightPanel(panel, arrays[panel.name], zmax, lut));
+  const byName = new Map(panels.map((p) => [p.panel.name, p]));
+  const byFrame = new Map(panels.map((p) => [p.frame, p]));
+
+  // Rows by panel.row, all on one column grid so panels line up from row to row.
+  const rowsOf = new Map();
+  for (const p of panels) {
+    if (!rowsOf.has(p.panel.row)) rowsOf.set(p.panel.row, []);
+    rowsOf.get(p.panel.row).push(p);
+  }
+  const columns = Math.max(...[...rowsOf.values()].map((row) => row.length));
+  const grid = el("div", "rnnviz-wrows");
+  for (const [index, row] of [...rowsOf.entries()].sort((a, b) => a[0] - b[0])) {
+    const node = el("div", "rnnviz-wrow", { "data-row": String(index) });
+    node.style.setProperty("--rnnviz-wcolumns", String(columns));
+    node.append(...row.map((p) => p.element));
+    grid.append(node);
+  }
+  root.append(scale.element, grid, hover);
+
+  // Hover: one listener for every panel; the readout follows the pointer like a tooltip.
+  let current = null; // the panel under the pointer
+  function leave() {
+    current?.cursor.remove();
+    current = null;
+    hover.hidden = true;
+    scale.mark(null);
+  }
+  on(root, "pointermove", (event) => {
+    const frame = event.target.closest?.(".rnnviz-wframe");
+    const p = frame && byFrame.get(frame);
+    if (!p) return leave();
+    const box = p.canvas.getBoundingClientRect();
+    const { rows, cols } = p;
+    const i = clampIndex(Math.floor(((event.clientY - box.top) / box.height) * rows), rows);
+    const j = clampIndex(Math.floor(((event.clientX - box.left) / box.width) * cols), cols);
+    if (current !== p) current?.cursor.remove();
+    current = p;
+    const value = p.values[i * cols + j];
+    hover.textContent = `${p.cellName(i, j)} = ${formatFixed(value, 5)}`;
+    hover.hidden = false;
+    p.showCursor(i, j);
+    scale.mark(value);
+    // Beside the pointer, flipped to its left near the element's right edge.
+    const area = root.getBoundingClientRect();
+    const x = event.clientX - area.left;
+    const y = event.clientY - area.top;
+    const width = hover.offsetWidth;
+    const left = x + 16 + width > area.width ? Math.max(0, x - 12 - width) : x + 16;
+    hover.style.transform = `translate(${Math.round(left)}px, ${Math.round(y + 18)}px)`;
+  });
+  on(root, "pointerleave", leave);
+
+  // For the tests: the float32 value of panel `name` at row i, column j, as a JS number.
+  root.rnnvizValue = (name, i, j) => {
+    const p = byName.get(name);
+    if (!p) throw new Error(`rnnviz weights: no panel ${JSON.stringify(name)}`);
+    if (!(i >= 0 && i < p.rows && j >= 0 && j < p.cols)) {
+      throw new Error(`rnnviz weights: [${i}, ${j}] is outside ${name} (${p.rows}, ${p.cols})`);
+    }
+    return p.values[i * p.cols + j];
+  };
+
+  mount.replaceChildren(root);
+  void root.offsetHeight; // lay out now, so the time below includes style and layout
+  root.dataset.drawMs = (performance.now() - started).toFixed(1);
+  root.dataset.ready = "true";
+
+  function destroy() {
+    listeners.abort();
+    root.remove();
+    forget();
+  }
+
+  return {
+    destroy,
+    sameData: (other) =>
+      JSON.stringify(other.header) === JSON.stringify(header) &&
+      sameBuffers(other.floats, payload.floats),
+  };
+}
+
+function clampIndex(k, n) {
+  return Math.min(n - 1, Math.max(0, k || 0));
+}
+
+// ---------------------------------------------------------------------------------------------
+// One panel: title, y title and ticks, the heatmap (with numbers and gaps), x ticks and title
+
+function weightPanel(panel, values, zmax, lut) {
+  const [rows, cols] = panel.shape;
+  const figure = el("figure", "rnnviz-wpanel", { "data-name": panel.name });
+  figure.append(el("figcaption", "rnnviz-wtitle", {}, panel.title));
+
+  const frame = el("div", "rnnviz-wframe");
+  Object.assign(frame.style, frameSize(panel, rows, cols));
+  const canvas = el("canvas", "rnnviz-wheat", {
+    role: "img",
+    "aria-label": `${panel.title}: heatmap of ${rows} × ${cols} values`,
+  });
+  paintHeatmap(canvas, values, rows, cols, lut, -zmax, zmax);
+  frame.append(canvas);
+  if (cols <= GAPS_MAX || rows <= GAPS_MAX) frame.append(gaps(rows, cols));
+  if (panel.numbers) frame.append(numbers(values, rows, cols, lut, zmax));
+
+  // The y ticks hang off the frame's left edge, so they stay on their rows however tall the
+  // rotated y title makes the plot; an invisible copy of the longest label reserves room.
+  const rowLabel = (i) => (panel.row_labels ? panel.row_labels[i] : String(i));
+  const rowTicks = panel.vector ? [] : tickIndices(rows, yTickRoom(rows, cols));
+  const sizer = el("div", "rnnviz-wsizer", { "aria-hidden": "true" });
+  if (rowTicks.length) {
+    const yticks = el("div", "rnnviz-wyticks", { "aria-hidden": "true" });
+    for (const i of rowTicks) {
+      const tick = el("span", tickClass(i, rows), {}, rowLabel(i));
+      tick.style.top = `${((i + 0.5) / rows) * 100}%`;
+      yticks.append(tick);
+    }
+    frame.append(yticks);
+    const labels = rowTicks.map(rowLabel);
+    sizer.textContent = labels.reduce((a, b) => (b.length > a.length ? b : a));
+  }
+
+  const main = el("div", "rnnviz-wmain");
+  const xticks = el("div", "rnnviz-wxticks", { "aria-hidden": "true" });
+  for (const j of tickIndices(cols, TICKS_MAX)) {
+    const tick = el("span", tickClass(j, cols), {}, String(j));
+    tick.style.left = `${((j + 0.5) / cols) * 100}%`;
+    xticks.append(tick);
+  }
+  main.append(frame, xticks);
+
+  const plot = el("div", "rnnviz-wplot");
+  plot.append(
+    el("div", "rnnviz-wylabel", {}, panel.vector ? "" : panel.row_title || ""),
+    sizer,
+    main,
+    el("div", "rnnviz-wxlabel", {}, panel.col_title || ""),
+  );
+  figure.append(plot);
+
+  const cursor = el("div", "rnnviz-wcursor");
+  cursor.style.width = `${100 / cols}%`;
+  cursor.style.height = `${100 / rows}%`;
+
+  return {
+    panel,
+    values,
+    rows,
+    cols,
+    element: figure,
+    frame,
+    canvas,
+    cursor,
+    cellName(i, j) {
+      if (panel.vector) return `${panel.name}[${j}]`;
+      return `${panel.name}[${panel.row_labels ? panel.row_labels[i] : i}, ${j}]`;
+    },
+    showCursor(i, j) {
+      cursor.style.left = `${(j / cols) * 100}%`;
+      cursor.style.top = `${(i / rows) * 100}%`;
+      if (cursor.parentNode !== frame) frame.append(cursor);
+    },
+  };
+}
+
+// Roughly square cells, as wide as the column allows, within limits: a bias strip is a thin
+// band, small matrices get rows a line of numbers tall, large ones at most HEIGHT_MAX. The
+// frame is the column's width, so its aspect ratio gives its height: no script measures it.
+function heightRange(rows) {
+  const most = Math.min(HEIGHT_MAX, rows * ROW_MAX);
+  const perRow = rows > MANY ? ROW_MIN_MANY : ROW_MIN;
+  const least = Math.min(most, rows <= TICKS_ALL ? rows * perRow : LARGE_MIN);
+  return [least, most];
+}
+
+function frameSize(panel, rows, cols) {
+  if (panel.vector) return { height: `${panel.numbers ? BAND + 0.4 : BAND}em` };
+  const [least, most] = heightRange(rows);
+  return { aspectRatio: `${cols} / ${rows}`, minHeight: `${least}em`, maxHeight: `${most}em` };
+}
+
+// How many round-number y ticks fit the frame at its narrowest likely width.
+function yTickRoom(rows, cols) {
+  const [least, most] = heightRange(rows);
+  const height = Math.min(most, Math.max(least, (COLUMN_MIN * rows) / cols));
+  return Math.max(2, Math.min(TICKS_MAX, Math.floor(height / TICK_SPACE)));
+}
+
+// Ticks on every index, more than MANY of them: the odd ones hide on a narrow element.
+function tickClass(k, n) {
+  return n > MANY && n <= TICKS_ALL && k % 2 ? "rnnviz-wodd" : "";
+}
+
+// Every index up to TICKS_ALL, else multiples of a round step, at most `most` of them.
+function tickIndices(n, most) {
+  if (n <= TICKS_ALL) return Array.from({ length: n }, (_, i) => i);
+  const steps = [1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 2500, 5000];
+  const step = steps.find((s) => Math.ceil(n / s) <= most) ?? Math.ceil(n / most);
+  return Array.from({ length: Math.ceil(n / step) }, (_, k) => k * step);
+}
+
+// Hairlines between cells, in the page's background colour: one SVG path, stretched to the
+// frame; a non-scaling stroke keeps them one pixel wide whatever the stretch.
+function gaps(rows, cols) {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "rnnviz-wgaps");
+  svg.setAttribute("viewBox", `0 0 ${cols} ${rows}`);
+  svg.setAttribute("preserveAspectRatio", "none");
+  svg.setAttribute("aria-hidden", "true");
+  const lines = [];
+  if (cols <= GAPS_MAX) for (let c = 1; c < cols; c++) lines.push(`M${c} 0V${rows}`);
+  if (rows <= GAPS_MAX) for (let r = 1; r < rows; r++) lines.push(`M0 ${r}H${cols}`);
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", lines.join("") || "M0 0");
+  svg.append(path);
+  return svg;
+}
+
+// Each value to 2 decimals, centred in its cell, white on dark colours and black on light.
+function numbers(values, rows, cols, lut, zmax) {
+  const grid = el("div", "rnnviz-wnums", { "aria-hidden": "true" });
+  grid.style.gridTemplateColumns = `repeat(${cols}, minmax(0, 1fr))`;
+  grid.style.gridTemplateRows = `repeat(${rows}, minmax(0, 1fr))`;
+  for (let k = 0; k < rows * cols; k++) {
+    const dark = isDark(lut, colourIndex(values[k], -zmax, zmax));
+    grid.append(el("span", dark ? "rnnviz-wdark" : "", {}, formatFixed(values[k], 2)));
+  }
+  return grid;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The colour bar, shared by every panel, with a mark at the hovered value
+
+function colourBar(zmax, lut) {
+  const element = el("div", "rnnviz-wscale");
+  const bar = el("div", "rnnviz-wbar");
+  const mark = el("div", "rnnviz-wmark");
+  mark.hidden = true;
+  const ticks = el("div", "rnnviz-wbar-ticks");
+  ticks.append(
+    el("span", "", {}, formatBound(-zmax)),
+    el("span", "", {}, "0"),
+    el("span", "", {}, formatBound(zmax)),
+  );
+  bar.append(rampCanvas(lut, "rnnviz-wramp"), mark, ticks);
+  const bound = formatBound(zmax);
+  element.append(
+    el("span", "rnnviz-wscale-label", {}, "weight"),
+    bar,
+    el(
+      "span",
+      "rnnviz-wscale-note",
+      {},
+      `one scale for every panel · beyond ±${bound} the colour saturates`,
+    ),
+  );
+  return {
+    element,
+    mark(value) {
+      if (value === null) {
+        mark.hidden = true;
+        return;
+      }
+      mark.hidden = false;
+      mark.style.left = `${(colourIndex(value, -zmax, zmax) / 255) * 100}%`;
+    },
+  };
+}

@@ -1,0 +1,43 @@
+"""The weights view: every weight block of one layer and the head, drawn in the browser.
+
+``weights`` mounts a components-v2 element (no iframe) that receives one payload from
+``rnnviz.frames.pack(rnnviz.weightmaps.weight_grid(...))``: the blocks as raw float32, on one
+shared colour range. The browser paints each block once on a canvas, one pixel per value,
+scaled up by CSS, and lays the numbers, ticks and axis titles over it (``weights.js``,
+``weights.css``). The payload decoder and the colour tables are ``canvas.js``, shared with the
+player (``rnnviz.ui.player``), and joined in front of ``weights.js`` into the one inline ES
+module a component takes.
+
+It replaces one Plotly heatmap per block (five for a SimpleRNN, fourteen for an LSTM), whose
+redraw was the page's largest cost in the browser when a visitor came back to a cached run.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+_HERE = Path(__file__).parent
+
+
+def _script(*names: str) -> str:
+    # More than one line: a one-line string with "[", "/" or "*" is taken for a file path.
+    return "\n".join((_HERE / name).read_text(encoding="utf-8") for name in names)
+
+
+_WEIGHTS = st.components.v2.component(
+    "rnnviz_weights",
+    # The JS builds the panels inside this mount once the payload is decoded.
+    html='<div class="rnnviz-wmount"><p class="rnnviz-wloading">Drawing the weights…</p></div>',
+    css=_script("weights.css"),
+    js=_script("canvas.js", "weights.js"),
+    isolate_styles=False,  # inherit the page's fonts and type scale; classes are prefixed
+)
+
+
+def weights(payload: bytes, key: str = "weights") -> None:
+    """Mount the weight panels on ``payload`` (``rnnviz.frames.pack`` of a
+    ``rnnviz.weightmaps.weight_grid``). The bytes reach the browser as they are, no JSON
+    or base64 on the way."""
+    _WEIGHTS(key=key, data=payload)
