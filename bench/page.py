@@ -48,7 +48,6 @@ import argparse
 import contextlib
 import datetime as dt
 import functools
-import http.client
 import json
 import os
 import platform
@@ -56,9 +55,7 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -79,7 +76,7 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/ is a package of the repo, not installed
 
-from tests.browser import free_port, launch_chromium, serve_app  # noqa: E402
+from tests.browser import launch_chromium, serve_app  # noqa: E402
 
 FLOOR_SCRIPT = "bench/floor_app.py"
 VIEWPORT = {"width": 1600, "height": 1000}
@@ -136,8 +133,9 @@ BENCH_JS = """
       '[data-testid=stSpinner], [data-testid=stSkeleton], [class*="st-key-waiting"]')) return false;
     const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
     if (charts.length === 0 || !charts.every((c) => c.querySelector('.main-svg'))) return false;
-    const player = document.querySelector('.rnnviz-player');
-    return !player || player.getAttribute('data-ready') === 'true';
+    // the canvas elements (player, weights) say when they have drawn
+    return [...document.querySelectorAll('.rnnviz-player, .rnnviz-weights')]
+      .every((e) => e.getAttribute('data-ready') === 'true');
   };
   // The shapes ledger (its parameter total) and the sizes' controls: what a visitor reads first.
   b.controls = () => {
@@ -242,72 +240,15 @@ def ratio(a: Stats | None, b: Stats | None) -> float | None:
 # --------------------------------------------------------------------------- servers
 
 
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.read().strip() == b"ok"
-    except (OSError, http.client.HTTPException):  # refused, reset, half-started
-        return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    # The server leads its own process group (start_new_session): end the group, not a name.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def serve_script(script: str) -> Iterator[str]:
-    """``streamlit run script`` exactly as ``tests.browser.serve_app`` runs app.py.
-
-    serve_app is hard-wired to app.py; the floor app must be served the same way (same flags,
-    same environment) for the comparison to be fair.
-    """
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        script,
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    with tempfile.TemporaryFile() as out:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env={**os.environ, **TF_ENV},
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
-            deadline = time.monotonic() + STARTUP_S
-            while not _healthy(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    out.seek(0)
-                    tail = out.read().decode(errors="replace")[-3000:]
-                    raise BenchError(f"streamlit run {script} did not start:\n{tail}")
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    process.wait(timeout=0.2)  # between polls; returns early if it dies
-            yield url
-        finally:
-            _stop(process)
+    """``streamlit run script`` exactly as the browser tests run app.py (same flags, same
+    environment), so that the app and the floor app are compared fairly."""
+    try:
+        with serve_app(script=script, timeout=STARTUP_S) as server:
+            yield server.url
+    except RuntimeError as err:  # it exited, or never answered its health check
+        raise BenchError(str(err)) from err
 
 
 # --------------------------------------------------------------------------- the page

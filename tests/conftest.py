@@ -1,8 +1,13 @@
-"""Shared fixtures. TensorFlow is slow to import, so it is imported once per session."""
+"""Shared fixtures. TensorFlow is slow to import, so it is imported once per session.
+
+The real-browser tests share ``chromium`` (Debian's; missing, they skip locally and fail
+under CI) and ``chromium_browser`` (one headless browser per test module).
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,3 +21,26 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture(scope="session")
 def root() -> Path:
     return ROOT
+
+
+@pytest.fixture(scope="module")
+def chromium() -> None:
+    from tests.browser import CHROMIUM, CHROMIUM_MISSING
+
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(CHROMIUM_MISSING, pytrace=False)
+    pytest.skip(CHROMIUM_MISSING)
+
+
+@pytest.fixture(scope="module")
+def chromium_browser(chromium) -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
+
+    with sync_playwright() as playwright:
+        b = launch_chromium(playwright)
+        yield b
+        b.close()

@@ -7,7 +7,6 @@ two tabs served at once. Every test also checks that no exception box appeared.
 
 from __future__ import annotations
 
-import os
 import re
 import struct
 from collections.abc import Callable, Iterator
@@ -15,14 +14,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
-from tests import browser
 from tests.browser import (
-    CHROMIUM_MISSING,
     ROOT,
     Server,
-    launch_chromium,
     screenshot_full_page,
     serve_app,
     wait_for_app,
@@ -49,26 +45,9 @@ def params(M: int, D: int = 3, K: int = 2) -> int:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> None:
-    if browser.CHROMIUM.exists():
-        return
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(CHROMIUM_MISSING, pytrace=False)
-    pytest.skip(CHROMIUM_MISSING)
-
-
-@pytest.fixture(scope="module")
 def app_server(chromium) -> Iterator[Server]:
     with serve_app(log=ARTIFACTS / "streamlit.log") as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def chromium_browser(chromium) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        b = launch_chromium(playwright)
-        yield b
-        b.close()
 
 
 @pytest.fixture

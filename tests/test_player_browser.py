@@ -9,7 +9,6 @@ box appeared.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -17,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from rnnviz.config import from_query
 from rnnviz.run import execute
-from tests import browser
-from tests.browser import CHROMIUM_MISSING, ROOT, Server, launch_chromium, serve_app, wait_for_app
+from tests.browser import ROOT, Server, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -48,26 +46,9 @@ OpenTab = Callable[[str], Tab]
 
 
 @pytest.fixture(scope="module")
-def chromium() -> None:
-    if browser.CHROMIUM.exists():
-        return
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(CHROMIUM_MISSING, pytrace=False)
-    pytest.skip(CHROMIUM_MISSING)
-
-
-@pytest.fixture(scope="module")
 def app_server(chromium) -> Iterator[Server]:
     with serve_app(log=ARTIFACTS / "player_streamlit.log", script=APP) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def chromium_browser(chromium) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        b = launch_chromium(playwright)
-        yield b
-        b.close()
 
 
 @pytest.fixture

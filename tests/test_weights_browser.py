@@ -9,21 +9,19 @@ horizontal overflow. Every test also checks that no exception box appeared.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
 from rnnviz.config import from_query
 from rnnviz.frames import pack, unpack
 from rnnviz.run import Run, execute
 from rnnviz.weightmaps import weight_grid
-from tests import browser
-from tests.browser import CHROMIUM_MISSING, ROOT, Server, launch_chromium, serve_app, wait_for_app
+from tests.browser import ROOT, Server, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -39,26 +37,9 @@ OpenTab = Callable[..., Page]
 
 
 @pytest.fixture(scope="module")
-def chromium() -> None:
-    if browser.CHROMIUM.exists():
-        return
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(CHROMIUM_MISSING, pytrace=False)
-    pytest.skip(CHROMIUM_MISSING)
-
-
-@pytest.fixture(scope="module")
 def app_server(chromium) -> Iterator[Server]:
     with serve_app(log=ARTIFACTS / "weights_streamlit.log", script=APP) as server:
         yield server
-
-
-@pytest.fixture(scope="module")
-def chromium_browser(chromium) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        b = launch_chromium(playwright)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -53,7 +53,8 @@ PAGE_CSS = """
 .rnnviz-ledger summary, .rnnviz-quiz summary { cursor: pointer; color: var(--st-primary-color); }
 .rnnviz-quiz details { margin: 0.4em 0; }
 .rnnviz-quiz details > div { margin: 0.3em 0 0.6em 1.2em; }
-.rnnviz-numbers { border-collapse: collapse; font-variant-numeric: tabular-nums; }
+.rnnviz-numbers { border-collapse: collapse; font-variant-numeric: tabular-nums;
+  margin-bottom: 0.8em; }
 .rnnviz-numbers th, .rnnviz-numbers td { padding: 0.15em 0.7em; text-align: right; }
 .rnnviz-numbers th { border-bottom: 1px solid rgba(49, 51, 63, 0.3); position: sticky; top: 0;
   background: var(--st-background-color, #fff); }
@@ -247,7 +248,8 @@ def _follow_player(t: int) -> None:
 @st.fragment
 def _step_panel(r: run.Run, view: View, n: int) -> None:
     # Few elements on purpose: after each one the browser lays out the whole page again,
-    # so one equation block and one HTML table step faster than a dozen widgets.
+    # so one Markdown block (text and equations) and one HTML block (both tables) step
+    # faster than a dozen elements.
     c = r.config
     t = step_slider(c.T)
     player.t_sync(t, on_change=_follow_player)
@@ -272,11 +274,11 @@ def _step_panel(r: run.Run, view: View, n: int) -> None:
             for term in terms
         ]
         where += "\n\n$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
-    st.markdown(where)
     columns = {"unit m": np.arange(c.M)}
     columns.update({frames.plain(term.name): term.value for term in terms})
-    st.html(_table(columns, "step", scroll=c.M > 10))
-    _output_at(r, n, t)
+    output_text, output_table = _output_at(r, n, t)
+    st.markdown(where + "\n\n" + output_text)
+    st.html(_table(columns, "step", scroll=c.M > 10) + output_table)
 
 
 def _vector(v: np.ndarray) -> str:
@@ -311,16 +313,13 @@ def _table(
     return f"<div class='rnnviz-scroll'>{table}</div>" if scroll else table
 
 
-def _output_at(r: run.Run, n: int, t: int) -> None:
-    """y for sample n from the last layer: at every step with return_sequences, else at T."""
+def _output_at(r: run.Run, n: int, t: int) -> tuple[str, str]:
+    """y for sample n from the last layer (at every step with return_sequences, else at T):
+    its equation as Markdown and its numbers as an HTML table ("" where there is no y)."""
     c = r.config
     out = run.output_step(r, n, t)
     if out is None:
-        st.info(
-            f"Move t to T = {c.T} to see the output y = h_T W_o + b_o computed.",
-            icon=":material/arrow_forward:",
-        )
-        return
+        return f"➜ Move t to T = {c.T} to see the output y = h_T W_o + b_o computed.", ""
     if c.return_sequences:
         text = f"With return_sequences the Dense head reads every step; at t = {t}:"
         both = r",\quad h_t = [\,\overrightarrow{h}_t ; \overleftarrow{h}_t\,]"
@@ -337,20 +336,18 @@ def _output_at(r: run.Run, n: int, t: int) -> None:
             + _vector(out.y_keras)
             + ")"
         )
-    st.markdown(f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$")
-    st.html(
-        _table(
-            {
-                "output k": np.arange(c.K),
-                "h W_o": out.hW,
-                "b_o": out.b_o,
-                "y NumPy": out.y_numpy,
-                "y Keras": out.y_keras,
-            },
-            "output",
-            scroll=c.K > 10,
-        )
+    table = _table(
+        {
+            "output k": np.arange(c.K),
+            "h W_o": out.hW,
+            "b_o": out.b_o,
+            "y NumPy": out.y_numpy,
+            "y Keras": out.y_keras,
+        },
+        "output",
+        scroll=c.K > 10,
     )
+    return f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$", table
 
 
 def output_agreement(r: run.Run) -> None:
