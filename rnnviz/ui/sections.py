@@ -59,7 +59,9 @@ PAGE_CSS = """
 .rnnviz-numbers th { border-bottom: 1px solid rgba(49, 51, 63, 0.3); position: sticky; top: 0;
   background: var(--st-background-color, #fff); }
 .rnnviz-numbers tr:nth-child(even) td { background: var(--st-secondary-background-color, #f2f4f7); }
-.rnnviz-scroll { max-height: 22em; overflow-y: auto; }
+.rnnviz-numbers th, .rnnviz-numbers td { white-space: nowrap; }
+.rnnviz-wide { overflow-x: auto; max-width: 100%; }
+.rnnviz-wide.rnnviz-tall { max-height: 22em; overflow-y: auto; }
 </style>
 """
 
@@ -310,7 +312,8 @@ def _table(
     table = (
         f"<table class='rnnviz-numbers' data-table='{name}'><tr>{head}</tr>{''.join(rows)}</table>"
     )
-    return f"<div class='rnnviz-scroll'>{table}</div>" if scroll else table
+    # wide tables (K = 32 outputs) scroll sideways, long ones (M = 256 units) down
+    return f"<div class='rnnviz-wide{' rnnviz-tall' if scroll else ''}'>{table}</div>"
 
 
 def _output_at(r: run.Run, n: int, t: int) -> tuple[str, str]:
