@@ -44,7 +44,7 @@ def plain(latex: str) -> str:
     return text.replace("\\", "").replace("{", "").replace("}", "")
 
 
-def _scale(name: str) -> list[list]:
+def colorscale(name: str) -> list[list]:
     return [[float(stop), colour] for stop, colour in plotly.colors.get_colorscale(name)]
 
 
@@ -104,7 +104,7 @@ def frames(run: Run, n: int, layer: int = 1, direction: str = "fwd") -> Frames:
         carried="t+1" if backward else "t-1",
         panels=panels,
         terms=terms,
-        colorscales=dict(diverging=_scale(DIVERGING), sequential=_scale(SEQUENTIAL)),
+        colorscales=dict(diverging=colorscale(DIVERGING), sequential=colorscale(SEQUENTIAL)),
     )
     return Frames(header=header, arrays=arrays)
 

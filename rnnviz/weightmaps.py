@@ -14,7 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from rnnviz.cells import HEAD, Cell
-from rnnviz.frames import DIVERGING, Frames, _scale
+from rnnviz.frames import DIVERGING, Frames, colorscale
 from rnnviz.ledger import shape_text
 
 # The shared range is a high percentile of |w|, not the maximum, so a few outliers (an
@@ -78,5 +78,5 @@ def weight_grid(
     for w in HEAD:
         rows = f"last layer's output ({'2M' if H != M else 'M'} = {H})"
         add(len(gates), head[w.symbol], w.symbol, w.meaning, rows, f"output (K = {K})")
-    header = dict(zmax=zmax, colorscale=_scale(DIVERGING), panels=panels)
+    header = dict(zmax=zmax, colorscale=colorscale(DIVERGING), panels=panels)
     return Frames(header=header, arrays=arrays)
