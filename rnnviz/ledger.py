@@ -49,9 +49,16 @@ def _numeric(symbolic: str, c: RNNConfig) -> tuple[int, ...]:
     return tuple(dims)
 
 
-def _width(c: RNNConfig, layer: int) -> str:
+def width_symbol(c: RNNConfig, layer: int) -> str:
     """Symbol of what layer ``layer`` reads per step: D, M or 2M."""
     return "D" if layer == 1 else ("2M" if c.bidirectional else "M")
+
+
+def path_tag(c: RNNConfig, layer: int, direction: str) -> str:
+    """How titles tell paths apart: " [2] backward" for a stacked bidirectional model's
+    layer 2 going backward, "" for a single forward layer."""
+    tag = f" [{layer}]" if c.layers > 1 else ""
+    return tag + (" backward" if direction == "bwd" else "")
 
 
 def _tag(c: RNNConfig, layer: int) -> str:
@@ -70,7 +77,7 @@ def shapes(c: RNNConfig) -> list[ShapeRow]:
     for layer in range(1, c.layers + 1):
         tag, sfx = _tag(c, layer), suffix(layer, "fwd")
         for w in cell.weights:
-            symbolic = w.shape.replace("(D,", f"({_width(c, layer)},")
+            symbolic = w.shape.replace("(D,", f"({width_symbol(c, layer)},")
             rows.append(ShapeRow(w.symbol + sfx, w.latex + tag, symbolic, (), w.meaning + each))
         for s in cell.states:
             meaning = f"{s.name.rsplit(' ', 1)[0]} after step t{each}"  # "cell state c" -> ...
@@ -96,7 +103,7 @@ def params(c: RNNConfig) -> list[ParamRow]:
         name = f"Bidirectional({cell.keras_name})" if c.bidirectional else cell.keras_name
         if c.layers > 1:
             name += f" [{layer}]"
-        formula = cell.params_formula.replace("D", _width(c, layer))
+        formula = cell.params_formula.replace("D", width_symbol(c, layer))
         numbers = cell.params_numbers(c.width(layer), c.M)
         if c.bidirectional:
             formula, numbers = f"2 × {formula}", f"2 × {numbers}"

@@ -44,3 +44,19 @@ def chromium_browser(chromium) -> Iterator:
         b = launch_chromium(playwright)
         yield b
         b.close()
+
+
+@pytest.fixture
+def new_page(chromium_browser) -> Iterator:
+    """``new_page(base_url, viewport)``: a page in a fresh browser context, i.e. its own
+    Streamlit session; every context is closed when the test ends."""
+    contexts = []
+
+    def open_(base_url: str, viewport: dict):
+        context = chromium_browser.new_context(viewport=viewport, base_url=base_url)
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_
+    for context in contexts:
+        context.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser import (
     ROOT,
@@ -51,28 +51,21 @@ def app_server(chromium) -> Iterator[Server]:
 
 
 @pytest.fixture
-def open_page(chromium_browser: Browser, app_server: Server) -> Iterator[OpenPage]:
+def open_page(new_page, app_server: Server) -> OpenPage:
     """Open the app at a query string in a fresh context, i.e. its own Streamlit session.
 
     Navigation returns as soon as the page commits, without waiting for the script, so
     several pages can load at once; callers wait on what they expect to see.
     """
-    contexts: list[BrowserContext] = []
 
     def open_(query: str = "", viewport: dict | None = None, init_script: str = "") -> Page:
-        context = chromium_browser.new_context(
-            viewport=viewport or VIEWPORT, base_url=app_server.url
-        )
-        contexts.append(context)
-        page = context.new_page()
+        page = new_page(app_server.url, viewport or VIEWPORT)
         if init_script:
             page.add_init_script(init_script)
         page.goto("/" + query, wait_until="commit")
         return page
 
-    yield open_
-    for context in contexts:
-        context.close()
+    return open_
 
 
 def metric(page: Page) -> Locator:
@@ -227,24 +220,20 @@ new MutationObserver(() => {
 """
 
 
-def test_ledger_is_drawn_before_any_keras_section_on_a_fresh_server(chromium_browser):
+def test_ledger_is_drawn_before_any_keras_section_on_a_fresh_server(chromium, new_page):
     """On a cold server the ledger needs no TensorFlow: it is on the page, and the Keras
     sections show their placeholders, before anything Keras computed is drawn."""
     with serve_app(log=ARTIFACTS / "streamlit-cold.log") as server:
-        context = chromium_browser.new_context(viewport=VIEWPORT, base_url=server.url)
-        try:
-            page = context.new_page()
-            page.add_init_script(FIRST_SEEN)
-            page.goto("/", wait_until="commit")
-            loaded(page, total=57)
-            seen = page.evaluate("() => window.__firstSeen")
-            assert {"ledger", "waiting", "keras"} <= seen.keys(), seen
-            assert seen["ledger"] < seen["keras"], f"ledger after a Keras section: {seen}"
-            assert seen["waiting"] < seen["keras"], f"no placeholder while loading: {seen}"
-            expect(page.locator("[class*=st-key-waiting]")).to_have_count(0)
-            assert_same_output_and_no_exception(page)
-        finally:
-            context.close()
+        page = new_page(server.url, VIEWPORT)
+        page.add_init_script(FIRST_SEEN)
+        page.goto("/", wait_until="commit")
+        loaded(page, total=57)
+        seen = page.evaluate("() => window.__firstSeen")
+        assert {"ledger", "waiting", "keras"} <= seen.keys(), seen
+        assert seen["ledger"] < seen["keras"], f"ledger after a Keras section: {seen}"
+        assert seen["waiting"] < seen["keras"], f"no placeholder while loading: {seen}"
+        expect(page.locator("[class*=st-key-waiting]")).to_have_count(0)
+        assert_same_output_and_no_exception(page)
 
 
 # Counts the WebSocket messages the page sends, from before Streamlit opens its socket.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from rnnviz.config import from_query
 from rnnviz.run import execute
@@ -52,15 +52,12 @@ def app_server(chromium) -> Iterator[Server]:
 
 
 @pytest.fixture
-def open_tab(chromium_browser: Browser, app_server: Server) -> Iterator[OpenTab]:
+def open_tab(new_page, app_server: Server) -> OpenTab:
     """Open the test app at a query string in its own context (its own Streamlit session),
     recording the websocket frames the page sends from the very first one."""
-    contexts: list[BrowserContext] = []
 
     def open_(query: str = "") -> Tab:
-        context = chromium_browser.new_context(viewport=VIEWPORT, base_url=app_server.url)
-        contexts.append(context)
-        tab = Tab(context.new_page())
+        tab = Tab(new_page(app_server.url, VIEWPORT))
         # A plain function: Playwright tags its handlers, which a bound builtin refuses.
         tab.page.on("websocket", lambda ws: ws.on("framesent", lambda f: tab.sent.append(f)))
         tab.page.goto("/" + query, wait_until="commit")
@@ -68,9 +65,7 @@ def open_tab(chromium_browser: Browser, app_server: Server) -> Iterator[OpenTab]
         expect(tab.root).to_have_attribute("data-ready", "true", timeout=FIRST_LOAD)
         return tab
 
-    yield open_
-    for context in contexts:
-        context.close()
+    return open_
 
 
 def server_t(page: Page) -> Locator:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from rnnviz.config import from_query
 from rnnviz.frames import pack, unpack
@@ -43,22 +43,17 @@ def app_server(chromium) -> Iterator[Server]:
 
 
 @pytest.fixture
-def open_tab(chromium_browser: Browser, app_server: Server) -> Iterator[OpenTab]:
+def open_tab(new_page, app_server: Server) -> OpenTab:
     """Open the test app at a query string in its own context, once the element is drawn."""
-    contexts: list[BrowserContext] = []
 
     def open_(query: str = "", viewport: dict = VIEWPORT) -> Page:
-        context = chromium_browser.new_context(viewport=viewport, base_url=app_server.url)
-        contexts.append(context)
-        page = context.new_page()
+        page = new_page(app_server.url, viewport)
         page.goto("/" + query, wait_until="commit")
         wait_for_app(page, timeout=FIRST_LOAD)
         expect(root_of(page)).to_have_attribute("data-ready", "true", timeout=FIRST_LOAD)
         return page
 
-    yield open_
-    for context in contexts:
-        context.close()
+    return open_
 
 
 def root_of(page: Page) -> Locator:

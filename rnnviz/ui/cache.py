@@ -49,11 +49,9 @@ def run(config: RNNConfig) -> Run:
 @st.cache_resource(max_entries=MAX_VIEWS, show_spinner=False)
 def weight_payload(config: RNNConfig, layer: int, direction: str) -> bytes:
     r = run(config)
-    tag = (f" [{layer}]" if config.layers > 1 else "") + (" backward" if direction == "bwd" else "")
-    symbol = "D" if layer == 1 else ("2M" if config.bidirectional else "M")
-    grid = weightmaps.weight_grid(
-        r.cell, r.path(layer, direction).weights, r.head, (symbol, config.width(layer)), tag
-    )
+    width = (ledger.width_symbol(config, layer), config.width(layer))
+    tag = ledger.path_tag(config, layer, direction)
+    grid = weightmaps.weight_grid(r.cell, r.path(layer, direction).weights, r.head, width, tag)
     return frames.pack(grid)
 
 

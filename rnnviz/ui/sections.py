@@ -71,12 +71,6 @@ def _hidden(answer: str, prompt: str = "?") -> str:
     return f"<details><summary>{prompt}</summary>{answer}</details>"
 
 
-def _path_tag(config: RNNConfig, view: View) -> str:
-    """ " [2] backward" for a stacked bidirectional model; "" for a single forward layer."""
-    tag = f" [{view.layer}]" if config.layers > 1 else ""
-    return tag + (" backward" if view.direction == "bwd" else "")
-
-
 def page_title(config: RNNConfig | None) -> str:
     """The browser tab's title: which model is shown."""
     return f"rnnviz — {ledger.model_name(config)}" if config else "rnnviz — inside an RNN"
@@ -198,7 +192,7 @@ def model_summary(r: run.Run) -> None:
 def weight_heatmaps(r: run.Run, view: View) -> None:
     c = r.config
     st.header("3 · Weights")
-    tag = _path_tag(c, view)
+    tag = ledger.path_tag(c, view.layer, view.direction)
     where = f" of layer{tag}" if tag else ""
     st.caption(
         f"Weights{where}, split into the blocks Keras stores side by side"
@@ -227,7 +221,7 @@ def _look(r: run.Run, view: View) -> None:
     with left:
         st.header("4 · Hidden states" + (" and gates" if r.cell.gates else ""))
         n = sample_input(c.N)
-        tag = _path_tag(c, view)
+        tag = ledger.path_tag(c, view.layer, view.direction)
         st.caption(
             f"Every step t and unit of sample n = {n}{(', layer' + tag) if tag else ''}. "
             "Press ▶ to play time in your browser; ← and → step t when the player has focus."
@@ -255,7 +249,7 @@ def _step_panel(r: run.Run, view: View, n: int) -> None:
     c = r.config
     t = step_slider(c.T)
     player.t_sync(t, on_change=_follow_player)
-    tag = _path_tag(c, view)
+    tag = ledger.path_tag(c, view.layer, view.direction)
     before = "t + 1" if view.direction == "bwd" else "t - 1"
     where = (
         f"Sample **n = {n}**, step **t = {t}** of T = {c.T}"

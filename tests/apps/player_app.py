@@ -12,22 +12,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rnnviz.config import RNNConfig, from_query
-from rnnviz.frames import Frames, frames, pack
-from rnnviz.run import Run, execute
+from rnnviz.config import from_query
+from rnnviz.frames import pack
+from rnnviz.ui import cache
 from rnnviz.ui.player import player, t_sync
 
 st.set_page_config(page_title="rnnviz player", layout="wide")
-
-
-@st.cache_resource(max_entries=4, show_spinner="Running Keras and the NumPy recurrence…")
-def run_of(config: RNNConfig) -> Run:
-    return execute(config)
-
-
-@st.cache_resource(max_entries=8, show_spinner=False)
-def frames_of(config: RNNConfig, n: int, layer: int, direction: str) -> Frames:
-    return frames(run_of(config), n, layer, direction)
 
 
 config, view, warnings = from_query(st.query_params.to_dict())
@@ -55,5 +45,5 @@ st.session_state["page_runs"] = st.session_state.get("page_runs", 0) + 1
 server_t()
 n = st.selectbox("sample n", range(config.N), key="sample")
 layer, direction = view.get("view_layer", 1), view.get("view_direction", "fwd")
-player(pack(frames_of(config, n, layer, direction), st.session_state["step"]))
+player(pack(cache.player_frames(config, n, layer, direction), st.session_state["step"]))
 st.caption(f"page runs = {st.session_state['page_runs']}")
