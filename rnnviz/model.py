@@ -4,10 +4,10 @@ TensorFlow is imported on first use, not at import time, so the rest of the
 core (and ``python -m rnnviz --help``) starts instantly. The forward pass is a
 ``tf.function`` traced once per model: ``model.predict`` costs ~80 ms a call
 even on tiny inputs and is not thread-safe (tensorflow#61298), while the
-compiled call costs ~2 ms. One process-wide lock serialises every build and
-call, because Streamlit serves each browser tab from its own thread and the
-cached models are shared between them; the calls are short, so the lock is
-never the bottleneck.
+compiled call costs ~2 ms. Streamlit serves each browser tab from its own thread
+and the cached models are shared between them, so every model carries its own lock:
+calls into one model are serialised, while different models (one visitor's cap-size
+LSTM, another's notebook-sized RNN) build and run at the same time.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import numpy as np
 from rnnviz.cells import HEAD, cell_of
 from rnnviz.config import RNNConfig, suffix
 
-_KERAS_LOCK = threading.RLock()
 EAGER_MAX_STEPS = 32  # a first call over at most this many cell steps skips tracing
 _KERAS_READY = threading.Event()  # set once TensorFlow and Keras are imported
 
@@ -95,6 +94,8 @@ class KerasRNN:
     head: object = field(repr=False)  # the Dense layer
     _forward: object = field(repr=False)  # tf.function (X) -> y
     _called: bool = field(default=False, repr=False)  # has the model run once already?
+    # held around every call into this model: TensorFlow's are not thread-safe (tensorflow#61298)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __call__(self, X: np.ndarray) -> np.ndarray:
         """y = model(X) for X (N, T, D) float32 -> (N, K), or (N, T, K) with return_sequences.
@@ -104,7 +105,7 @@ class KerasRNN:
         """
         _, tf = _keras()
         c = self.config
-        with _KERAS_LOCK:
+        with self.lock:
             if not self._called and c.T * c.layers * c.directions <= EAGER_MAX_STEPS:
                 self._called = True
                 return self.model(X, training=False).numpy()  # (N, [T,] K)
@@ -113,14 +114,14 @@ class KerasRNN:
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The notebook's ``model.predict``; slow, kept for the benchmark."""
-        with _KERAS_LOCK:
+        with self.lock:
             return self.model.predict(X, verbose=0)  # (N, [T,] K)
 
     def weights(self) -> dict[str, np.ndarray]:
         """Every weight under its name in the export: W_xh, W_hh, b_h (+ suffix), W_o, b_o."""
         cell = cell_of(self.config.cell, self.config.reset_after)
         named = {}
-        with _KERAS_LOCK:
+        with self.lock:
             for (layer, d), keras_layer in self.paths.items():
                 values = keras_layer.get_weights()
                 for spec, value in zip(cell.weights, values, strict=True):
@@ -132,7 +133,7 @@ class KerasRNN:
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Load weights given by name (tests use it for hand-checkable cases)."""
         cell = cell_of(self.config.cell, self.config.reset_after)
-        with _KERAS_LOCK:
+        with self.lock:
             for (layer, d), keras_layer in self.paths.items():
                 keras_layer.set_weights(
                     [weights[w.symbol + suffix(layer, d)] for w in cell.weights]
@@ -142,7 +143,7 @@ class KerasRNN:
     def summary(self, line_length: int = 80) -> str:
         """``model.summary()`` as text; a server has no terminal (and Keras crops at 80)."""
         lines: list[str] = []
-        with _KERAS_LOCK:
+        with self.lock:
             self.model.summary(
                 line_length=line_length,
                 print_fn=lambda text, line_break=None: lines.append(text),
@@ -159,33 +160,33 @@ def build(config: RNNConfig) -> KerasRNN:
     c = config.model_config
     seeds = iter(_init_seeds(c.seed, 4 * c.layers + 1))
     paths = {}
-    with _KERAS_LOCK:
-        X = keras.Input(shape=(c.T, c.D), name="X")
-        H = X
-        for layer in range(1, c.layers + 1):
-            sequences = layer < c.layers or c.return_sequences
-            name = f"{c.cell}_{layer}"
-            forward = _cell_layer(keras, c, [next(seeds), next(seeds)], sequences, name)
-            if not c.bidirectional:
-                H = forward(H)
-                paths[(layer, "fwd")] = forward
-                continue
-            backward = _cell_layer(
-                keras, c, [next(seeds), next(seeds)], sequences, f"{name}_bwd", go_backwards=True
-            )
-            wrapper = keras.layers.Bidirectional(
-                forward, backward_layer=backward, merge_mode="concat", name=f"bidirectional_{layer}"
-            )
-            H = wrapper(H)
-            paths[(layer, "fwd")] = wrapper.forward_layer
-            paths[(layer, "bwd")] = wrapper.backward_layer
-        head = keras.layers.Dense(
-            c.K, kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)), name="dense"
+    # Keras keeps its model-building state per thread, so models build concurrently.
+    X = keras.Input(shape=(c.T, c.D), name="X")
+    H = X
+    for layer in range(1, c.layers + 1):
+        sequences = layer < c.layers or c.return_sequences
+        name = f"{c.cell}_{layer}"
+        forward = _cell_layer(keras, c, [next(seeds), next(seeds)], sequences, name)
+        if not c.bidirectional:
+            H = forward(H)
+            paths[(layer, "fwd")] = forward
+            continue
+        backward = _cell_layer(
+            keras, c, [next(seeds), next(seeds)], sequences, f"{name}_bwd", go_backwards=True
         )
-        model = keras.Model(X, head(H), name="rnnviz")
-        forward_pass = tf.function(
-            lambda X: model(X, training=False),
-            input_signature=[tf.TensorSpec((None, c.T, c.D), tf.float32)],
-            reduce_retracing=True,
+        wrapper = keras.layers.Bidirectional(
+            forward, backward_layer=backward, merge_mode="concat", name=f"bidirectional_{layer}"
         )
+        H = wrapper(H)
+        paths[(layer, "fwd")] = wrapper.forward_layer
+        paths[(layer, "bwd")] = wrapper.backward_layer
+    head = keras.layers.Dense(
+        c.K, kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)), name="dense"
+    )
+    model = keras.Model(X, head(H), name="rnnviz")
+    forward_pass = tf.function(
+        lambda X: model(X, training=False),
+        input_signature=[tf.TensorSpec((None, c.T, c.D), tf.float32)],
+        reduce_retracing=True,
+    )
     return KerasRNN(model=model, config=c, paths=paths, head=head, _forward=forward_pass)

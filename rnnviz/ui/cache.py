@@ -6,7 +6,7 @@ Keras model on the config without N (a new N builds no model), the run on the wh
 config, and each figure or player payload on the config plus the view it shows.
 
 ``st.cache_resource`` shares one object between every session without copying it, which
-is safe here because a ``KerasRNN`` is only called under the lock in ``rnnviz.model``, a
+is safe here because a ``KerasRNN`` is only called under its own lock (``rnnviz.model``), a
 ``Run``'s arrays are read-only, and figures and payloads are never changed once built.
 Every cache is bounded, so memory stays flat however many configs visitors try.
 """
