@@ -37,6 +37,10 @@ class Frames:
     header: dict  # JSON-able: sizes, labels, panels and terms (without their arrays)
     arrays: list[np.ndarray]  # float32, in the order of header panels, then header terms
 
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.arrays)
+
 
 def plain(latex: str) -> str:
     """A LaTeX symbol as plain text: h_{t-1} W_{hh} -> h_(t-1) W_hh, \\tilde h_t -> h̃_t."""

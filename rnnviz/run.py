@@ -107,6 +107,16 @@ class Run:
         return cell_of(self.config.cell, self.config.reset_after)
 
     @property
+    def nbytes(self) -> int:
+        """Bytes held by the run's arrays: what it costs to keep it in a cache."""
+        arrays = [self.X, self.y_keras, self.y_numpy, *self.head.values()]
+        for p in self.paths:
+            arrays += [*p.weights.values(), *p.trace.values()]
+        a = self.agreement
+        arrays += [x for x in (a.per_sample, a.per_output, a.per_step) if x is not None]
+        return sum(x.nbytes for x in arrays)
+
+    @property
     def weights(self) -> dict[str, np.ndarray]:
         """Every weight by its export name: W_xh, ..., W_xh_2, b_h_bwd, ..., W_o, b_o."""
         named = {}

@@ -8,7 +8,10 @@ config, and each figure or player payload on the config plus the view it shows.
 ``st.cache_resource`` shares one object between every session without copying it, which
 is safe here because a ``KerasRNN`` is only called under its own lock (``rnnviz.model``), a
 ``Run``'s arrays are read-only, and figures and payloads are never changed once built.
-Every cache is bounded, so memory stays flat however many configs visitors try.
+Every cache is bounded, so memory stays flat however many configs visitors try: the
+runs and the views built from them by bytes (``rnnviz.budget``; settings
+``RNNVIZ_RUN_CACHE_MB``, default 512, and ``RNNVIZ_VIEW_CACHE_MB``, default 64 for each
+kind of view), the ledgers and Keras models, which are small, by entries.
 """
 
 from __future__ import annotations
@@ -17,12 +20,14 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz import figures, frames, ledger, model, weightmaps
+from rnnviz.budget import MB, megabytes, within
 from rnnviz.config import RNNConfig
 from rnnviz.run import Run, execute
 
-MAX_MODELS = 8
-MAX_RUNS = 4  # an LSTM run at the cap keeps h, c and four gates: ~120 MB
-MAX_VIEWS = 16  # figures and player payloads: a few (n, layer, direction) per run
+MAX_MODELS = 8  # a model's weights are at most ~1.3 MB (D = 64, M = 256, an LSTM)
+RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 512) * MB  # a run at the cap: ~150 MB
+VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 64) * MB  # each kind of view
+RUNNING = "Running Keras and the NumPy recurrence…"
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -41,12 +46,20 @@ def keras_model(config: RNNConfig) -> model.KerasRNN:
     return model.build(config)
 
 
-@st.cache_resource(max_entries=MAX_RUNS, show_spinner="Running Keras and the NumPy recurrence…")
-def run(config: RNNConfig) -> Run:
+@within(RUN_BUDGET, sizeof=lambda r: r.nbytes)
+def _run(config: RNNConfig) -> Run:
     return execute(config, keras_model(config.model_config))
 
 
-@st.cache_resource(max_entries=MAX_VIEWS, show_spinner=False)
+def run(config: RNNConfig) -> Run:
+    """The whole run of ``config``, from the cache when it is there."""
+    if _run.holds(config):
+        return _run(config)
+    with st.spinner(RUNNING):
+        return _run(config)
+
+
+@within(VIEW_BUDGET, sizeof=len)
 def weight_payload(config: RNNConfig, layer: int, direction: str) -> bytes:
     r = run(config)
     width = (ledger.width_symbol(config, layer), config.width(layer))
@@ -55,7 +68,7 @@ def weight_payload(config: RNNConfig, layer: int, direction: str) -> bytes:
     return frames.pack(grid)
 
 
-@st.cache_resource(max_entries=MAX_RUNS, show_spinner=False)
+@within(VIEW_BUDGET, sizeof=lambda figs: sum(len(fig.to_json()) for _, fig in figs))
 def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
     r = run(config)
     a, c = r.agreement, config
@@ -84,6 +97,17 @@ def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
     return figs
 
 
-@st.cache_resource(max_entries=MAX_VIEWS, show_spinner="Preparing the player…")
+@within(VIEW_BUDGET, sizeof=lambda f: f.nbytes)
 def player_frames(config: RNNConfig, n: int, layer: int, direction: str) -> frames.Frames:
     return frames.frames(run(config), n, layer, direction)
+
+
+def usage() -> dict[str, str]:
+    """What each byte-bounded cache holds now, e.g. {"runs": "3 cached, 1.2 MB of 512 MB"}."""
+    caches = {
+        "runs": _run,
+        "weights": weight_payload,
+        "players": player_frames,
+        "agreement figures": agreement_figures,
+    }
+    return {name: str(cache.usage()) for name, cache in caches.items()}

@@ -386,3 +386,15 @@ def downloads(r: run.Run) -> None:
         on_click="ignore",
         help="X, every weight, y from Keras and NumPy, h (and c, gates) after each step.",
     )
+    st.caption(
+        f"This run holds {_size(r.nbytes)} of arrays. The server's run cache: "
+        f"{cache.usage()['runs']}."
+    )
+
+
+def _size(nbytes: int) -> str:
+    """1,234 B, 12.3 kB, 4.5 MB: bytes for people."""
+    for unit, scale in (("MB", 2**20), ("kB", 2**10)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:,.1f} {unit}"
+    return f"{nbytes:,} B"

@@ -1,0 +1,96 @@
+"""Caches bounded by bytes (``rnnviz.budget``) and the sizes they weigh (``Run.nbytes``)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from rnnviz.budget import MB, megabytes, within
+from rnnviz.config import RNNConfig
+from rnnviz.run import execute
+
+
+def test_the_least_recently_used_values_go_when_the_bytes_would_pass_the_budget():
+    calls = []
+
+    @within(100, sizeof=len)
+    def blob(key: str) -> bytes:
+        calls.append(key)
+        return b"x" * 40
+
+    blob("a"), blob("b")
+    assert blob.usage().nbytes == 80 and blob.usage().entries == 2
+    blob("a")  # a hit: "a" is now the most recently used
+    blob("c")  # 120 bytes would pass 100: "b", the least recently used, goes
+    assert calls == ["a", "b", "c"]
+    assert blob.holds("a") and blob.holds("c") and not blob.holds("b")
+    assert blob.usage().nbytes == 80 <= blob.usage().budget == 100
+
+
+def test_a_value_larger_than_the_whole_budget_is_returned_and_not_kept():
+    @within(100, sizeof=len)
+    def blob(n: int) -> bytes:
+        return b"x" * n
+
+    assert blob(30) == b"x" * 30
+    assert blob(101) == b"x" * 101
+    assert not blob.holds(101) and blob.holds(30)
+
+
+def test_a_key_asked_for_by_many_threads_at_once_is_computed_once():
+    started, release = threading.Event(), threading.Event()
+    calls = []
+
+    @within(10 * MB, sizeof=len)
+    def slow(key: str) -> bytes:
+        calls.append(key)
+        if key == "run":
+            started.set()
+            assert release.wait(timeout=60)
+        return key.encode()
+
+    with ThreadPoolExecutor(max_workers=7) as pool:
+        first = pool.submit(slow, "run")
+        assert started.wait(timeout=60)
+        waiting = [pool.submit(slow, "run") for _ in range(5)]
+        other = pool.submit(slow, "other key")  # not held up by the key being computed
+        assert other.result(timeout=60) == b"other key"
+        release.set()
+        assert {f.result(timeout=60) for f in [first, *waiting]} == {b"run"}
+    assert sorted(calls) == ["other key", "run"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [(None, 512), ("256", 256), (" 64 ", 64), ("1", 1), ("1000000", 10**6)],
+)
+def test_a_budget_setting_in_megabytes(text, expected):
+    environ = {} if text is None else {"RNNVIZ_RUN_CACHE_MB": text}
+    assert megabytes("RNNVIZ_RUN_CACHE_MB", 512, environ) == expected
+
+
+@pytest.mark.parametrize("text", ["", " ", "0", "-5", "1.5", "1e3", "٣", "12MB", "9" * 5000])
+def test_a_bad_budget_setting_is_named_in_the_log_and_the_default_used(text, caplog):
+    with caplog.at_level(logging.WARNING, logger="rnnviz.budget"):
+        assert megabytes("RNNVIZ_RUN_CACHE_MB", 512, {"RNNVIZ_RUN_CACHE_MB": text}) == 512
+    (record,) = caplog.records
+    assert "RNNVIZ_RUN_CACHE_MB=" in record.getMessage()
+    assert "using 512 MB" in record.getMessage()
+    assert len(record.getMessage()) < 200  # a long value is cut short
+
+
+def test_a_runs_size_is_every_array_it_keeps_counted_by_hand():
+    r = execute(RNNConfig())  # the notebook: N=10, T=10, D=3, M=5, K=2, SimpleRNN
+    float32, float64 = 4, 8
+    X = 10 * 10 * 3 * float32
+    y_keras_and_numpy = 2 * 10 * 2 * float32
+    W_xh, W_hh, b_h = 3 * 5 * float32, 5 * 5 * float32, 5 * float32
+    W_o, b_o = 5 * 2 * float32, 2 * float32
+    a_and_h = 2 * 10 * 10 * 5 * float32  # the pre-activation a_t and h_t, every n and t
+    per_sample_and_output = (10 + 2) * float64
+    assert r.nbytes == (
+        X + y_keras_and_numpy + W_xh + W_hh + b_h + W_o + b_o + a_and_h + per_sample_and_output
+    )
