@@ -13,6 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 FONT = dict(size=15)  # readable when the screen is shared in a lecture hall
+MAX_POINTS = 20_000  # markers in one scatter: beyond this a browser slows and a page grows
 BAR_COLOUR = "#4c6a92"
 
 
@@ -62,16 +63,18 @@ def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:
     )
     n, t = np.divmod(np.arange(N * T), T)  # (N·T,) each
     where = "n = %{customdata[0]}" + (", t = %{customdata[1]}" if seq else "")
+    per_output = max(1, MAX_POINTS // K)
     for k in range(K):
         delta = np.abs(Yk[:, k] - Yn[:, k])  # (N·T,)
+        i = shown(delta, per_output)  # (≤ per_output,)
         fig.add_trace(
             go.Scatter(
-                x=Yk[:, k],
-                y=Yn[:, k],
+                x=Yk[i, k],
+                y=Yn[i, k],
                 mode="markers",
                 name=f"output k = {k}",
                 marker=dict(size=9 if N * T <= 200 else 5),
-                customdata=np.stack([n, t + 1, delta], axis=1),  # (N·T, 3)
+                customdata=np.stack([n[i], t[i] + 1, delta[i]], axis=1),  # (≤ per_output, 3)
                 hovertemplate=(
                     f"{where}, k = {k}<br>Keras %{{x:.7f}}<br>NumPy %{{y:.7f}}"
                     "<br>|Δ| = %{customdata[2]:.2e}<extra></extra>"
@@ -81,7 +84,28 @@ def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:
     shape = f"N = {N}, T = {T}, K = {K}" if seq else f"N = {N}, K = {K}"
     fig.update_xaxes(title=f"Keras y ({shape})")
     fig.update_yaxes(title="NumPy y", scaleanchor="x", scaleratio=1)
-    return _layout(fig, "Every output: Keras vs NumPy", 460)
+    if N * T <= per_output:
+        return _layout(fig, "Every output: Keras vs NumPy", 460)
+    title = (
+        f"Keras vs NumPy: {per_output:,} of the {N * T:,} points of each output "
+        "(the largest |Δ| and an even spread)"
+    )
+    return _layout(fig, title, 460)
+
+
+def shown(delta: np.ndarray, most: int) -> np.ndarray:
+    """Which of the points to draw, at most ``most``: all of them if they fit; else the
+    tenth of ``most`` with the largest |Δ| (where a disagreement would be) and an even
+    spread of the rest, in their order."""
+    P = delta.shape[0]
+    if P <= most:
+        return np.arange(P)  # (P,)
+    worst = np.argpartition(delta, P - most // 10)[P - most // 10 :]  # (most // 10,)
+    keep = np.ones(P, dtype=bool)  # (P,)
+    keep[worst] = False
+    rest = np.flatnonzero(keep)  # (P - most // 10,)
+    spread = rest[np.linspace(0, rest.shape[0] - 1, most - worst.shape[0]).astype(int)]
+    return np.union1d(worst, spread)  # (most,), ascending
 
 
 def delta_bars(
