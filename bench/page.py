@@ -11,6 +11,8 @@ own round trip with nothing of rnnviz in it), both driven by Playwright in Debia
 * ``cold``: a fresh server, from navigation to (a) the shapes ledger and controls visible and
   (b) the whole page drawn, next to ``python -c "import tensorflow"`` timed in a subprocess;
 * ``lstm``: the t step at the largest LSTM the app allows;
+* ``busy``: the notebook-size t step while a second session computes a new cap-size LSTM,
+  against the same session's idle t step (heavy work must not starve light work);
 * ``player``: the in-browser hidden-state player at full speed: frames per second and
   WebSocket frames the page sends while it plays (there should be none).
 
@@ -91,12 +93,13 @@ STARTUP_S = 90.0  # a server answering /_stcore/health
 PLAY_WINDOW_MS = 3_000  # how long the player is watched
 MIN_FPS = 20
 CELL_CHARS = 100  # a failure's message in the table; the FAIL line has all of it
-ACTIONS = ("tstep", "cached", "newconfig", "reload", "cold", "lstm", "player")
+ACTIONS = ("tstep", "cached", "newconfig", "reload", "cold", "lstm", "busy", "player")
 
 T_LABEL = "t — time step"
 M_LABEL = "M — hidden units"
 NOTEBOOK_QUERY = "/?"  # the defaults are the notebook's sizes: N=10, T=10, D=3, M=5, K=2
 CAP_LSTM_QUERY = "/?cell=lstm&N=39&T=500&D=64&M=256&K=32"
+RUNNING = "Running Keras and the NumPy recurrence…"  # the spinner while a run is computed
 PLAYER_QUERIES = {"notebook sizes": NOTEBOOK_QUERY, "T=500": "/?T=500&N=10&M=5"}
 
 # Injected at document start into every page (every navigation and reload). ``__KIND__`` is
@@ -431,6 +434,49 @@ def new_configs(browser: Browser, url: str, repeats: int, first_m: int = 7) -> S
         session.close()
 
 
+def step_once(session: Session, slider: Locator) -> float:
+    """One ArrowLeft (or ArrowRight at t = 1) on ``slider``, timed as ``time_steps`` does."""
+    slider.focus()
+    before = slider.get_attribute("value")
+    key = "ArrowRight" if before == slider.get_attribute("min") else "ArrowLeft"
+    ms = session.act(functools.partial(slider.press, key))
+    if slider.get_attribute("value") == before:
+        raise BenchError(f"{key} did not move the slider from {before}")
+    return ms
+
+
+def busy_tstep(browser: Browser, url: str, repeats: int) -> tuple[Stats, Stats]:
+    """A t step at the notebook's sizes, idle and while another session computes a new
+    cap-size LSTM (a seed this server has not run: a new model and a new run).
+
+    A busy step counts only if the other session's "Running…" spinner was on its page both
+    when the key was pressed and when the step had settled: the step ran wholly inside
+    the heavy work. Returns (idle, busy)."""
+    light, heavy = Session(browser, url, "app"), Session(browser, url, "app")
+    try:
+        light.open(NOTEBOOK_QUERY)
+        idle = time_steps(light, T_LABEL, repeats, ACTION_MS)
+        slider = light.t_slider(T_LABEL)
+        running = heavy.page.get_by_text(RUNNING)
+        busy: list[float] = []
+        for seed in range(1000, 1000 + 4 * repeats):
+            if len(busy) == repeats:
+                break
+            heavy.page.goto(f"{CAP_LSTM_QUERY}&seed={seed}", wait_until="commit")
+            running.wait_for(timeout=CAP_LOAD_MS)
+            while len(busy) < repeats and running.is_visible():
+                ms = step_once(light, slider)
+                if running.is_visible():
+                    busy.append(ms)
+            heavy.loaded(CAP_LOAD_MS)  # the heavy page drawn: the server is idle again
+        if len(busy) < repeats:
+            raise BenchError(f"only {len(busy)} of {repeats} steps fell inside the heavy runs")
+        return idle, Stats(busy)
+    finally:
+        light.close()
+        heavy.close()
+
+
 @dataclass
 class PlayResult:
     fps: float
@@ -588,6 +634,13 @@ def row_lstm(b: Bench) -> Row:
     return limit_row(app, 500, base=b.floor.get("tstep"))
 
 
+def row_busy(b: Bench) -> Row:
+    idle, busy = busy_tstep(b.browser, b.url, b.repeats)
+    row = limit_row(busy, 2 * idle.median, base=idle)
+    row.detail += f" (2 × this session's idle t step, {idle.text()})"
+    return row
+
+
 def row_player(b: Bench, query: str) -> Row:
     result = play(b.browser, b.url, query)
     ok = result.fps >= MIN_FPS and result.sent_playing == 0
@@ -606,6 +659,7 @@ APP_ROWS: list[tuple[str, str, str, str | None, Callable[[Bench], Row]]] = [
     ("newconfig", "new config, notebook sizes", "≤ 600 ms", None, row_newconfig),
     ("reload", "reload, server warm", "report only", "reload", row_reload),
     ("lstm", "t step, cap-size LSTM", "≤ 500 ms", None, row_lstm),
+    ("busy", "t step while a cap-size LSTM runs", "≤ 2 × idle t step", None, row_busy),
 ] + [
     (
         "player",
@@ -734,7 +788,7 @@ def print_report(header: str, rows: list[Row]) -> None:
     print(
         "Times are median (min–max) over the repeats. Ratio: rnnviz's median over the floor"
         " app's for the same action, or over the floor's t step where the floor has no such"
-        " action."
+        " action; for the step while an LSTM runs, over the same session's idle step."
     )
     print()
     for row in rows:

@@ -8,7 +8,7 @@ the cache, a value is computed outside it, and a key already being computed is w
 for rather than computed twice (cachetools' ``condition``). A value larger than the
 whole budget is returned but not kept.
 
-The budgets are settings: ``RNNVIZ_RUN_CACHE_MB=256 make serve``.
+The budgets are settings: ``RNNVIZ_RUN_CACHE_MB=512 make serve``.
 """
 
 from __future__ import annotations
@@ -76,6 +76,13 @@ class Budget:
         """Whether the value for these arguments is cached, so a call is instant."""
         with self._lock:
             return cachetools.keys.hashkey(*args) in self._cache
+
+    def make_room(self, nbytes: int) -> None:
+        """Drop the least recently used values until ``nbytes`` more would fit, so that a
+        value about to be computed is inside the budget while it is being computed."""
+        with self._lock:
+            while self._cache and self._cache.currsize + nbytes > self._cache.maxsize:
+                self._cache.popitem()
 
     def usage(self) -> Usage:
         with self._lock:

@@ -22,7 +22,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rnnviz import recurrence
+from rnnviz import ledger, recurrence
 from rnnviz.agreement import Agreement, compare
 from rnnviz.cells import HEAD, Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
@@ -247,3 +247,23 @@ def execute(config: RNNConfig, keras_model=None) -> Run:
         agreement=compare(y_keras, y_numpy),
         summary=keras_model.summary(),
     )
+
+
+def planned_nbytes(config: RNNConfig) -> int:
+    """``execute(config).nbytes``, known before running it, so a cache can make room first.
+
+    float32: X (N, T, D), y from Keras and from NumPy, every parameter (the ledger's
+    total), and for each layer and direction one (N, T, M) array per quantity the cell's
+    recurrence traces (counted by running it once on a single zero step); float64: the
+    largest |Δ| per sample, per output and, with return_sequences, per step.
+    """
+    c, f32, f64 = config, 4, 8
+    cell = cell_of(c.cell, c.reset_after)
+    one = {r.name: r.numeric for r in ledger.shapes(c.replace(N=1, T=1, D=1, M=1, layers=1))}
+    zeros = [np.zeros(one[w.symbol], dtype=np.float32) for w in cell.weights]
+    traced = len(cell.recurrence(np.zeros((1, 1, 1), dtype=np.float32), *zeros))
+    steps = c.T if c.return_sequences else 1
+    arrays = c.N * c.T * c.D + 2 * c.N * steps * c.K + ledger.param_totals(c)["total"]
+    arrays += len(c.paths) * traced * c.N * c.T * c.M
+    per = c.N + c.K + (c.T if c.return_sequences else 0)
+    return f32 * arrays + f64 * per

@@ -10,7 +10,7 @@ import pytest
 
 from rnnviz.budget import MB, megabytes, within
 from rnnviz.config import RNNConfig
-from rnnviz.run import execute
+from rnnviz.run import execute, planned_nbytes
 
 
 def test_the_least_recently_used_values_go_when_the_bytes_would_pass_the_budget():
@@ -94,3 +94,34 @@ def test_a_runs_size_is_every_array_it_keeps_counted_by_hand():
     assert r.nbytes == (
         X + y_keras_and_numpy + W_xh + W_hh + b_h + W_o + b_o + a_and_h + per_sample_and_output
     )
+
+
+def test_make_room_drops_the_oldest_until_the_new_value_fits():
+    @within(100, sizeof=len)
+    def blob(key: str) -> bytes:
+        return b"x" * 30
+
+    blob("a"), blob("b"), blob("c")  # 90 of 100 bytes
+    blob.make_room(50)  # 90 + 50 > 100: "a" goes (60 + 50 > 100), then "b" (30 + 50 fits)
+    assert [blob.holds(k) for k in "abc"] == [False, False, True]
+    blob.make_room(500)  # more than the budget: everything goes
+    assert blob.usage().entries == 0
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        RNNConfig(),
+        RNNConfig(cell="lstm", N=3, T=4, D=2, M=6, K=5, layers=2, bidirectional=True),
+        RNNConfig(cell="gru", N=2, T=7, D=5, M=3, K=4, return_sequences=True),
+        RNNConfig(cell="gru", reset_after=False, N=4, T=3, D=1, M=2, K=1, layers=3),
+        RNNConfig(
+            cell="simple", N=1, T=9, D=4, M=7, K=3, bidirectional=True, return_sequences=True
+        ),
+    ],
+    ids=lambda c: (
+        f"{c.cell}-{c.reset_after}-L{c.layers}-bi{c.bidirectional}-seq{c.return_sequences}"
+    ),
+)
+def test_a_runs_size_is_known_before_it_runs(config):
+    assert planned_nbytes(config) == execute(config).nbytes

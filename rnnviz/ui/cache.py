@@ -10,7 +10,7 @@ is safe here because a ``KerasRNN`` is only called under its own lock (``rnnviz.
 ``Run``'s arrays are read-only, and figures and payloads are never changed once built.
 Every cache is bounded, so memory stays flat however many configs visitors try: the
 runs and the views built from them by bytes (``rnnviz.budget``; settings
-``RNNVIZ_RUN_CACHE_MB``, default 512, and ``RNNVIZ_VIEW_CACHE_MB``, default 64 for each
+``RNNVIZ_RUN_CACHE_MB``, default 192, and ``RNNVIZ_VIEW_CACHE_MB``, default 32 for each
 kind of view), the ledgers and Keras models, which are small, by entries.
 """
 
@@ -22,11 +22,11 @@ import streamlit as st
 from rnnviz import figures, frames, ledger, model, weightmaps
 from rnnviz.budget import MB, megabytes, within
 from rnnviz.config import RNNConfig
-from rnnviz.run import Run, execute
+from rnnviz.run import Run, execute, planned_nbytes
 
-MAX_MODELS = 8  # a model's weights are at most ~1.3 MB (D = 64, M = 256, an LSTM)
-RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 512) * MB  # a run at the cap: ~150 MB
-VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 64) * MB  # each kind of view
+MAX_MODELS = 4  # weights of ≤ 1.3 MB each, and its traced graph: ~15 MB for the largest
+RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 192) * MB  # a run at the cap: ~120 MB
+VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 32) * MB  # each kind of view
 RUNNING = "Running Keras and the NumPy recurrence…"
 
 
@@ -52,9 +52,11 @@ def _run(config: RNNConfig) -> Run:
 
 
 def run(config: RNNConfig) -> Run:
-    """The whole run of ``config``, from the cache when it is there."""
+    """The whole run of ``config``, from the cache when it is there; else older runs make
+    room for it first, so the budget holds while it is computed too."""
     if _run.holds(config):
         return _run(config)
+    _run.make_room(planned_nbytes(config))
     with st.spinner(RUNNING):
         return _run(config)
 
