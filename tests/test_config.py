@@ -83,12 +83,21 @@ def test_from_query_restores_everything():
 @pytest.mark.parametrize(
     "params, field, fragment",
     [
-        ({"N": "abc"}, "N", "N='abc': N (samples) must be a whole number between 1 and 2000"),
-        ({"M": "0"}, "M", "M (hidden units) must be between 1 and 256, got 0. Using M=5."),
-        ({"T": "1e3"}, "T", "T (time steps) must be a whole number"),
+        (
+            {"N": "abc"},
+            "N",
+            "N='abc' is not a number; N (samples) must be a whole number between 1 and 2000",
+        ),
+        ({"M": "0"}, "M", "M='0' is out of range; M (hidden units) must be a whole number "),
+        ({"M": "0"}, "M", "between 1 and 256. Using M=5."),
+        ({"T": "1e3"}, "T", "T='1e3' is not a whole number; T (time steps) must be a whole"),
         ({"cell": "transformer"}, "cell", "cell must be one of simple, lstm, gru"),
         ({"bogus": "1"}, None, "Unknown URL parameter 'bogus' ignored"),
-        ({"sample": "99"}, None, "sample must be a whole number between 0 and 9"),
+        (
+            {"sample": "99"},
+            None,
+            "sample (n, the sample shown) must be a whole number between 0 and 9",
+        ),
     ],
 )
 def test_from_query_warns_and_falls_back_per_field(params, field, fragment):
@@ -99,10 +108,14 @@ def test_from_query_warns_and_falls_back_per_field(params, field, fragment):
         assert getattr(config, field) == getattr(DEFAULT, field)
 
 
-def test_from_query_over_the_cap_falls_back_to_default_sizes():
+def test_from_query_over_the_cap_lowers_only_the_largest_of_N_T_M():
     config, _, warnings = from_query({"N": "2000", "T": "500", "M": "256", "D": "4"})
-    assert (config.N, config.T, config.M, config.D) == (10, 10, 5, 4)
-    assert "over the limit" in warnings[0]
+    # 5,000,000 // (500·256) = 39: the largest N that fits; T, M and D are kept
+    assert (config.N, config.T, config.M, config.D) == (39, 500, 256, 4)
+    assert warnings == [
+        "URL parameters N·T·M = 2000·500·256 = 256,000,000 is over the limit of 5,000,000, so N "
+        "fell back from 2000 to 39, the largest N that fits (39·500·256 = 4,992,000)."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -194,8 +207,8 @@ def test_switches_in_the_url():
     assert RNNConfig(**{**config.__dict__}).to_query()["reset_after"] == "false"
     _, _, warnings = from_query({"bidirectional": "maybe"})
     assert warnings == [
-        "URL parameter bidirectional='maybe': bidirectional must be true or false, got 'maybe'. "
-        "Using bidirectional=False."
+        "URL parameter bidirectional='maybe' is not a switch; bidirectional must be true or "
+        "false (or 1, 0, yes, no, on, off). Using bidirectional=false."
     ]
 
 
@@ -209,7 +222,7 @@ def test_cap_counts_layers_and_directions():
 def test_parse_takes_plain_digits_only(raw):
     from rnnviz.config import parse_field
 
-    with pytest.raises(ConfigError, match=r"^M \(hidden units\) must be a whole number"):
+    with pytest.raises(ConfigError, match=r"; M \(hidden units\) must be a whole number between"):
         parse_field("M", raw)
     assert parse_field("M", " 7 ") == 7
 
@@ -217,7 +230,7 @@ def test_parse_takes_plain_digits_only(raw):
 @pytest.mark.parametrize(
     "params, fragment",
     [
-        ({"view_layer": "3", "layers": "2"}, "view_layer must be a whole number between 1 and 2"),
+        ({"view_layer": "3", "layers": "2"}, "shown) must be a whole number between 1 and 2"),
         ({"view_direction": "bwd"}, "view_direction must be one of fwd for this config"),
         ({"view_direction": "up", "bidirectional": "true"}, "must be one of fwd, bwd"),
     ],
