@@ -159,18 +159,16 @@ _NUMBER_LIKE = re.compile(r"[+-]?([0-9]*[.][0-9]*([eE][+-]?[0-9]+)?|[0-9]+[eE][+
 def quote(raw: str) -> str:
     """``raw`` as a message shows it: quoted, escapes for unprintable characters, and at
     most QUOTED characters of it, with its length when cut: '1000…' (10,000 characters)."""
-    shown = []
+    pieces, size = [], 0
     for char in raw:
+        piece = char
         if char in "'\\" or not char.isprintable():
-            shown.append(char.encode("unicode_escape").decode("ascii").replace("'", "\\'"))
-        else:
-            shown.append(char)
-        if sum(map(len, shown)) >= QUOTED:
-            break
-    text = "".join(shown)
-    if len(text) > QUOTED or len(shown) < len(raw):
-        return f"'{text[:QUOTED]}…' ({len(raw):,} characters)"
-    return f"'{text}'"
+            piece = char.encode("unicode_escape").decode("ascii").replace("'", "\\'")
+        if size + len(piece) > QUOTED:  # never cut an escape in two
+            return f"'{''.join(pieces)}…' ({len(raw):,} characters)"
+        pieces.append(piece)
+        size += len(piece)
+    return f"'{''.join(pieces)}'"
 
 
 def _form(text: str) -> str:

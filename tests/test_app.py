@@ -147,11 +147,12 @@ def test_m8_in_the_url_gives_114():
     "query, fragment",
     [
         ({"N": "abc"}, "N='abc'"),
-        ({"M": "0"}, "got 0"),
+        ({"M": "0"}, "M='0' is out of range"),
+        ({"M": "٣"}, "M='٣' is not a plain number"),
         ({"T": "9999"}, "between 1 and 500"),
         ({"zzz": "1"}, "Unknown URL parameter 'zzz'"),
         ({"cell": "lstmx"}, "cell must be one of"),
-        ({"N": "2000", "T": "500", "M": "256"}, "over the limit"),
+        ({"N": "2000", "T": "500", "M": "256"}, "so N fell back from 2000 to 39"),
     ],
 )
 def test_bad_url_warns_and_falls_back(query, fragment):
@@ -314,9 +315,9 @@ def test_lecture_mode_shows_one_section_and_keeps_it_in_the_url():
 @pytest.mark.parametrize(
     "query, fragment",
     [
-        ({"present": "maybe"}, "present must be 1 or 0"),
+        ({"present": "maybe"}, "present='maybe' is not a switch; present must be true or false"),
         ({"section": "nope", "present": "1"}, "section must be one of shapes, summary"),
-        ({"step": "9" * 5000}, "step must be a whole number between 1 and 10"),
+        ({"step": "9" * 5000}, "(5,000 characters) is too long for a number; step (t, the"),
         ({"N": "1" * 5000}, "N (samples) must be a whole number"),
     ],
 )
@@ -340,3 +341,41 @@ def test_a_step_from_the_player_moves_the_step_panel_and_the_url():
     assert "step **t = 7** of T = 10" in text(at)
     (sync,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_t_sync"]
     assert json.loads(sync.proto.json) == {"t": 7}
+
+
+def test_the_url_is_rewritten_to_the_effective_state():
+    """A shared link never carries a bad or unknown value forward: the URL after the first
+    run holds the values in use, each key once, and the warnings name what was dropped."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(
+        {
+            "M": ["8", "x", "1" * 5000],  # repeated: the last valid one, 8, wins
+            "N": "2000",
+            "T": "500",  # with M = 8: N·T·M over the cap, so N (the largest) falls back
+            "K": "٣",
+            "step": ["3", "0"],
+            "utm_source": "mail",
+            "zzz": "",
+        }
+    )
+    at.run()
+    assert not at.exception, at.exception
+    warnings = [w.value for w in at.warning]
+    assert warnings[0].startswith("Unknown URL parameters 'utm_source', 'zzz' ignored")
+    assert any(w.startswith("URL parameter M='x' is not a number") for w in warnings)
+    assert any(
+        w.startswith("URL parameter M='" + "1" * 40 + "…' (5,000 characters)") for w in warnings
+    )
+    assert any(w.startswith("URL parameter K='٣' is not a plain number") for w in warnings)
+    assert any(w.startswith("URL parameter step='0' is out of range") for w in warnings)
+    assert any("so N fell back from 2000 to 1250" in w for w in warnings)  # 5e6 // (500·8)
+    assert len(warnings) == 6
+    assert dict(at.query_params) == {
+        **RNNConfig(N=1250, T=500, M=8).to_query(),
+        "sample": "0",
+        "step": "3",
+    }
+    # the next run (any widget) keeps the link clean and the warnings go once the config moves
+    at.number_input(key="D").set_value(4).run()
+    assert at.query_params["M"] == "8" and "zzz" not in at.query_params
+    assert not at.warning

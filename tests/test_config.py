@@ -259,3 +259,17 @@ def test_url_round_trip(st_data):
     config = RNNConfig(**values)
     again, view, warnings = from_query(config.to_query())
     assert (again, view, warnings) == (config, {}, [])
+
+
+def test_url_fuzz_through_from_query():
+    """3,000 seeded URL states (tests/urlfuzz.py): never an exception, the effective config
+    the rules give, and every invalid value named in its own warning, quoted short."""
+    import dataclasses
+
+    from tests import urlfuzz
+
+    for state in urlfuzz.states(seed=7, count=3000):
+        config, _, warnings = from_query(state.as_params())
+        urlfuzz.check(state, dataclasses.asdict(config), warnings)
+        pairs_config, _, pairs_warnings = from_query(state.pairs)  # (key, value) pairs too
+        assert (pairs_config, pairs_warnings) == (config, warnings)
