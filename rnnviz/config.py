@@ -173,10 +173,10 @@ def quote(raw: str) -> str:
 
 def _form(text: str) -> str:
     """What is wrong with ``text`` (already stripped) as a whole number."""
-    if len(text) > DIGITS:
-        return "is too long for a number"
     if any(c.isdigit() and c not in "0123456789" for c in text):
         return "is not a plain number (only the ASCII digits 0-9 are read)"
+    if len(text) > DIGITS and re.fullmatch(r"[+-]?[0-9]+", text):
+        return "is too long for a number"
     if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
         return "is not a number"
     if _NUMBER_LIKE.fullmatch(text):

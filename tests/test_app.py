@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import frames
@@ -52,6 +55,18 @@ def weights(at: AppTest) -> tuple[dict, dict[str, np.ndarray]]:
 
 def weight_titles(at: AppTest) -> str:
     return " | ".join(p["title"] for p in weights(at)[0]["panels"])
+
+
+def warnings(at: AppTest) -> list[str]:
+    """The page's warnings as a reader sees them: rendered by an independent Markdown
+    parser, each must be plain text (no link, emphasis or code), and is returned as such."""
+    md = MarkdownIt("commonmark").enable("strikethrough")
+    out = []
+    for w in at.warning:
+        text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", w.value)  # undo the backslash escapes
+        assert md.renderInline(w.value) == escapeHtml(text), w.value
+        out.append(text)
+    return out
 
 
 def test_default_page():
@@ -158,7 +173,7 @@ def test_m8_in_the_url_gives_114():
 def test_bad_url_warns_and_falls_back(query, fragment):
     at = open_app(**query, K=3)
     assert not at.exception, at.exception
-    assert any(fragment in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any(fragment in w for w in warnings(at)), warnings(at)
     assert at.number_input(key="K").value == 3, "the good parameter is kept"
     assert at.success[0].value.startswith("Same output")
 
@@ -324,7 +339,7 @@ def test_lecture_mode_shows_one_section_and_keeps_it_in_the_url():
 def test_bad_view_values_in_the_url_warn(query, fragment):
     at = open_app(**query)
     assert not at.exception, at.exception
-    assert any(fragment in w.value for w in at.warning), [w.value[:200] for w in at.warning]
+    assert any(fragment in w for w in warnings(at)), [w[:200] for w in warnings(at)]
     if "present" not in query:  # lecture mode shows one section, not the agreement
         assert at.success[0].value.startswith("Same output")
 
@@ -360,16 +375,16 @@ def test_the_url_is_rewritten_to_the_effective_state():
     )
     at.run()
     assert not at.exception, at.exception
-    warnings = [w.value for w in at.warning]
-    assert warnings[0].startswith("Unknown URL parameters 'utm_source', 'zzz' ignored")
-    assert any(w.startswith("URL parameter M='x' is not a number") for w in warnings)
+    shown = warnings(at)
+    assert shown[0].startswith("Unknown URL parameters 'utm_source', 'zzz' ignored")
+    assert any(w.startswith("URL parameter M='x' is not a number") for w in shown)
     assert any(
-        w.startswith("URL parameter M='" + "1" * 40 + "…' (5,000 characters)") for w in warnings
+        w.startswith("URL parameter M='" + "1" * 40 + "…' (5,000 characters)") for w in shown
     )
-    assert any(w.startswith("URL parameter K='٣' is not a plain number") for w in warnings)
-    assert any(w.startswith("URL parameter step='0' is out of range") for w in warnings)
-    assert any("so N fell back from 2000 to 1250" in w for w in warnings)  # 5e6 // (500·8)
-    assert len(warnings) == 6
+    assert any(w.startswith("URL parameter K='٣' is not a plain number") for w in shown)
+    assert any(w.startswith("URL parameter step='0' is out of range") for w in shown)
+    assert any("so N fell back from 2000 to 1250" in w for w in shown)  # 5e6 // (500·8)
+    assert len(shown) == 6
     assert dict(at.query_params) == {
         **RNNConfig(N=1250, T=500, M=8).to_query(),
         "sample": "0",
@@ -379,3 +394,12 @@ def test_the_url_is_rewritten_to_the_effective_state():
     at.number_input(key="D").set_value(4).run()
     assert at.query_params["M"] == "8" and "zzz" not in at.query_params
     assert not at.warning
+
+
+def test_a_link_in_the_url_is_shown_as_text():
+    """A crafted key or value cannot put a link, emphasis or math into the page's warnings."""
+    at = open_app(**{"[Log in](https://evil.example)": "1", "M": "**$x$** :red[y]"})
+    assert not at.exception, at.exception
+    shown = warnings(at)  # each checked to render as plain text
+    assert shown[0].startswith("Unknown URL parameter '[Log in](https://evil.example)' ignored")
+    assert shown[1].startswith("URL parameter M='**$x$** :red[y]' is not a number")

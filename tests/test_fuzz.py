@@ -14,6 +14,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from tests import urlfuzz
+from tests.test_app import warnings
 
 APP = "../app.py"
 TIMEOUT = 120  # the first run imports TensorFlow
@@ -34,7 +35,7 @@ def check_page(state: urlfuzz.State) -> None:
     assert not at.exception, f"{at.exception}\nstate: {state.pairs[:8]!r}"
     fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES]
     config = {name: at.session_state[name] for name in fields}
-    urlfuzz.check(state, config, [w.value for w in at.warning], dict(at.query_params))
+    urlfuzz.check(state, config, warnings(at), dict(at.query_params))
 
 
 @pytest.mark.parametrize("i", range(FAST))

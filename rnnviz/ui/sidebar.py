@@ -15,6 +15,7 @@ not draw it, as lecture mode does with the sections it hides.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import streamlit as st
@@ -42,6 +43,12 @@ class View:
     present: bool = False  # lecture mode: one section at a time, larger type
     section: str = "time"  # the section lecture mode shows
     quiz: bool = False  # hide the ledger's numbers until each is clicked
+
+
+def as_plain_markdown(text: str) -> str:
+    """``text`` escaped so that Markdown shows it as typed: a warning quotes the link's own
+    values and keys, which must not become links, emphasis, math or colour directives."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)  # every ASCII punctuation mark
 
 
 def read_url_once() -> None:
@@ -180,7 +187,7 @@ def sidebar() -> tuple[RNNConfig | None, View]:
 
     if config is not None and config == st.session_state["_url_config"]:
         for message in st.session_state["_url_warnings"]:
-            st.warning(message, icon=":material/link:")
+            st.warning(as_plain_markdown(message), icon=":material/link:")
     query = {name: as_text(values[name]) for name in FIELDS}
     query |= {"sample": st.session_state["_sample"], "step": st.session_state["_step"]}
     if values["layers"] > 1:
