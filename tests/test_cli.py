@@ -362,3 +362,31 @@ def test_export_names_for_stacked_bidirectional_lstm(tmp_path, capsys):
         expected |= {f"h_numpy{sfx}": (N, T, M), f"c_numpy{sfx}": (N, T, M)}
         expected |= {f"gate_{g}{sfx}": (N, T, M) for g in "ifgo"}
     assert got == expected
+
+
+def test_url_fuzz_states_on_the_command_line():
+    """The URL fuzz's size and cell values as flags (tests/urlfuzz.py): no exception, and
+    either every bad value named on one line or the config the last values give."""
+    from tests import urlfuzz
+
+    flags = [*urlfuzz.SIZES, "cell"]
+    for state in urlfuzz.states(seed=11, count=1000):
+        pairs = [(k, v) for k, v in state.pairs if k in flags]
+        argv = [f"--{k}={v}" for k, v in pairs]  # "=" so that "-inf" stays a value
+        bad = [(k, v) for k, v in pairs if (k, v) in state.invalid]
+        try:
+            config = cli.parse_config(cli.build_parser().parse_args(argv))
+        except cli.UsageError as err:
+            message = str(err)
+            assert "\n" not in message, message
+            if bad:
+                for k, v in bad:
+                    assert f"--{k}: {k}={urlfuzz.shown(v)} " in message, (argv, message)
+                assert message.count(" | ") == len(bad) - 1, message
+            else:
+                assert "is over the limit of 5,000,000" in message, message
+            continue
+        assert not bad, f"{bad} accepted"
+        want = urlfuzz.expected(urlfuzz.State(pairs, set()))
+        assert not want.fell_back
+        assert {k: getattr(config, k) for k in flags} == {k: want.config[k] for k in flags}

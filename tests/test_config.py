@@ -273,3 +273,51 @@ def test_url_fuzz_through_from_query():
         urlfuzz.check(state, dataclasses.asdict(config), warnings)
         pairs_config, _, pairs_warnings = from_query(state.pairs)  # (key, value) pairs too
         assert (pairs_config, pairs_warnings) == (config, warnings)
+
+
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        ("٣", "is not a plain number (only the ASCII digits 0-9 are read)"),
+        ("５", "is not a plain number (only the ASCII digits 0-9 are read)"),
+        ("1_0", "is not a plain number (no _ or , between the digits)"),
+        ("+3", "is not a plain number (no + sign)"),
+        ("3.0", "is not a whole number"),
+        ("1e3", "is not a whole number"),
+        ("NaN", "is not a number"),
+        ("-inf", "is not a number"),
+        ("true", "is not a number"),
+        ("", "is empty"),
+        (" \t", "is only whitespace"),
+        ("0", "is out of range"),
+        ("9" * 13, "is too long for a number"),
+    ],
+)
+def test_each_bad_number_says_what_is_wrong_and_what_is_allowed(raw, problem):
+    from rnnviz.config import parse_field, quote
+
+    with pytest.raises(ConfigError) as err:
+        parse_field("M", raw)
+    assert err.value.field == "M"
+    assert str(err.value) == (
+        f"M={quote(raw)} {problem}; M (hidden units) must be a whole number between 1 and 256"
+    )
+
+
+def test_a_quote_is_short_and_escaped():
+    from rnnviz.config import quote
+
+    assert quote("٣") == "'٣'"
+    assert quote("it's\n") == "'it\\'s\\n'"
+    assert quote("1" * 10_000) == "'" + "1" * 40 + "…' (10,000 characters)"
+    assert quote("x" * 39 + "\n") == "'" + "x" * 39 + "…' (40 characters)"  # \n is not cut
+    assert quote("x" * 40) == "'" + "x" * 40 + "'"
+
+
+def test_int_never_sees_an_over_long_value():
+    """int() refuses more than 4,300 digits with its own ValueError; the reader refuses
+    long values by their form first, so the message is ours."""
+    config, _, warnings = from_query({"seed": "1" * 4301, "sample": "2" * 10_000})
+    assert config.seed == 0
+    assert warnings[0].startswith("URL parameter seed='" + "1" * 40 + "…' (4,301 characters)")
+    assert warnings[1].startswith("URL parameter sample='" + "2" * 40 + "…' (10,000 characters)")
