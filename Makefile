@@ -30,7 +30,7 @@ test-fast: $(VENV)/.dev  ## everyday loop: lint and every test but the real-brow
 	$(PY) -m pytest -m "not browser"
 
 fuzz: $(VENV)/.dev  ## the full URL fuzz: 320 seeded bad links through the page (AppTest)
-	$(PY) -m pytest --fuzz -m fuzz -q
+	$(PY) -m pytest --fuzz tests/test_fuzz.py -q
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

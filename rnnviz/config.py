@@ -1,7 +1,8 @@
 """The one validated description of an experiment.
 
 Every entry point (the sidebar, the URL, the CLI, the tests) builds an
-``RNNConfig``; its constructor is the single place where the sizes are checked.
+``RNNConfig``; its constructor is the single place where the sizes are checked, and
+``parse_field`` the single place where a link's or a flag's text becomes a value.
 The symbols follow the "Importance of shapes" notebook: N samples, T time
 steps, D input features, M hidden units, K outputs.
 """
