@@ -29,6 +29,9 @@ test-fast: $(VENV)/.dev  ## everyday loop: lint and every test but the real-brow
 	$(PY) -m ruff check .
 	$(PY) -m pytest -m "not browser"
 
+fuzz: $(VENV)/.dev  ## the full URL fuzz: 320 seeded bad links through the page (AppTest)
+	$(PY) -m pytest --fuzz tests/test_fuzz.py -q
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 

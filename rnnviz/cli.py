@@ -27,7 +27,9 @@ from rnnviz.config import (
     WORK_CAP,
     ConfigError,
     RNNConfig,
+    fit_under_cap,
     parse_field,
+    quote,
 )
 from rnnviz.export import write_npz
 from rnnviz.run import Run, execute  # neither imports TensorFlow; execute() does, on first use
@@ -64,7 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
             "exit status:\n"
             f"  0  Keras and NumPy agree (max |Δ| ≤ {TOLERANCE:.0e} · max(1, max |y|))\n"
             "  1  they disagree\n"
-            "  2  bad input: one line on stderr names the flag and the allowed range\n\n"
+            "  2  bad input: one line on stderr names each bad value and the allowed range\n"
+            "     (a flag given twice: each value is checked, the last one is used)\n\n"
             "--json prints one object with config, shapes, params {rnn, dense, total},\n"
             "max_abs_diff, tolerance, agree, verdict, per_sample_max_abs_diff and\n"
             "per_step_max_abs_diff (null unless --return-sequences).\n"
@@ -75,18 +78,19 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # an abbreviation that works today could become ambiguous later
     )
-    # Values stay strings here: rnnviz.config parses and checks them, so the CLI, the URL and
-    # the sidebar refuse the same values with the same words.
+    # Values stay strings here, every occurrence of a repeated flag kept: rnnviz.config parses
+    # and checks them, so the CLI, the URL and the sidebar refuse the same values with the
+    # same words.
     for name, (meaning, low, high) in BOUNDS.items():
         parser.add_argument(
             f"--{name}",
-            default=str(getattr(DEFAULT, name)),
+            action="append",
             metavar=name if name != "seed" else "SEED",
             help=f"{meaning}, {low} to {high} (default {getattr(DEFAULT, name)})",
         )
     parser.add_argument(
         "--cell",
-        default=DEFAULT.cell,
+        action="append",
         metavar="{" + ",".join(CELLS) + "}",
         help=f"recurrent cell: {', '.join(f'{k} = {c.title}' for k, c in CELLS.items())} "
         f"(default {DEFAULT.cell})",
@@ -116,17 +120,30 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def parse_config(args: argparse.Namespace) -> RNNConfig:
-    """The validated config from parsed flags, or UsageError naming the flag."""
+    """The validated config from parsed flags, or UsageError naming every bad value.
+
+    The URL's rules, but strict: each value of a repeated flag is checked (the last one is
+    used), and any bad value, or sizes over the work cap, refuse the run instead of falling
+    back, so a script never gets a run other than the one it asked for.
+    """
+    values = dataclasses.asdict(DEFAULT) | {name: getattr(args, name) for name in SWITCHES}
+    problems = []
+    for name in FIELDS:
+        if name in SWITCHES:
+            continue
+        for raw in getattr(args, name) or []:  # None when the flag is not given
+            try:
+                values[name] = parse_field(name, raw)
+            except ConfigError as err:
+                problems.append(f"{_flag(name)}: {err}")
+    if problems:
+        raise UsageError(" | ".join(problems))
     try:
-        values = {
-            name: getattr(args, name)
-            if name in SWITCHES
-            else parse_field(name, getattr(args, name))
-            for name in FIELDS
-        }
         return RNNConfig(**values)
-    except ConfigError as err:
-        raise UsageError(f"{_flag(err.field)}: {err}") from None
+    except ConfigError as err:  # only the joint work cap is left to fail
+        fitted, _ = fit_under_cap(values)
+        fits = next(f"{k}={fitted[k]}" for k in ("N", "T", "M") if fitted[k] != values[k])
+        raise UsageError(f"{_flag(err.field)}: {err} ({fits} would fit)") from None
 
 
 def check_export_path(path: str) -> None:
@@ -135,12 +152,14 @@ def check_export_path(path: str) -> None:
         raise UsageError("--export: PATH is empty; give a file name such as run.npz")
     full = os.path.abspath(path)
     if path.endswith(("/", os.sep)) or os.path.isdir(full):
-        raise UsageError(f"--export: {path!r} is a directory; give a file name such as run.npz")
+        raise UsageError(
+            f"--export: {quote(path)} is a directory; give a file name such as run.npz"
+        )
     parent = os.path.dirname(full)
     if not os.path.isdir(parent):
-        raise UsageError(f"--export: directory {parent!r} does not exist")
+        raise UsageError(f"--export: directory {quote(parent)} does not exist")
     if not os.access(parent, os.W_OK) or (os.path.exists(full) and not os.access(full, os.W_OK)):
-        raise UsageError(f"--export: cannot write {path!r} (permission denied)")
+        raise UsageError(f"--export: cannot write {quote(path)} (permission denied)")
 
 
 @contextlib.contextmanager
@@ -263,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.export is not None:
             check_export_path(args.export)
     except UsageError as err:
-        print(f"rnnviz: error: {' '.join(str(err).split())}", file=sys.stderr)
+        print(f"rnnviz: error: {' '.join(str(err).splitlines())}", file=sys.stderr)
         return EXIT_USAGE
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else EXIT_AGREE
@@ -276,7 +295,8 @@ def main(argv: list[str] | None = None) -> int:
             write_npz(run, args.export)
         except OSError as err:
             print(
-                f"rnnviz: error: --export: cannot write {args.export!r}: {err.strerror or err}",
+                f"rnnviz: error: --export: cannot write {quote(args.export)}: "
+                f"{err.strerror or err}",
                 file=sys.stderr,
             )
             return EXIT_USAGE

@@ -1,7 +1,8 @@
 """The one validated description of an experiment.
 
 Every entry point (the sidebar, the URL, the CLI, the tests) builds an
-``RNNConfig``; its constructor is the single place where the sizes are checked.
+``RNNConfig``; its constructor is the single place where the sizes are checked, and
+``parse_field`` the single place where a link's or a flag's text becomes a value.
 The symbols follow the "Importance of shapes" notebook: N samples, T time
 steps, D input features, M hidden units, K outputs.
 """
@@ -9,8 +10,9 @@ steps, D input features, M hidden units, K outputs.
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rnnviz.cells import CELLS
@@ -69,6 +71,16 @@ def check_field(name: str, value) -> None:
         raise ConfigError(name, f"{name} ({meaning}) must be between {low} and {high}, got {value}")
 
 
+def _product(values: Mapping[str, int]) -> tuple[str, str, int]:
+    """("N·T·M…", "2000·500·256…", work) for the sizes in ``values``."""
+    factors = {k: values[k] for k in ("N", "T", "M")}
+    if values["layers"] > 1:
+        factors["layers"] = values["layers"]
+    if values["bidirectional"]:
+        factors["directions"] = 2
+    return "·".join(factors), "·".join(map(str, factors.values())), math.prod(factors.values())
+
+
 @dataclass(frozen=True)
 class RNNConfig:
     """Sizes and seed of one run: ``Input((T, D)) -> RNN cell(M) -> Dense(K)``."""
@@ -88,17 +100,12 @@ class RNNConfig:
     def __post_init__(self):
         for f in dataclasses.fields(self):
             check_field(f.name, getattr(self, f.name))
-        work = self.N * self.T * self.M * self.layers * self.directions
+        symbols, numbers, work = _product(dataclasses.asdict(self))
         if work > WORK_CAP:
-            factors = {"N": self.N, "T": self.T, "M": self.M}
-            if self.layers > 1:
-                factors["layers"] = self.layers
-            if self.bidirectional:
-                factors["directions"] = 2
             raise ConfigError(
                 "N·T·M",
-                f"{'·'.join(factors)} = {'·'.join(map(str, factors.values()))} = {work:,} is "
-                f"over the limit of {WORK_CAP:,}; lower N, T or M",
+                f"{symbols} = {numbers} = {work:,} is over the limit of {WORK_CAP:,}; "
+                "lower N, T or M",
             )
 
     @property
@@ -142,22 +149,108 @@ DEFAULT = RNNConfig()
 FIELDS = tuple(f.name for f in dataclasses.fields(RNNConfig))
 
 
-def parse_field(name: str, raw: str):
-    """One URL/CLI string as the field's value, or ConfigError naming it."""
+QUOTED = 40  # a warning quotes at most this many characters of a bad value
+# Every allowed number has at most 10 digits; a longer text is refused before int(), which
+# would refuse more than 4,300 digits with its own ValueError.
+DIGITS = 12
+_PLAIN = re.compile(rf"-?[0-9]{{1,{DIGITS}}}")  # what int() is given: ASCII digits only
+_NUMBER_LIKE = re.compile(r"[+-]?([0-9]*[.][0-9]*([eE][+-]?[0-9]+)?|[0-9]+[eE][+-]?[0-9]+)")
+
+
+def quote(raw: str) -> str:
+    """``raw`` as a message shows it: quoted, escapes for unprintable characters, and at
+    most QUOTED characters of it, with its length when cut: '1000…' (10,000 characters)."""
+    pieces, size = [], 0
+    for char in raw:
+        piece = char
+        if char in "'\\" or not char.isprintable():
+            piece = char.encode("unicode_escape").decode("ascii").replace("'", "\\'")
+        if size + len(piece) > QUOTED:  # never cut an escape in two
+            return f"'{''.join(pieces)}…' ({len(raw):,} characters)"
+        pieces.append(piece)
+        size += len(piece)
+    return f"'{''.join(pieces)}'"
+
+
+def _form(text: str) -> str:
+    """What is wrong with ``text`` (already stripped) as a whole number."""
+    if any(c.isdigit() and c not in "0123456789" for c in text):
+        return "is not a plain number (only the ASCII digits 0-9 are read)"
+    if len(text) > DIGITS and re.fullmatch(r"[+-]?[0-9]+", text):
+        return "is too long for a number"
+    if text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        return "is not a number"
+    if _NUMBER_LIKE.fullmatch(text):
+        return "is not a whole number"
+    if text.startswith("+"):
+        return "is not a plain number (no + sign)"
+    if "_" in text or "," in text:
+        return "is not a plain number (no _ or , between the digits)"
+    return "is not a number"
+
+
+def _integer(name: str, raw: str, meaning: str, low: int, high: int) -> int:
+    """The whole number ``raw`` spells, within [low, high], or ConfigError saying why not."""
+    allowed = f"{name} ({meaning}) must be a whole number between {low} and {high}"
     text = raw.strip()
-    if name == "cell":
-        value = text.lower()
-    elif name in SWITCHES:
-        lowered = text.lower()
-        value = True if lowered in _TRUE else False if lowered in _FALSE else raw
-    # plain digits only (int() would also take "1_0", "５"), and few of them: int() refuses
-    # strings over 4,300 digits, and every allowed value has at most 10
-    elif re.fullmatch(r"-?[0-9]{1,12}", text):
+    if not raw:
+        problem = "is empty"
+    elif not text:
+        problem = "is only whitespace"
+    elif _PLAIN.fullmatch(text):
         value = int(text)
+        if low <= value <= high:
+            return value
+        problem = "is out of range"
     else:
-        value = raw  # check_field words the error with the allowed range
-    check_field(name, value)
-    return value
+        problem = _form(text)
+    raise ConfigError(name, f"{name}={quote(raw)} {problem}; {allowed}")
+
+
+def _choice(
+    name: str, raw: str, allowed: tuple[str, ...], lower: bool = True, why: str = ""
+) -> str:
+    text = raw.strip().lower() if lower else raw.strip()
+    if text in allowed:
+        return text
+    problem = "is empty" if not raw else "is only whitespace" if not text else "is not allowed"
+    raise ConfigError(
+        name, f"{name}={quote(raw)} {problem}; {name} must be one of {', '.join(allowed)}{why}"
+    )
+
+
+def _switch(name: str, raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in _TRUE + _FALSE:
+        return text in _TRUE
+    problem = "is empty" if not raw else "is only whitespace" if not text else "is not a switch"
+    raise ConfigError(
+        name,
+        f"{name}={quote(raw)} {problem}; {name} must be true or false (or 1, 0, yes, no, on, off)",
+    )
+
+
+def parse_field(name: str, raw: str, config: RNNConfig | None = None):
+    """One URL/CLI string as the value of field or view key ``name``, or ConfigError.
+
+    The single place a value's text is read: its form is checked before any conversion,
+    and the message names the field, quotes at most QUOTED characters of the value, says
+    what is wrong and what is allowed. View keys depend on the ``config`` they view.
+    """
+    if name == "cell":
+        return _choice(name, raw, tuple(CELLS))
+    if name in SWITCHES or name in VIEW_SWITCHES:
+        return _switch(name, raw)
+    if name in BOUNDS:
+        return _integer(name, raw, *BOUNDS[name])
+    config = config or DEFAULT
+    if name == "section":
+        return _choice(name, raw, tuple(SECTIONS), lower=False)
+    if name == "view_direction":
+        allowed = ("fwd", "bwd") if config.bidirectional else ("fwd",)
+        return _choice(name, raw, allowed, lower=False, why=" for this config")
+    meaning, low, high = view_bounds(config)[name]
+    return _integer(name, raw, meaning, low, high)
 
 
 # View state that is not part of the experiment but belongs in a shared link:
@@ -176,79 +269,111 @@ SECTIONS: dict[str, str] = {
 }
 
 
+def view_bounds(config: RNNConfig) -> dict[str, tuple[str, int, int]]:
+    """The numeric view keys' meanings and ranges for ``config``: n, t and l."""
+    return {
+        "sample": ("n, the sample shown", 0, config.N - 1),
+        "step": ("t, the step shown", 1, config.T),
+        "view_layer": ("l, the layer shown", 1, config.layers),
+    }
+
+
+def view_default(key: str, config: RNNConfig) -> int | str | bool:
+    """What the page shows for view key ``key`` when the link does not set it (or badly)."""
+    defaults = {"sample": 0, "step": config.T, "view_layer": config.layers}
+    defaults |= {"view_direction": "fwd", "present": False, "section": "time", "quiz": False}
+    return defaults[key]
+
+
+def fit_under_cap(values: Mapping) -> tuple[dict, str | None]:
+    """``values`` with the largest of N, T, M lowered to the largest value that fits under
+    WORK_CAP (ties: N before T before M), and a sentence saying what fell back (None if
+    nothing had to). One field always suffices: the other factors' product is at most
+    2000·256·3·2 < WORK_CAP, so the lowered one is at least 1."""
+    symbols, numbers, work = _product(values)
+    if work <= WORK_CAP:
+        return dict(values), None
+    name = max(("N", "T", "M"), key=lambda k: values[k])  # max() keeps the first of a tie
+    others = work // values[name]
+    fitted = {**values, name: WORK_CAP // others}
+    _, new_numbers, new_work = _product(fitted)
+    return fitted, (
+        f"{symbols} = {numbers} = {work:,} is over the limit of {WORK_CAP:,}, so {name} fell "
+        f"back from {values[name]} to {fitted[name]}, the largest {name} that fits "
+        f"({new_numbers} = {new_work:,})"
+    )
+
+
+Query = Mapping[str, "str | Sequence[str]"] | Iterable[tuple[str, str]]
+
+
+def occurrences(params: Query) -> dict[str, list[str]]:
+    """Every value of every key, in order: from a mapping of key -> value or list of values
+    (as ``st.query_params.get_all`` gives them), or from (key, value) pairs."""
+    pairs = params.items() if isinstance(params, Mapping) else params
+    found: dict[str, list[str]] = {}
+    for key, raw in pairs:
+        found.setdefault(key, []).extend([raw] if isinstance(raw, str) else raw)
+    return found
+
+
 def from_query(
-    params: Mapping[str, str], base: RNNConfig = DEFAULT
-) -> tuple[RNNConfig, dict[str, int], list[str]]:
+    params: Query, base: RNNConfig = DEFAULT
+) -> tuple[RNNConfig, dict[str, int | str | bool], list[str]]:
     """Read a URL's query parameters; never raises.
 
     Returns the config, the view state ({"sample": n, "step": t, "view_layer": l,
     "view_direction": "fwd" or "bwd", "present": bool, "section": key, "quiz": bool}
-    for the keys present and valid) and one
-    warning per bad or unknown parameter. A bad value falls back to ``base``'s
-    value for that field alone.
+    for the keys present and valid) and the warnings. The rules:
+
+    - a key given several times takes its last valid value; every invalid value is
+      named in its own warning, quoting at most QUOTED characters of it;
+    - a key with no valid value falls back to ``base``'s value (a view key: to
+      ``view_default``), that field alone;
+    - unknown keys are named in one warning and ignored;
+    - over WORK_CAP, the largest of N, T, M falls back to the largest value that fits
+      (``fit_under_cap``), and the warning names it.
     """
+    given = occurrences(params)
     warnings: list[str] = []
-    values = dataclasses.asdict(base)
-    for key, raw in params.items():
-        if key in FIELDS:
+
+    def read(key: str, config: RNNConfig | None, fallback) -> tuple[object, bool]:
+        """The last valid value of ``key`` (or ``fallback``) and whether one was valid."""
+        values, problems = [], []
+        for i, raw in enumerate(given[key], start=1):
             try:
-                values[key] = parse_field(key, raw)
+                values.append(parse_field(key, raw, config))
             except ConfigError as err:
-                warnings.append(f"URL parameter {key}={raw!r}: {err}. Using {key}={values[key]}.")
-        elif key not in VIEW_KEYS:
-            allowed = ", ".join(FIELDS + VIEW_KEYS)
-            warnings.append(f"Unknown URL parameter {key!r} ignored; allowed: {allowed}.")
-    try:
-        config = RNNConfig(**values)
-    except ConfigError as err:  # only the joint N·T·M cap can fail here
-        fallback = {k: getattr(base, k) for k in ("N", "T", "M")}
+                problems.append((i, err))
+        value = values[-1] if values else fallback
+        n = len(given[key])
+        for i, err in problems:
+            which = f" (value {i} of {n} given for {key})" if n > 1 else ""
+            using = ", the last valid one" if values else ""
+            warnings.append(f"URL parameter {err}{which}. Using {key}={as_text(value)}{using}.")
+        return value, bool(values)
+
+    unknown = [key for key in given if key not in FIELDS + VIEW_KEYS]
+    if unknown:
+        names = ", ".join(quote(key) for key in unknown)
         warnings.append(
-            f"URL parameters: {err}. Using "
-            + ", ".join(f"{k}={v}" for k, v in fallback.items())
-            + "."
+            f"Unknown URL parameter{'s' if len(unknown) > 1 else ''} {names} ignored; "
+            f"allowed: {', '.join(FIELDS + VIEW_KEYS)}."
         )
-        config = RNNConfig(**{**values, **fallback})
+
+    values = dataclasses.asdict(base)
+    for key in FIELDS:
+        if key in given:
+            values[key], _ = read(key, None, values[key])
+    values, fell_back = fit_under_cap(values)
+    if fell_back:
+        warnings.append(f"URL parameters {fell_back}.")
+    config = RNNConfig(**values)
+
     view: dict[str, int | str | bool] = {}
-    limits = {"sample": (0, config.N - 1), "step": (1, config.T), "view_layer": (1, config.layers)}
     for key in VIEW_KEYS:
-        if key not in params:
-            continue
-        raw = params[key]
-        if key in VIEW_SWITCHES:
-            lowered = raw.strip().lower()
-            if lowered in _TRUE + _FALSE:
-                view[key] = lowered in _TRUE
-            else:
-                warnings.append(f"URL parameter {key}={raw!r}: {key} must be 1 or 0. Using 0.")
-            continue
-        if key == "section":
-            if raw.strip() in SECTIONS:
-                view[key] = raw.strip()
-            else:
-                warnings.append(
-                    f"URL parameter {key}={raw!r}: section must be one of "
-                    f"{', '.join(SECTIONS)}. Using {next(iter(SECTIONS))}."
-                )
-            continue
-        if key == "view_direction":
-            allowed = ("fwd", "bwd") if config.bidirectional else ("fwd",)
-            if raw.strip() in allowed:
-                view[key] = raw.strip()
-            else:
-                warnings.append(
-                    f"URL parameter {key}={raw!r}: {key} must be one of {', '.join(allowed)} "
-                    "for this config. Using fwd."
-                )
-            continue
-        low, high = limits[key]
-        # plain digits, and few of them: int() refuses strings over 4,300 digits
-        digits = raw.strip()
-        value = int(digits) if re.fullmatch(r"[0-9]{1,12}", digits) else None
-        if value is None or not low <= value <= high:
-            warnings.append(
-                f"URL parameter {key}={raw!r}: {key} must be a whole number between "
-                f"{low} and {high} for this config. Using the default."
-            )
-        else:
-            view[key] = value
+        if key in given:
+            value, valid = read(key, config, view_default(key, config))
+            if valid:
+                view[key] = value
     return config, view, warnings

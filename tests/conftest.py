@@ -60,3 +60,18 @@ def new_page(chromium_browser) -> Iterator:
     yield open_
     for context in contexts:
         context.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--fuzz", action="store_true", help="also run the full URL fuzz (make fuzz)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the full URL fuzz (marker ``fuzz``) unless ``--fuzz`` asks for it; its
+    first states, one per class of bad input, run with every suite."""
+    if config.getoption("--fuzz"):
+        return
+    fuzz = [item for item in items if item.get_closest_marker("fuzz")]
+    if fuzz:
+        config.hook.pytest_deselected(items=fuzz)
+        items[:] = [item for item in items if not item.get_closest_marker("fuzz")]

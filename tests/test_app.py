@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
+from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import frames
@@ -52,6 +55,18 @@ def weights(at: AppTest) -> tuple[dict, dict[str, np.ndarray]]:
 
 def weight_titles(at: AppTest) -> str:
     return " | ".join(p["title"] for p in weights(at)[0]["panels"])
+
+
+def warnings(at: AppTest) -> list[str]:
+    """The page's warnings as a reader sees them: rendered by an independent Markdown
+    parser, each must be plain text (no link, emphasis or code), and is returned as such."""
+    md = MarkdownIt("commonmark").enable("strikethrough")
+    out = []
+    for w in at.warning:
+        text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", w.value)  # undo the backslash escapes
+        assert md.renderInline(w.value) == escapeHtml(text), w.value
+        out.append(text)
+    return out
 
 
 def test_default_page():
@@ -147,17 +162,18 @@ def test_m8_in_the_url_gives_114():
     "query, fragment",
     [
         ({"N": "abc"}, "N='abc'"),
-        ({"M": "0"}, "got 0"),
+        ({"M": "0"}, "M='0' is out of range"),
+        ({"M": "٣"}, "M='٣' is not a plain number"),
         ({"T": "9999"}, "between 1 and 500"),
         ({"zzz": "1"}, "Unknown URL parameter 'zzz'"),
         ({"cell": "lstmx"}, "cell must be one of"),
-        ({"N": "2000", "T": "500", "M": "256"}, "over the limit"),
+        ({"N": "2000", "T": "500", "M": "256"}, "so N fell back from 2000 to 39"),
     ],
 )
 def test_bad_url_warns_and_falls_back(query, fragment):
     at = open_app(**query, K=3)
     assert not at.exception, at.exception
-    assert any(fragment in w.value for w in at.warning), [w.value for w in at.warning]
+    assert any(fragment in w for w in warnings(at)), warnings(at)
     assert at.number_input(key="K").value == 3, "the good parameter is kept"
     assert at.success[0].value.startswith("Same output")
 
@@ -314,16 +330,16 @@ def test_lecture_mode_shows_one_section_and_keeps_it_in_the_url():
 @pytest.mark.parametrize(
     "query, fragment",
     [
-        ({"present": "maybe"}, "present must be 1 or 0"),
+        ({"present": "maybe"}, "present='maybe' is not a switch; present must be true or false"),
         ({"section": "nope", "present": "1"}, "section must be one of shapes, summary"),
-        ({"step": "9" * 5000}, "step must be a whole number between 1 and 10"),
+        ({"step": "9" * 5000}, "(5,000 characters) is too long for a number; step (t, the"),
         ({"N": "1" * 5000}, "N (samples) must be a whole number"),
     ],
 )
 def test_bad_view_values_in_the_url_warn(query, fragment):
     at = open_app(**query)
     assert not at.exception, at.exception
-    assert any(fragment in w.value for w in at.warning), [w.value[:200] for w in at.warning]
+    assert any(fragment in w for w in warnings(at)), [w[:200] for w in warnings(at)]
     if "present" not in query:  # lecture mode shows one section, not the agreement
         assert at.success[0].value.startswith("Same output")
 
@@ -340,3 +356,50 @@ def test_a_step_from_the_player_moves_the_step_panel_and_the_url():
     assert "step **t = 7** of T = 10" in text(at)
     (sync,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_t_sync"]
     assert json.loads(sync.proto.json) == {"t": 7}
+
+
+def test_the_url_is_rewritten_to_the_effective_state():
+    """A shared link never carries a bad or unknown value forward: the URL after the first
+    run holds the values in use, each key once, and the warnings name what was dropped."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(
+        {
+            "M": ["8", "x", "1" * 5000],  # repeated: the last valid one, 8, wins
+            "N": "2000",
+            "T": "500",  # with M = 8: N·T·M over the cap, so N (the largest) falls back
+            "K": "٣",
+            "step": ["3", "0"],
+            "utm_source": "mail",
+            "zzz": "",
+        }
+    )
+    at.run()
+    assert not at.exception, at.exception
+    shown = warnings(at)
+    assert shown[0].startswith("Unknown URL parameters 'utm_source', 'zzz' ignored")
+    assert any(w.startswith("URL parameter M='x' is not a number") for w in shown)
+    assert any(
+        w.startswith("URL parameter M='" + "1" * 40 + "…' (5,000 characters)") for w in shown
+    )
+    assert any(w.startswith("URL parameter K='٣' is not a plain number") for w in shown)
+    assert any(w.startswith("URL parameter step='0' is out of range") for w in shown)
+    assert any("so N fell back from 2000 to 1250" in w for w in shown)  # 5e6 // (500·8)
+    assert len(shown) == 6
+    assert dict(at.query_params) == {
+        **RNNConfig(N=1250, T=500, M=8).to_query(),
+        "sample": "0",
+        "step": "3",
+    }
+    # the next run (any widget) keeps the link clean and the warnings go once the config moves
+    at.number_input(key="D").set_value(4).run()
+    assert at.query_params["M"] == "8" and "zzz" not in at.query_params
+    assert not at.warning
+
+
+def test_a_link_in_the_url_is_shown_as_text():
+    """A crafted key or value cannot put a link, emphasis or math into the page's warnings."""
+    at = open_app(**{"[Log in](https://evil.example)": "1", "M": "**$x$** :red[y]"})
+    assert not at.exception, at.exception
+    shown = warnings(at)  # each checked to render as plain text
+    assert shown[0].startswith("Unknown URL parameter '[Log in](https://evil.example)' ignored")
+    assert shown[1].startswith("URL parameter M='**$x$** :red[y]' is not a number")

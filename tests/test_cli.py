@@ -132,7 +132,7 @@ def test_main_in_process_matches_the_subprocess(default_run, capsys, tmp_path):
 
 
 def test_non_default_config(capsys):
-    assert cli.main(["--M", "8", "--json"]) == 0
+    assert cli.main(["--M", "3", "--M", "8", "--json"]) == 0  # a repeated flag: the last wins
     out = json.loads(capsys.readouterr().out)
     assert out["config"]["M"] == 8
     assert out["params"] == {"rnn": 96, "dense": 18, "total": 114}  # 8·(3+8+1), 2·(8+1)
@@ -178,19 +178,60 @@ def test_disagreement_exits_1(capsys, monkeypatch):
 
 UNKNOWN_CELL = "transformer"
 BAD_INPUT = [
-    (["--M", "0"], "--M: M (hidden units) must be between 1 and 256, got 0"),
-    (["--M", "abc"], "--M: M (hidden units) must be a whole number between 1 and 256"),
-    (["--T", "501"], "--T: T (time steps) must be between 1 and 500, got 501"),
-    (["--seed", "-1"], "--seed: seed (random seed) must be between 0 and 2147483647, got -1"),
+    (
+        ["--M", "0"],
+        "--M: M='0' is out of range; M (hidden units) must be a whole number between 1 and 256",
+    ),
+    (
+        ["--M", "abc"],
+        "--M: M='abc' is not a number; M (hidden units) must be a whole number between 1 and 256",
+    ),
+    (
+        ["--T", "501"],
+        "--T: T='501' is out of range; T (time steps) must be a whole number between 1 and 500",
+    ),
+    (
+        ["--seed", "-1"],
+        "--seed: seed='-1' is out of range; seed (random seed) must be a whole number between 0 "
+        "and 2147483647",
+    ),
     (
         ["--cell", UNKNOWN_CELL],
-        f"--cell: cell must be one of {', '.join(CELLS)}, got {UNKNOWN_CELL!r}",
+        f"--cell: cell={UNKNOWN_CELL!r} is not allowed; cell must be one of {', '.join(CELLS)}",
     ),
-    (["--N", "2000", "--T", "500", "--M", "256"], "--N/--T/--M: N·T·M = 2000·500·256"),
-    (["--layers", "4"], "--layers: layers (stacked recurrent layers) must be between 1 and 3"),
+    (
+        ["--N", "2000", "--T", "500", "--M", "256"],
+        "--N/--T/--M: N·T·M = 2000·500·256 = 256,000,000 is over the limit of 5,000,000; "
+        "lower N, T or M (N=39 would fit)",
+    ),
+    (["--layers", "4"], "--layers: layers='4' is out of range; layers (stacked recurrent layers)"),
     (
         ["--N", "2000", "--T", "500", "--M", "2", "--layers", "2", "--bidirectional"],
         "N·T·M·layers·directions = 2000·500·2·2·2 = 8,000,000 is over the limit",
+    ),
+    (
+        ["--M", "\u0663"],
+        "--M: M='\u0663' is not a plain number (only the ASCII digits 0-9 are read)",
+    ),
+    (
+        ["--M", "\uff15"],
+        "--M: M='\uff15' is not a plain number (only the ASCII digits 0-9 are read)",
+    ),
+    (["--N", "1_0"], "--N: N='1_0' is not a plain number (no _ or , between the digits)"),
+    (["--N", "+3"], "--N: N='+3' is not a plain number (no + sign)"),
+    (["--D", "3.0"], "--D: D='3.0' is not a whole number"),
+    (["--K", "1e3"], "--K: K='1e3' is not a whole number"),
+    (["--seed", "NaN"], "--seed: seed='NaN' is not a number"),
+    (["--T", "inf"], "--T: T='inf' is not a number"),
+    (["--M", ""], "--M: M='' is empty"),
+    (["--M", "  "], "--M: M='  ' is only whitespace"),
+    (["--M", "9" * 5000], "--M: M='" + "9" * 40 + "…' (5,000 characters) is too long for a number"),
+    (["--M", "line\nbreak"], "--M: M='line\\nbreak' is not a number"),
+    (
+        ["--M", "x", "--M", "8", "--M", "y", "--N", "0"],
+        "--N: N='0' is out of range; N (samples) must be a whole number between 1 and 2000 | "
+        "--M: M='x' is not a number; M (hidden units) must be a whole number between 1 and 256 | "
+        "--M: M='y' is not a number",
     ),
     (["--bidirectional", "yes"], "unrecognized arguments: yes"),
     (["--Q", "3"], "unrecognized arguments: --Q 3"),
@@ -200,7 +241,7 @@ BAD_INPUT = [
 ]
 
 
-@pytest.mark.parametrize("args, message", BAD_INPUT, ids=[" ".join(a) for a, _ in BAD_INPUT])
+@pytest.mark.parametrize("args, message", BAD_INPUT, ids=[" ".join(a)[:40] for a, _ in BAD_INPUT])
 def test_bad_input_is_one_line_and_exit_2(args, message, root, tmp_path):
     args = [a.replace("{tmp}", str(tmp_path)) for a in args]
     proc = rnnviz(*args, root=root)
@@ -321,3 +362,31 @@ def test_export_names_for_stacked_bidirectional_lstm(tmp_path, capsys):
         expected |= {f"h_numpy{sfx}": (N, T, M), f"c_numpy{sfx}": (N, T, M)}
         expected |= {f"gate_{g}{sfx}": (N, T, M) for g in "ifgo"}
     assert got == expected
+
+
+def test_url_fuzz_states_on_the_command_line():
+    """The URL fuzz's size and cell values as flags (tests/urlfuzz.py): no exception, and
+    either every bad value named on one line or the config the last values give."""
+    from tests import urlfuzz
+
+    flags = [*urlfuzz.SIZES, "cell"]
+    for state in urlfuzz.states(seed=11, count=1000):
+        pairs = [(k, v) for k, v in state.pairs if k in flags]
+        argv = [f"--{k}={v}" for k, v in pairs]  # "=" so that "-inf" stays a value
+        bad = [(k, v) for k, v in pairs if (k, v) in state.invalid]
+        try:
+            config = cli.parse_config(cli.build_parser().parse_args(argv))
+        except cli.UsageError as err:
+            message = str(err)
+            assert "\n" not in message, message
+            if bad:
+                for k, v in bad:
+                    assert f"--{k}: {k}={urlfuzz.shown(v)} " in message, (argv, message)
+                assert message.count(" | ") == len(bad) - 1, message
+            else:
+                assert "is over the limit of 5,000,000" in message, message
+            continue
+        assert not bad, f"{bad} accepted"
+        want = urlfuzz.expected(urlfuzz.State(pairs, set()))
+        assert not want.fell_back
+        assert {k: getattr(config, k) for k in flags} == {k: want.config[k] for k in flags}

@@ -83,12 +83,21 @@ def test_from_query_restores_everything():
 @pytest.mark.parametrize(
     "params, field, fragment",
     [
-        ({"N": "abc"}, "N", "N='abc': N (samples) must be a whole number between 1 and 2000"),
-        ({"M": "0"}, "M", "M (hidden units) must be between 1 and 256, got 0. Using M=5."),
-        ({"T": "1e3"}, "T", "T (time steps) must be a whole number"),
+        (
+            {"N": "abc"},
+            "N",
+            "N='abc' is not a number; N (samples) must be a whole number between 1 and 2000",
+        ),
+        ({"M": "0"}, "M", "M='0' is out of range; M (hidden units) must be a whole number "),
+        ({"M": "0"}, "M", "between 1 and 256. Using M=5."),
+        ({"T": "1e3"}, "T", "T='1e3' is not a whole number; T (time steps) must be a whole"),
         ({"cell": "transformer"}, "cell", "cell must be one of simple, lstm, gru"),
         ({"bogus": "1"}, None, "Unknown URL parameter 'bogus' ignored"),
-        ({"sample": "99"}, None, "sample must be a whole number between 0 and 9"),
+        (
+            {"sample": "99"},
+            None,
+            "sample (n, the sample shown) must be a whole number between 0 and 9",
+        ),
     ],
 )
 def test_from_query_warns_and_falls_back_per_field(params, field, fragment):
@@ -99,10 +108,14 @@ def test_from_query_warns_and_falls_back_per_field(params, field, fragment):
         assert getattr(config, field) == getattr(DEFAULT, field)
 
 
-def test_from_query_over_the_cap_falls_back_to_default_sizes():
+def test_from_query_over_the_cap_lowers_only_the_largest_of_N_T_M():
     config, _, warnings = from_query({"N": "2000", "T": "500", "M": "256", "D": "4"})
-    assert (config.N, config.T, config.M, config.D) == (10, 10, 5, 4)
-    assert "over the limit" in warnings[0]
+    # 5,000,000 // (500·256) = 39: the largest N that fits; T, M and D are kept
+    assert (config.N, config.T, config.M, config.D) == (39, 500, 256, 4)
+    assert warnings == [
+        "URL parameters N·T·M = 2000·500·256 = 256,000,000 is over the limit of 5,000,000, so N "
+        "fell back from 2000 to 39, the largest N that fits (39·500·256 = 4,992,000)."
+    ]
 
 
 @pytest.mark.parametrize(
@@ -194,8 +207,8 @@ def test_switches_in_the_url():
     assert RNNConfig(**{**config.__dict__}).to_query()["reset_after"] == "false"
     _, _, warnings = from_query({"bidirectional": "maybe"})
     assert warnings == [
-        "URL parameter bidirectional='maybe': bidirectional must be true or false, got 'maybe'. "
-        "Using bidirectional=False."
+        "URL parameter bidirectional='maybe' is not a switch; bidirectional must be true or "
+        "false (or 1, 0, yes, no, on, off). Using bidirectional=false."
     ]
 
 
@@ -209,7 +222,7 @@ def test_cap_counts_layers_and_directions():
 def test_parse_takes_plain_digits_only(raw):
     from rnnviz.config import parse_field
 
-    with pytest.raises(ConfigError, match=r"^M \(hidden units\) must be a whole number"):
+    with pytest.raises(ConfigError, match=r"; M \(hidden units\) must be a whole number between"):
         parse_field("M", raw)
     assert parse_field("M", " 7 ") == 7
 
@@ -217,7 +230,7 @@ def test_parse_takes_plain_digits_only(raw):
 @pytest.mark.parametrize(
     "params, fragment",
     [
-        ({"view_layer": "3", "layers": "2"}, "view_layer must be a whole number between 1 and 2"),
+        ({"view_layer": "3", "layers": "2"}, "shown) must be a whole number between 1 and 2"),
         ({"view_direction": "bwd"}, "view_direction must be one of fwd for this config"),
         ({"view_direction": "up", "bidirectional": "true"}, "must be one of fwd, bwd"),
     ],
@@ -246,3 +259,65 @@ def test_url_round_trip(st_data):
     config = RNNConfig(**values)
     again, view, warnings = from_query(config.to_query())
     assert (again, view, warnings) == (config, {}, [])
+
+
+def test_url_fuzz_through_from_query():
+    """3,000 seeded URL states (tests/urlfuzz.py): never an exception, the effective config
+    the rules give, and every invalid value named in its own warning, quoted short."""
+    import dataclasses
+
+    from tests import urlfuzz
+
+    for state in urlfuzz.states(seed=7, count=3000):
+        config, _, warnings = from_query(state.as_params())
+        urlfuzz.check(state, dataclasses.asdict(config), warnings)
+        pairs_config, _, pairs_warnings = from_query(state.pairs)  # (key, value) pairs too
+        assert (pairs_config, pairs_warnings) == (config, warnings)
+
+
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        ("٣", "is not a plain number (only the ASCII digits 0-9 are read)"),
+        ("５", "is not a plain number (only the ASCII digits 0-9 are read)"),
+        ("1_0", "is not a plain number (no _ or , between the digits)"),
+        ("+3", "is not a plain number (no + sign)"),
+        ("3.0", "is not a whole number"),
+        ("1e3", "is not a whole number"),
+        ("NaN", "is not a number"),
+        ("-inf", "is not a number"),
+        ("true", "is not a number"),
+        ("", "is empty"),
+        (" \t", "is only whitespace"),
+        ("0", "is out of range"),
+        ("9" * 13, "is too long for a number"),
+    ],
+)
+def test_each_bad_number_says_what_is_wrong_and_what_is_allowed(raw, problem):
+    from rnnviz.config import parse_field, quote
+
+    with pytest.raises(ConfigError) as err:
+        parse_field("M", raw)
+    assert err.value.field == "M"
+    assert str(err.value) == (
+        f"M={quote(raw)} {problem}; M (hidden units) must be a whole number between 1 and 256"
+    )
+
+
+def test_a_quote_is_short_and_escaped():
+    from rnnviz.config import quote
+
+    assert quote("٣") == "'٣'"
+    assert quote("it's\n") == "'it\\'s\\n'"
+    assert quote("1" * 10_000) == "'" + "1" * 40 + "…' (10,000 characters)"
+    assert quote("x" * 39 + "\n") == "'" + "x" * 39 + "…' (40 characters)"  # \n is not cut
+    assert quote("x" * 40) == "'" + "x" * 40 + "'"
+
+
+def test_int_never_sees_an_over_long_value():
+    """int() refuses more than 4,300 digits with its own ValueError; the reader refuses
+    long values by their form first, so the message is ours."""
+    config, _, warnings = from_query({"seed": "1" * 4301, "sample": "2" * 10_000})
+    assert config.seed == 0
+    assert warnings[0].startswith("URL parameter seed='" + "1" * 40 + "…' (4,301 characters)")
+    assert warnings[1].startswith("URL parameter sample='" + "2" * 40 + "…' (10,000 characters)")

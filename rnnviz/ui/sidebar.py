@@ -3,7 +3,8 @@
 The URL is read once, when a session starts, into session state; after that the
 widgets are the truth and every run writes the state back to the URL, so the address
 bar is always a link to the exact view. A bad URL value becomes a warning and that one
-field falls back to its default.
+field falls back (``rnnviz.config.from_query`` has the rules); since the URL is then
+rewritten from the widgets, a bad or unknown value never survives into a shared link.
 
 The model and the lecture switches live in the sidebar and rerun the whole page. The
 sample n and the step t are drawn next to what they drive, inside fragments (see
@@ -14,6 +15,7 @@ not draw it, as lecture mode does with the sections it hides.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import streamlit as st
@@ -28,6 +30,7 @@ from rnnviz.config import (
     RNNConfig,
     as_text,
     from_query,
+    view_default,
 )
 
 
@@ -42,21 +45,25 @@ class View:
     quiz: bool = False  # hide the ledger's numbers until each is clicked
 
 
+def as_plain_markdown(text: str) -> str:
+    """``text`` escaped so that Markdown shows it as typed: a warning quotes the link's own
+    values and keys, which must not become links, emphasis, math or colour directives."""
+    return re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", text)  # every ASCII punctuation mark
+
+
 def read_url_once() -> None:
     """Seed session state from the URL on a session's first run; never raises."""
     if "_url_config" in st.session_state:
         return
-    params = {key: st.query_params[key] for key in st.query_params}
+    # every value of a repeated key: the last valid one wins, and each bad one is named
+    params = {key: st.query_params.get_all(key) for key in st.query_params}
     config, view, warnings = from_query(params)
     for name in FIELDS:
         st.session_state[name] = getattr(config, name)
-    st.session_state["_sample"] = view.get("sample", 0)
-    st.session_state["_step"] = view.get("step", config.T)
-    st.session_state["view_layer"] = view.get("view_layer", config.layers)
-    st.session_state["view_direction"] = view.get("view_direction", "fwd")
-    st.session_state["present"] = view.get("present", False)
-    st.session_state["quiz"] = view.get("quiz", False)
-    st.session_state["_section"] = view.get("section", "time")
+    for key, state in (("sample", "_sample"), ("step", "_step"), ("section", "_section")):
+        st.session_state[state] = view.get(key, view_default(key, config))
+    for key in ("view_layer", "view_direction", "present", "quiz"):
+        st.session_state[key] = view.get(key, view_default(key, config))
     st.session_state["_url_config"] = config
     st.session_state["_url_warnings"] = warnings
 
@@ -180,7 +187,7 @@ def sidebar() -> tuple[RNNConfig | None, View]:
 
     if config is not None and config == st.session_state["_url_config"]:
         for message in st.session_state["_url_warnings"]:
-            st.warning(message, icon=":material/link:")
+            st.warning(as_plain_markdown(message), icon=":material/link:")
     query = {name: as_text(values[name]) for name in FIELDS}
     query |= {"sample": st.session_state["_sample"], "step": st.session_state["_step"]}
     if values["layers"] > 1:

@@ -1,0 +1,49 @@
+"""The URL fuzz through the real page: seeded bad links never reach a traceback.
+
+Every state from ``tests/urlfuzz.py`` opens the app in a fresh AppTest session. The
+property: no exception on the page, every invalid value named in a warning (and nothing
+else warned about), the config the README's rules give, and a URL rewritten so that no
+bad or unknown value survives into a shared link. The first ``len(CLASSES)`` states cover
+every class of bad input and run with the normal suite; the full run is marked ``fuzz``
+(``make fuzz``; pytest runs it with ``--fuzz``).
+"""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests import urlfuzz
+from tests.test_app import warnings
+
+APP = "../app.py"
+TIMEOUT = 120  # the first run imports TensorFlow
+SEED = 2026
+FULL = 320
+STATES = urlfuzz.states(SEED, FULL)
+FAST = len(urlfuzz.CLASSES)
+
+
+def open_state(state: urlfuzz.State) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.query_params.update(state.as_params())
+    return at.run()
+
+
+def check_page(state: urlfuzz.State) -> None:
+    at = open_state(state)
+    assert not at.exception, f"{at.exception}\nstate: {state.pairs[:8]!r}"
+    fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES]
+    config = {name: at.session_state[name] for name in fields}
+    urlfuzz.check(state, config, warnings(at), dict(at.query_params))
+
+
+@pytest.mark.parametrize("i", range(FAST))
+def test_url_fuzz_fast(i):
+    check_page(STATES[i])
+
+
+@pytest.mark.fuzz
+@pytest.mark.parametrize("i", range(FAST, FULL))
+def test_url_fuzz_full(i):
+    check_page(STATES[i])

@@ -1,0 +1,366 @@
+"""Seeded URL states for the fuzz tests, each with what a correct reader must say about it.
+
+``states(seed, count)`` gives query strings as (key, value) pairs, every class of bad input
+mixed with good values: huge and over-long numbers, Unicode digits, floats, NaN, inf,
+booleans, empty and whitespace-only values, repeated and unknown keys, and sizes over the
+work cap. The first ``len(CLASSES)`` states put each class first, so any prefix of that
+length covers them all. ``expected(pairs, config)`` is the independent reference: it
+decides which values are invalid from how they were made (the generator's label), not from
+``rnnviz.config``, and derives the effective config from the rules in the README.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+# The rules, restated here rather than imported: this module is the reference.
+SIZES = {
+    "N": (1, 2000, 10),
+    "T": (1, 500, 10),
+    "D": (1, 64, 3),
+    "M": (1, 256, 5),
+    "K": (1, 32, 2),
+    "layers": (1, 3, 1),
+    "seed": (0, 2**31 - 1, 0),
+}
+CELLS = ("simple", "lstm", "gru")
+SWITCHES = {"reset_after": True, "return_sequences": False, "bidirectional": False}
+TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
+SECTIONS = ("shapes", "summary", "weights", "time", "agreement")
+CAP = 5_000_000
+QUOTED = 40
+
+# Bad text for any numeric key (none of it is a plain number in range, whatever the config).
+NOT_A_NUMBER = [
+    "٣",  # Arabic-Indic three
+    "５",  # fullwidth five
+    "1٣",
+    "²",
+    "1_0",
+    "+3",
+    "3.0",
+    "2.5",
+    "1e3",
+    ".5",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "true",
+    "false",
+    "",
+    " ",
+    "   ",
+    "\t",
+    " \n ",
+    "abc",
+    "0x10",
+    "1,000",
+    "1 2",
+    "-",
+    "'",
+    "\\",
+    "10 000",
+]
+HUGE = ["9" * 5000, "1" * 4301, "1" * 13, str(2**64), "-" + "9" * 20, "x" * 300]
+UNKNOWN_KEYS = ["n", "m", "zzz", "utm_source", "N ", "٣", "q" * 300, "Step"]
+CAP_COMBOS = [  # (N, T, M, layers, bidirectional): every one over the cap
+    ("2000", "500", "256", None, None),
+    ("2000", "500", "6", None, None),
+    ("400", "500", "256", "3", "true"),
+    ("1000", "500", "5", "2", "true"),
+    ("256", "256", "256", None, None),
+    ("2000", "100", "100", "3", None),
+]
+CLASSES = (
+    "unicode digits",
+    "float",
+    "nan or inf",
+    "boolean for a number",
+    "empty",
+    "whitespace",
+    "huge",
+    "over long",
+    "out of range",
+    "repeated key",
+    "unknown key",
+    "work cap",
+    "bad switch",
+    "bad cell",
+    "bad view value",
+    "view out of range",
+)
+
+
+@dataclass
+class State:
+    pairs: list[tuple[str, str]] = field(default_factory=list)
+    invalid: set[tuple[str, str]] = field(default_factory=set)  # field values bad by making
+
+    def add(self, key: str, value: str, valid: bool) -> None:
+        self.pairs.append((key, value))
+        if not valid:
+            self.invalid.add((key, value))
+
+    def as_params(self) -> dict[str, str | list[str]]:
+        """The pairs as AppTest (and ``st.query_params``) hold them: a list for a repeat."""
+        out: dict[str, list[str]] = {}
+        for key, value in self.pairs:
+            out.setdefault(key, []).append(value)
+        return {k: v[0] if len(v) == 1 else v for k, v in out.items()}
+
+
+def _good(rng: random.Random, key: str) -> str:
+    """A value valid for ``key`` whatever the rest of the URL (view keys: their smallest)."""
+    if key in SIZES:
+        low, high, default = SIZES[key]
+        # few distinct sizes, so the page's caches keep the fuzz fast; N·T·M stays small
+        picks = [low, default, min(high, 20)] + ([high] if key in ("D", "K", "seed") else [])
+        text = str(rng.choice(picks))
+    elif key == "cell":
+        text = rng.choice(CELLS)
+        text = text.upper() if rng.random() < 0.2 else text
+    elif key in SWITCHES or key in ("present", "quiz"):
+        text = rng.choice(TRUE + FALSE)
+        text = text.upper() if rng.random() < 0.2 else text
+    elif key == "section":
+        text = rng.choice(SECTIONS)
+    elif key == "view_direction":
+        text = "fwd"
+    else:  # sample, step, view_layer: the smallest is valid for every config
+        text = "0" if key == "sample" else "1"
+    return f" {text} " if rng.random() < 0.1 else text
+
+
+def _bad_number(rng: random.Random, kind: str) -> str:
+    pools = {
+        "unicode digits": ["٣", "５", "1٣", "²"],
+        "float": ["3.0", "2.5", "1e3", ".5"],
+        "nan or inf": ["NaN", "nan", "inf", "-inf", "Infinity"],
+        "boolean for a number": ["true", "false"],
+        "empty": [""],
+        "whitespace": [" ", "   ", "\t", " \n "],
+        "huge": HUGE[:4],
+        "over long": HUGE[4:] + ["1" * 13],
+    }
+    return rng.choice(pools.get(kind, NOT_A_NUMBER))
+
+
+def _out_of_range(rng: random.Random, key: str) -> str:
+    low, high, _ = SIZES[key]
+    return str(rng.choice([low - 1, high + 1, -5, high * 10 + 7]))
+
+
+NUMERIC = [k for k in SIZES if k != "seed"] + ["seed"]
+
+
+def _forced(rng: random.Random, state: State, kind: str) -> None:
+    """Add one instance of class ``kind`` to ``state``."""
+    if kind in (
+        "unicode digits",
+        "float",
+        "nan or inf",
+        "boolean for a number",
+        "empty",
+        "whitespace",
+        "huge",
+        "over long",
+    ):
+        key = rng.choice(NUMERIC + ["sample", "step", "view_layer"])
+        state.add(key, _bad_number(rng, kind), valid=False)
+    elif kind == "out of range":
+        key = rng.choice(NUMERIC)
+        state.add(key, _out_of_range(rng, key), valid=False)
+    elif kind == "repeated key":
+        key = rng.choice(NUMERIC + ["cell", "bidirectional", "section", "sample"])
+        for _ in range(rng.randint(2, 4)):
+            if rng.random() < 0.5:
+                state.add(key, _good(rng, key), valid=True)
+            else:
+                bad = _out_of_range(rng, key) if key in SIZES else rng.choice(NOT_A_NUMBER)
+                if key in ("cell", "bidirectional", "section"):
+                    bad = rng.choice(["maybe", "", " ", "lstmx", "٣", "x" * 100])
+                state.add(key, bad, valid=False)
+    elif kind == "unknown key":
+        state.add(rng.choice(UNKNOWN_KEYS), rng.choice(["1", "", "x" * 60]), valid=False)
+    elif kind == "work cap":
+        N, T, M, layers, bidirectional = rng.choice(CAP_COMBOS)
+        for key, value in (("N", N), ("T", T), ("M", M), ("layers", layers)):
+            if value is not None:
+                state.add(key, value, valid=True)
+        if bidirectional:
+            state.add("bidirectional", bidirectional, valid=True)
+    elif kind == "bad switch":
+        key = rng.choice(list(SWITCHES) + ["present", "quiz"])
+        state.add(key, rng.choice(["maybe", "2", "", " ", "tru", "٣", "y" * 100]), valid=False)
+    elif kind == "bad cell":
+        state.add(
+            "cell", rng.choice(["transformer", "lstmx", "", "  ", "ＬＳＴＭ", "c" * 80]), False
+        )
+    elif kind == "bad view value":
+        key = rng.choice(["section", "view_direction"])
+        state.add(key, rng.choice(["nope", "FWD", "", " ", "s" * 70, "time?"]), False)
+    elif kind == "view out of range":
+        # valid in form; whether it is in range depends on the effective config
+        key = rng.choice(["sample", "step", "view_layer", "view_direction"])
+        value = {"sample": "9", "step": "10", "view_layer": "2", "view_direction": "bwd"}[key]
+        state.add(key, rng.choice([value, str(10**9)]) if key != "view_direction" else value, True)
+
+
+def states(seed: int, count: int) -> list[State]:
+    """``count`` URL states from ``seed``; state i starts with class i % len(CLASSES)."""
+    rng = random.Random(seed)
+    out = []
+    keys = list(SIZES) + ["cell", *SWITCHES, "sample", "step", "view_layer"]
+    keys += ["view_direction", "present", "section", "quiz"]
+    for i in range(count):
+        state = State()
+        _forced(rng, state, CLASSES[i % len(CLASSES)])
+        for _ in range(rng.randint(0, 4)):  # a few more, good or bad, in any order
+            if rng.random() < 0.5:
+                _forced(rng, state, rng.choice(CLASSES))
+            else:
+                key = rng.choice(keys)
+                state.add(key, _good(rng, key), valid=True)
+        rng.shuffle(state.pairs)
+        out.append(state)
+    return out
+
+
+def shown(value: str) -> str:
+    """How a message quotes ``value`` (only the characters the generator makes): at most
+    QUOTED characters, an escape never cut in two, and the length when cut."""
+    escapes = {"\\": "\\\\", "'": "\\'", "\n": "\\n", "\t": "\\t"}
+    pieces = []
+    for char in value:
+        piece = escapes.get(char, char)
+        if sum(map(len, pieces)) + len(piece) > QUOTED:
+            return f"'{''.join(pieces)}…' ({len(value):,} characters)"
+        pieces.append(piece)
+    return f"'{''.join(pieces)}'"
+
+
+def _as_number(text: str) -> int | None:
+    text = text.strip()
+    if text and all(c in "0123456789" for c in text) and len(text) <= 12:
+        return int(text)
+    return None
+
+
+def _work(c: dict) -> int:
+    return c["N"] * c["T"] * c["M"] * c["layers"] * (2 if c["bidirectional"] else 1)
+
+
+@dataclass
+class Expected:
+    config: dict  # every field's effective value
+    named: list[tuple[str, str]]  # every invalid (key, value), once per occurrence
+    unknown: list[str]
+    fell_back: str | None  # which of N, T, M the work cap lowered
+
+
+def expected(state: State) -> Expected:
+    """What a correct reader makes of ``state``: last valid wins, the cap rule, every bad
+    value named. View values valid in form are judged against the effective config."""
+    config = {k: default for k, (_, _, default) in SIZES.items()}
+    config |= {"cell": "simple", **SWITCHES}
+    named, unknown = [], []
+    fields = [*SIZES, "cell", *SWITCHES]
+    views = ["sample", "step", "view_layer", "view_direction", "present", "section", "quiz"]
+    for key, value in state.pairs:
+        if key not in fields + views:
+            if key not in unknown:
+                unknown.append(key)
+        elif key in fields and (key, value) not in state.invalid:
+            text = value.strip().lower()
+            if key in SIZES:
+                config[key] = int(text)
+            elif key == "cell":
+                config[key] = text
+            else:
+                config[key] = text in TRUE
+    fell_back = None
+    if _work(config) > CAP:
+        fell_back = max("NTM", key=lambda k: config[k])
+        others = _work(config) // config[fell_back]
+        config[fell_back] = CAP // others
+    limits = {"sample": config["N"] - 1, "step": config["T"], "view_layer": config["layers"]}
+    for key, value in state.pairs:
+        if key in fields and (key, value) in state.invalid:
+            named.append((key, value))
+        elif key in limits:
+            number = _as_number(value)
+            low = 0 if key == "sample" else 1
+            if (key, value) in state.invalid or number is None or not low <= number <= limits[key]:
+                named.append((key, value))
+        elif key == "view_direction":
+            allowed = ("fwd", "bwd") if config["bidirectional"] else ("fwd",)
+            if value.strip() not in allowed:
+                named.append((key, value))
+        elif key in views and (key, value) in state.invalid:
+            named.append((key, value))
+    return Expected(config, named, unknown, fell_back)
+
+
+def check(state: State, config: dict, warnings: list[str], query: dict | None = None) -> None:
+    """Assert what a reader produced for ``state``: the effective ``config``, one warning
+    per invalid value (and none for a valid one), the unknown keys and the cap's fallback
+    named; with ``query`` (the URL after the run), that no bad or unknown value survives."""
+    want = expected(state)
+    short = [(k, v if len(v) <= 60 else f"{v[:20]}…({len(v)} chars)") for k, v in state.pairs]
+    context = f"\nstate: {short!r}\nwarnings: {[w[:300] for w in warnings]!r}"
+    assert config == want.config, f"config {config} != {want.config}{context}"
+    value_warnings = [w for w in warnings if w.startswith("URL parameter ")]
+    for key, value in want.named:
+        prefix = f"URL parameter {key}={shown(value)} "
+        assert any(w.startswith(prefix) for w in value_warnings), f"{prefix!r} not named{context}"
+    assert len(value_warnings) == len(want.named), f"expected {want.named}{context}"
+    if want.unknown:
+        (line,) = [w for w in warnings if w.startswith("Unknown URL parameter")]
+        for key in want.unknown:
+            assert shown(key) in line, f"unknown key {key!r} not named{context}"
+    cap_lines = [w for w in warnings if w.startswith("URL parameters ")]
+    if want.fell_back:
+        (line,) = cap_lines
+        assert f"so {want.fell_back} fell back" in line, context
+    else:
+        assert not cap_lines, context
+    assert len(warnings) == len(value_warnings) + bool(want.unknown) + len(cap_lines), context
+    for line in warnings:
+        # a warning never quotes more than QUOTED characters of one value
+        longest = max((len(run) for run in _runs(line)), default=0)
+        assert longest <= QUOTED + 2, f"a quote of {longest} characters{context}"
+    if query is not None:
+        assert set(query) <= set(fields_and_views()), f"URL kept {set(query)}{context}"
+        for key, value in want.named:
+            kept = query.get(key)
+            assert kept != value and value not in (kept if isinstance(kept, list) else []), (
+                f"the bad value {key}={value!r} survived into the URL{context}"
+            )
+        for key, value in config.items():
+            written = value if not isinstance(value, bool) else str(value).lower()
+            assert query[key] == str(written), f"URL {key}={query[key]!r}{context}"
+
+
+def fields_and_views() -> list[str]:
+    return [*SIZES, "cell", *SWITCHES, "sample", "step", "view_layer"] + [
+        "view_direction",
+        "present",
+        "section",
+        "quiz",
+    ]
+
+
+def _runs(line: str) -> list[str]:
+    """The quoted stretches of a warning: between a ' that follows = or a space and the
+    next unescaped '."""
+    runs, i = [], 0
+    while (start := line.find("'", i)) != -1:
+        j = start + 1
+        while j < len(line) and line[j] != "'":
+            j += 2 if line[j] == "\\" else 1
+        runs.append(line[start + 1 : j])
+        i = j + 1
+    return runs
