@@ -62,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
             "the shapes, the parameter counts and whether Keras and NumPy agree."
         ),
         epilog=(
-            f"N·T·M must be at most {WORK_CAP:,} (the whole hidden-state trace is kept).\n\n"
+            f"N·T·M (times layers and directions), N·T·D and, with --return-sequences, N·T·K\n"
+            f"must each be at most {WORK_CAP:,}: every h_t, X and y are kept.\n\n"
             "exit status:\n"
             f"  0  Keras and NumPy agree (max |Δ| ≤ {TOLERANCE:.0e} · max(1, max |y|))\n"
             "  1  they disagree\n"
@@ -142,7 +143,7 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
         return RNNConfig(**values)
     except ConfigError as err:  # only the joint work cap is left to fail
         fitted, _ = fit_under_cap(values)
-        fits = next(f"{k}={fitted[k]}" for k in ("N", "T", "M") if fitted[k] != values[k])
+        fits = ", ".join(f"{k}={fitted[k]}" for k in FIELDS if fitted[k] != values[k])
         raise UsageError(f"{_flag(err.field)}: {err} ({fits} would fit)") from None
 
 

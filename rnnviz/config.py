@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from rnnviz.cells import CELLS
 
-# Largest N·T·M (times layers and directions) we run: every h_t of every layer is
-# kept for the visualiser, so this caps the hidden-state trace at 5e6 float32 =
-# 20 MB a run (an LSTM's gates and c_t make it at most six times that).
+# The most numbers in any array a run keeps: every h_t of every layer for the visualiser
+# (N·T·M, times layers and directions), the input X (N·T·D) and, with return_sequences,
+# the output y (N·T·K). 5e6 float32 = 20 MB an array; an LSTM's gates and c_t make its
+# trace at most six times that, so a run stays under ~150 MB whatever a link asks for.
 WORK_CAP = 5_000_000
 
 # symbol -> (meaning, low, high); the order is the order of the sidebar and URL.
@@ -71,14 +72,34 @@ def check_field(name: str, value) -> None:
         raise ConfigError(name, f"{name} ({meaning}) must be between {low} and {high}, got {value}")
 
 
-def _product(values: Mapping[str, int]) -> tuple[str, str, int]:
-    """("N·T·M…", "2000·500·256…", work) for the sizes in ``values``."""
-    factors = {k: values[k] for k in ("N", "T", "M")}
+@dataclass(frozen=True)
+class Work:
+    """The size of one kept array: its factors by symbol, e.g. {"N": 2000, "T": 500, "D": 64}."""
+
+    factors: dict[str, int]
+    width: str  # the factor that is the array's own width: M, D or K
+
+    @property
+    def numbers(self) -> int:
+        return math.prod(self.factors.values())
+
+    def __str__(self) -> str:  # N·T·D = 2000·500·64 = 64,000,000
+        symbols, values = "·".join(self.factors), "·".join(map(str, self.factors.values()))
+        return f"{symbols} = {values} = {self.numbers:,}"
+
+
+def works(values: Mapping) -> list[Work]:
+    """The arrays WORK_CAP bounds, for the sizes in ``values``: every layer's hidden
+    states, the input X and, with return_sequences, the output y."""
+    hidden = {k: values[k] for k in ("N", "T", "M")}
     if values["layers"] > 1:
-        factors["layers"] = values["layers"]
+        hidden["layers"] = values["layers"]
     if values["bidirectional"]:
-        factors["directions"] = 2
-    return "·".join(factors), "·".join(map(str, factors.values())), math.prod(factors.values())
+        hidden["directions"] = 2
+    out = [Work(hidden, "M"), Work({k: values[k] for k in ("N", "T", "D")}, "D")]
+    if values["return_sequences"]:
+        out.append(Work({k: values[k] for k in ("N", "T", "K")}, "K"))
+    return out
 
 
 @dataclass(frozen=True)
@@ -100,13 +121,12 @@ class RNNConfig:
     def __post_init__(self):
         for f in dataclasses.fields(self):
             check_field(f.name, getattr(self, f.name))
-        symbols, numbers, work = _product(dataclasses.asdict(self))
-        if work > WORK_CAP:
-            raise ConfigError(
-                "N·T·M",
-                f"{symbols} = {numbers} = {work:,} is over the limit of {WORK_CAP:,}; "
-                "lower N, T or M",
-            )
+        for work in works(dataclasses.asdict(self)):
+            if work.numbers > WORK_CAP:
+                raise ConfigError(
+                    f"N·T·{work.width}",
+                    f"{work} is over the limit of {WORK_CAP:,}; lower N, T or {work.width}",
+                )
 
     @property
     def directions(self) -> int:
@@ -286,22 +306,24 @@ def view_default(key: str, config: RNNConfig) -> int | str | bool:
 
 
 def fit_under_cap(values: Mapping) -> tuple[dict, str | None]:
-    """``values`` with the largest of N, T, M lowered to the largest value that fits under
-    WORK_CAP (ties: N before T before M), and a sentence saying what fell back (None if
-    nothing had to). One field always suffices: the other factors' product is at most
-    2000·256·3·2 < WORK_CAP, so the lowered one is at least 1."""
-    symbols, numbers, work = _product(values)
-    if work <= WORK_CAP:
-        return dict(values), None
-    name = max(("N", "T", "M"), key=lambda k: values[k])  # max() keeps the first of a tie
-    others = work // values[name]
-    fitted = {**values, name: WORK_CAP // others}
-    _, new_numbers, new_work = _product(fitted)
-    return fitted, (
-        f"{symbols} = {numbers} = {work:,} is over the limit of {WORK_CAP:,}, so {name} fell "
-        f"back from {values[name]} to {fitted[name]}, the largest {name} that fits "
-        f"({new_numbers} = {new_work:,})"
-    )
+    """``values`` with each array over WORK_CAP brought under it by lowering the largest
+    of N, T and that array's width (M, D or K; ties in that order) to the largest value
+    that fits, and a sentence saying what fell back (None if nothing had to). One field
+    per array suffices: the other factors' product is at most 2000·256·3·2 < WORK_CAP,
+    so the lowered one is at least 1; lowering N or T can only shrink the other arrays."""
+    fitted, said = dict(values), []
+    for work in works(values):
+        work = next(w for w in works(fitted) if w.width == work.width)  # after earlier falls
+        if work.numbers <= WORK_CAP:
+            continue
+        name = max(("N", "T", work.width), key=lambda k: fitted[k])  # max() keeps the first
+        fitted[name] = WORK_CAP // (work.numbers // fitted[name])
+        new = next(w for w in works(fitted) if w.width == work.width)
+        said.append(
+            f"{work} is over the limit of {WORK_CAP:,}, so {name} fell back from "
+            f"{values[name]} to {fitted[name]}, the largest {name} that fits ({new})"
+        )
+    return fitted, "; and ".join(said) or None
 
 
 Query = Mapping[str, "str | Sequence[str]"] | Iterable[tuple[str, str]]

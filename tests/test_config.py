@@ -114,7 +114,7 @@ def test_from_query_over_the_cap_lowers_only_the_largest_of_N_T_M():
     assert (config.N, config.T, config.M, config.D) == (39, 500, 256, 4)
     assert warnings == [
         "URL parameters N·T·M = 2000·500·256 = 256,000,000 is over the limit of 5,000,000, so N "
-        "fell back from 2000 to 39, the largest N that fits (39·500·256 = 4,992,000)."
+        "fell back from 2000 to 39, the largest N that fits (N·T·M = 39·500·256 = 4,992,000)."
     ]
 
 
@@ -252,10 +252,11 @@ def test_url_round_trip(st_data):
     values["cell"] = st_data.draw(st.sampled_from(sorted(CELLS)), label="cell")
     for switch in SWITCHES:
         values[switch] = st_data.draw(st.booleans(), label=switch)
-    # shrink N under the work cap (T·M·layers·directions alone never exceeds it)
+    # shrink N under the work cap: h, X and y each (a sample alone never exceeds it)
     directions = 2 if values["bidirectional"] else 1
-    per_sample = values["T"] * values["M"] * values["layers"] * directions
-    values["N"] = min(values["N"], WORK_CAP // per_sample)
+    K = values["K"] if values["return_sequences"] else 1
+    widths = (values["M"] * values["layers"] * directions, values["D"], K)
+    values["N"] = min(values["N"], WORK_CAP // (values["T"] * max(widths)))
     config = RNNConfig(**values)
     again, view, warnings = from_query(config.to_query())
     assert (again, view, warnings) == (config, {}, [])
@@ -321,3 +322,30 @@ def test_int_never_sees_an_over_long_value():
     assert config.seed == 0
     assert warnings[0].startswith("URL parameter seed='" + "1" * 40 + "…' (4,301 characters)")
     assert warnings[1].startswith("URL parameter sample='" + "2" * 40 + "…' (10,000 characters)")
+
+
+def test_the_input_and_a_sequence_output_are_capped_too():
+    """X is (N, T, D) and, with return_sequences, y is (N, T, K): a link with M = 1 must
+    not keep 64 million inputs (256 MB) in the server's memory."""
+    with pytest.raises(ConfigError, match=r"^N·T·D = 2000·500·64 = 64,000,000 is over the limit"):
+        RNNConfig(N=2000, T=500, M=1, D=64)
+    with pytest.raises(ConfigError, match=r"^N·T·K = 2000·500·32 = 32,000,000 is over the limit"):
+        RNNConfig(N=2000, T=500, M=1, D=1, K=32, return_sequences=True)
+    RNNConfig(N=2000, T=500, M=1, D=1, K=32)  # y is (N, K) without return_sequences: fine
+    assert RNNConfig(N=156, T=500, M=1, D=64).D == 64  # 156·500·64 = 4,992,000
+
+
+def test_over_the_cap_each_array_lowers_its_own_largest_factor():
+    config, _, warnings = from_query(
+        {"N": "2000", "T": "500", "M": "1", "D": "64", "K": "32", "return_sequences": "1"}
+    )
+    # X: N (2000) is the largest of N, T, D: 5,000,000 // (500·64) = 156; then y fits
+    assert (config.N, config.T, config.D, config.K) == (156, 500, 64, 32)
+    assert warnings == [
+        "URL parameters N·T·D = 2000·500·64 = 64,000,000 is over the limit of 5,000,000, so N "
+        "fell back from 2000 to 156, the largest N that fits (N·T·D = 156·500·64 = 4,992,000)."
+    ]
+    config, _, warnings = from_query({"N": "100", "T": "200", "M": "256", "D": "64"})
+    # h: M = 256 is the largest: 5,000,000 // (100·200) = 250; X = 100·200·64 fits
+    assert (config.N, config.T, config.M, config.D) == (100, 200, 250, 64)
+    assert len(warnings) == 1 and "so M fell back from 256 to 250" in warnings[0]

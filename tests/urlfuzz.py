@@ -66,13 +66,16 @@ NOT_A_NUMBER = [
 ]
 HUGE = ["9" * 5000, "1" * 4301, "1" * 13, str(2**64), "-" + "9" * 20, "x" * 300]
 UNKNOWN_KEYS = ["n", "m", "zzz", "utm_source", "N ", "٣", "q" * 300, "Step"]
-CAP_COMBOS = [  # (N, T, M, layers, bidirectional): every one over the cap
-    ("2000", "500", "256", None, None),
-    ("2000", "500", "6", None, None),
-    ("400", "500", "256", "3", "true"),
-    ("1000", "500", "5", "2", "true"),
-    ("256", "256", "256", None, None),
-    ("2000", "100", "100", "3", None),
+CAP_COMBOS = [  # {field: value}: every one has an array over the cap
+    {"N": "2000", "T": "500", "M": "256"},
+    {"N": "2000", "T": "500", "M": "6"},
+    {"N": "400", "T": "500", "M": "256", "layers": "3", "bidirectional": "true"},
+    {"N": "1000", "T": "500", "M": "5", "layers": "2", "bidirectional": "true"},
+    {"N": "256", "T": "256", "M": "256"},
+    {"N": "2000", "T": "100", "M": "100", "layers": "3"},
+    {"N": "2000", "T": "500", "M": "1", "D": "64"},  # X alone: N·T·D
+    {"N": "2000", "T": "500", "M": "1", "K": "32", "return_sequences": "true"},  # y alone
+    {"N": "100", "T": "500", "M": "256", "D": "64", "K": "32", "return_sequences": "1"},
 ]
 CLASSES = (
     "unicode digits",
@@ -186,12 +189,8 @@ def _forced(rng: random.Random, state: State, kind: str) -> None:
     elif kind == "unknown key":
         state.add(rng.choice(UNKNOWN_KEYS), rng.choice(["1", "", "x" * 60]), valid=False)
     elif kind == "work cap":
-        N, T, M, layers, bidirectional = rng.choice(CAP_COMBOS)
-        for key, value in (("N", N), ("T", T), ("M", M), ("layers", layers)):
-            if value is not None:
-                state.add(key, value, valid=True)
-        if bidirectional:
-            state.add("bidirectional", bidirectional, valid=True)
+        for key, value in rng.choice(CAP_COMBOS).items():
+            state.add(key, value, valid=True)
     elif kind == "bad switch":
         key = rng.choice(list(SWITCHES) + ["present", "quiz"])
         state.add(key, rng.choice(["maybe", "2", "", " ", "tru", "٣", "y" * 100]), valid=False)
@@ -249,8 +248,13 @@ def _as_number(text: str) -> int | None:
     return None
 
 
-def _work(c: dict) -> int:
-    return c["N"] * c["T"] * c["M"] * c["layers"] * (2 if c["bidirectional"] else 1)
+def _work(c: dict, width: str) -> int:
+    """Numbers in the kept array whose own width is ``width``: h (M), X (D) or y (K)."""
+    if width == "M":
+        return c["N"] * c["T"] * c["M"] * c["layers"] * (2 if c["bidirectional"] else 1)
+    if width == "K" and not c["return_sequences"]:
+        return c["N"] * c["K"]  # y is (N, K): never near the cap
+    return c["N"] * c["T"] * c[width]
 
 
 @dataclass
@@ -258,7 +262,7 @@ class Expected:
     config: dict  # every field's effective value
     named: list[tuple[str, str]]  # every invalid (key, value), once per occurrence
     unknown: list[str]
-    fell_back: str | None  # which of N, T, M the work cap lowered
+    fell_back: list[str]  # which fields the work cap lowered, one per array over it
 
 
 def expected(state: State) -> Expected:
@@ -281,11 +285,13 @@ def expected(state: State) -> Expected:
                 config[key] = text
             else:
                 config[key] = text in TRUE
-    fell_back = None
-    if _work(config) > CAP:
-        fell_back = max("NTM", key=lambda k: config[k])
-        others = _work(config) // config[fell_back]
-        config[fell_back] = CAP // others
+    fell_back = []
+    for width in "MDK":  # h, then X, then y: lower the largest of N, T and the width
+        if _work(config, width) > CAP:
+            name = max("NT" + width, key=lambda k: config[k])
+            others = _work(config, width) // config[name]
+            config[name] = CAP // others
+            fell_back.append(name)
     limits = {"sample": config["N"] - 1, "step": config["T"], "view_layer": config["layers"]}
     for key, value in state.pairs:
         if key in fields and (key, value) in state.invalid:
@@ -324,7 +330,9 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
     cap_lines = [w for w in warnings if w.startswith("URL parameters ")]
     if want.fell_back:
         (line,) = cap_lines
-        assert f"so {want.fell_back} fell back" in line, context
+        for name in want.fell_back:
+            assert f"so {name} fell back" in line, context
+        assert line.count(" fell back ") == len(want.fell_back), context
     else:
         assert not cap_lines, context
     assert len(warnings) == len(value_warnings) + bool(want.unknown) + len(cap_lines), context
