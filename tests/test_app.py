@@ -12,8 +12,10 @@ from markdown_it.common.utils import escapeHtml
 from streamlit.testing.v1 import AppTest
 
 from rnnviz import frames
+from rnnviz.budget import MB
 from rnnviz.config import RNNConfig
 from rnnviz.run import execute
+from rnnviz.ui.cache import RUN_BUDGET
 
 APP = "../app.py"
 TIMEOUT = 120  # the first run imports TensorFlow
@@ -403,3 +405,17 @@ def test_a_link_in_the_url_is_shown_as_text():
     shown = warnings(at)  # each checked to render as plain text
     assert shown[0].startswith("Unknown URL parameter '[Log in](https://evil.example)' ignored")
     assert shown[1].startswith("URL parameter M='**$x$** :red[y]' is not a number")
+
+
+def test_the_run_reports_its_size_and_the_run_cache():
+    at = open_app(N=4, T=6, D=2, M=3, K=1, seed=11)  # a config no other test runs
+    (caption,) = [c.value for c in at.caption if c.value.startswith("This run holds ")]
+    # X 4·6·2, y twice 4·1, 3·(2 + 3 + 1) + 1·(3 + 1) weights, a and h 2·4·6·3: float32;
+    # the largest |Δ| per sample and per output (4 + 1): float64
+    nbytes = 4 * (48 + 8 + 22 + 144) + 8 * 5
+    assert caption.startswith(f"This run holds {nbytes:,} B of arrays. ")
+    cached = re.search(
+        r"The server's run cache: (\d+) cached, ([\d.,]+) MB of (\d+) MB\.$", caption
+    )
+    assert cached, caption
+    assert int(cached[1]) >= 1 and int(cached[3]) == RUN_BUDGET // MB
