@@ -44,6 +44,7 @@ APP_TIMEOUT = 60_000  # ms; the first page load imports TensorFlow and builds a 
 class Server:
     url: str  # http://127.0.0.1:PORT, no trailing slash
     log: Path  # the server's stdout and stderr
+    pid: int  # the streamlit process, for reading its CPU time
 
 
 def free_port() -> int:
@@ -127,7 +128,7 @@ def serve_app(
                 raise RuntimeError(_failed(f"not healthy after {timeout:.0f} s", log))
             with contextlib.suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=POLL_INTERVAL)  # between polls; returns early if it dies
-        yield Server(url=url, log=log)
+        yield Server(url=url, log=log, pid=process.pid)
     finally:
         _stop(process)
         if not keep_log:
