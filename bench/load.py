@@ -17,7 +17,9 @@ The phases, on one warm server:
 1. ``/_stcore/health`` answers "ok"; the sessions open (each builds its model once).
 2. One session at the notebook's sizes steps t alone (``--steps`` times): the server's CPU
    time per t-step rerun, read from ``/proc/<pid>/stat`` (user + system, every thread)
-   before and after, divided by the reruns answered.
+   before and after, divided by the reruns answered. Beside it, on a server of its own
+   started first, the floor app (``bench/floor_app.py``: one slider, one line of text)
+   stepped the same way: Streamlit's own cost of a rerun.
 3. All sessions step t as fast as they are answered for ``--seconds``: reruns per second
    sustained, CPU per rerun under load, settle times (request sent to ``script_finished``
    received, median and p95), and ``/_stcore/health`` asked once a second throughout.
@@ -27,7 +29,7 @@ The phases, on one warm server:
 5. Every session reruns its whole page and checks its parameter total again.
 
 Run from the repository root: ``.venv/bin/python bench/load.py`` (``make bench-load``), about
-a minute on 2 cores. Exit status 0 when every target passes, 1 otherwise.
+two minutes on 2 cores. Exit status 0 when every target passes, 1 otherwise.
 """
 
 from __future__ import annotations
