@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import concurrent.futures
 import contextlib
 import datetime as dt
 import math
@@ -178,7 +179,7 @@ def burst(clients: Clients, pid: int, url: str, go: Callable[[], object]) -> Bur
     future = go()
     while not future.done():
         checks.append(health(url))
-        with contextlib.suppress(TimeoutError):
+        with contextlib.suppress(concurrent.futures.TimeoutError):
             future.result(timeout=HEALTH_EVERY)
     future.result()
     wall = time.perf_counter() - wall0
@@ -448,7 +449,7 @@ def rows(args: argparse.Namespace, r: Result) -> list[Row]:
     if fl and not fl.error:
         floor_cpu, floor_settle = f"{fl.cpu_ms:.1f} ms", settle_text(fl.settle)
     ok = sum(good for good, _ in r.health)
-    latency = [s * 1000 for _, s in many.health]
+    latency = [s * 1000 for _, s in many.health] or [float("nan")]
     table = [
         Row(
             "`/_stcore/health` before, during and after the load",

@@ -6,7 +6,9 @@ BackMsg carrying the URL's query string, read ForwardMsgs until ``script_finishe
 widget change is another ``rerun_script`` whose client state holds every widget's value
 (the frontend sends them all, not just the one that changed); a widget inside an
 ``st.fragment`` adds that fragment's id, and the server reruns the fragment alone. No XSRF
-token is needed: Streamlit checks it only to read a login cookie, and the app has none.
+token is needed: Streamlit checks it only to read a login cookie, and the app has none. Unlike
+the frontend, the client keeps no message cache (``cached_message_hashes``), so the server
+sends every element in full, as to a first visit.
 
 What a run sent back is kept as the client saw it (``Answer``): the elements by type, any
 exception box, the status and the time from request to ``script_finished``. A parsed
@@ -161,15 +163,19 @@ class Session:
         start = time.perf_counter()
         try:
             await self._ws.send(message.SerializeToString())
-            async with asyncio.timeout(timeout):
-                while answer.status is None:
-                    self._read(await self._ws.recv(decode=False), answer)
-        except TimeoutError as err:
+            await asyncio.wait_for(self._receive(answer), timeout)
+        except asyncio.TimeoutError as err:
             raise ProtocolError(f"no script_finished within {timeout:.0f} s") from err
         except websockets.ConnectionClosed as err:
             raise ProtocolError(f"the server closed the session: {err}") from err
         answer.seconds = time.perf_counter() - start
         return answer
+
+    async def _receive(self, answer: Answer) -> None:
+        """Read ForwardMsgs into ``answer`` until its run has finished."""
+        assert self._ws is not None
+        while answer.status is None:
+            self._read(await self._ws.recv(decode=False), answer)
 
     def _read(self, payload: bytes, answer: Answer) -> None:
         msg = ForwardMsg()
