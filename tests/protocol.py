@@ -125,7 +125,7 @@ class Session:
                 subprotocols=["streamlit"],
                 max_size=MAX_MESSAGE,
                 open_timeout=RUN_TIMEOUT,
-                compression=None,  # as the server: frames are protobufs, sent as they are
+                compression=None,  # the server accepts none, whoever offers it
             )
         except (OSError, websockets.WebSocketException) as err:
             raise ProtocolError(f"cannot open {stream}: {err}") from err
