@@ -45,6 +45,9 @@ bench: $(VENV)/.runtime  ## print the speed table that the README quotes
 bench-page: $(VENV)/.dev  ## time the page in chromium against a floor app; PASS/FAIL per target
 	$(PY) bench/page.py
 
+bench-load: $(VENV)/.dev  ## 8 sessions on one server: errors, cross-talk, CPU per rerun, reruns/s
+	$(PY) bench/load.py
+
 screenshot: $(VENV)/.dev  ## docs/screenshot.png, from a real browser
 	$(PY) -m tests.screenshot docs/screenshot.png
 
