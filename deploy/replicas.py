@@ -348,7 +348,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.print_config:
         print(render_site(ports, listen_on(args.host, args.port)), end="")
         return 0
-    signal.signal(signal.SIGTERM, _interrupt)  # kill, systemd: stop everything as Ctrl-C does
+    # Ctrl-C, and kill or systemd's SIGTERM, stop everything; SIGINT explicitly, because a
+    # shell starts background jobs with it ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         with cluster(args.replicas, args.port, args.host, args.replica_port) as c:
             print(

@@ -24,6 +24,7 @@ import signal
 import time
 from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect
 
@@ -114,6 +115,15 @@ class Figures:
     spread: dict[str, int]  # sessions per replica, from the route cookie, before the kill
     killed: str
     moved: int  # pages that were on the killed replica
+    rss_mb: dict[str, float]  # each replica's resident memory with its sessions loaded
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of one process (Linux), MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024  # kB
+    raise RuntimeError(f"no VmRSS for process {pid}")
 
 
 def failover(browser: Browser, cluster: Cluster) -> Figures:
@@ -132,6 +142,7 @@ def failover(browser: Browser, cluster: Cluster) -> Figures:
             s.shows_its_view(LOAD)
         load_s = time.monotonic() - started
         spread = dict(Counter(s.route for s in sessions))
+        memory = {r.name: rss_mb(r.process.pid) for r in cluster.replicas}
         for s in sessions:
             assert s.sockets() == 1, f"M={s.M}: {s.sockets()} WebSockets before any failure"
 
@@ -152,7 +163,7 @@ def failover(browser: Browser, cluster: Cluster) -> Figures:
         for s in others:
             s.shows_its_view(RERUN)
             assert s.sockets() == 1, f"M={s.M} was on {s.route}, yet it lost its WebSocket"
-        return Figures(load_s, failover_s, spread, killed, len(victims))
+        return Figures(load_s, failover_s, spread, killed, len(victims), memory)
     finally:
         for s in sessions:
             s.context.close()
