@@ -21,6 +21,7 @@ Each repeat starts a fresh cluster. Run from the repository root:
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import statistics
 import sys
@@ -68,7 +69,8 @@ def main(argv: list[str] | None = None) -> int:
                 errors.append(f"repeat {i + 1}: {type(err).__name__}: {err}")
         browser.close()
 
-    print(header)
+    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
+    print(f"{header} Load at the end {load}.")
     print()
     print(
         f"| repeat | {SESSIONS} sessions loaded | failover | sessions per replica | moved "

@@ -47,13 +47,18 @@ class Server:
 
 @contextlib.contextmanager
 def serve_app(
-    log: Path | None = None, timeout: float = STARTUP_TIMEOUT, script: str = "app.py"
+    log: Path | None = None,
+    timeout: float = STARTUP_TIMEOUT,
+    script: str = "app.py",
+    hosted: bool = False,
 ) -> Iterator[Server]:
     """Serve ``script`` (app.py unless told) from the repo root on a free port until the block ends.
 
-    The server's output goes to ``log`` (if None, a temporary file, deleted afterwards
-    unless the start failed); a server that exits or does not answer ``/_stcore/health``
-    within ``timeout`` seconds raises RuntimeError with the end of that log.
+    Tests are development, so the page shows full error details, as with ``make run``, unless
+    ``hosted``: then .streamlit/config.toml (the hosted profile) has its way. The server's
+    output goes to ``log`` (if None, a temporary file, deleted afterwards unless the start
+    failed); a server that exits or does not answer ``/_stcore/health`` within ``timeout``
+    seconds raises RuntimeError with the end of that log.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -62,8 +67,8 @@ def serve_app(
         fd, name = tempfile.mkstemp(prefix="rnnviz-streamlit-", suffix=".log")
         os.close(fd)
         log = Path(name)
-    # Tests are development: full error details, where the hosted profile shows none.
-    process = start(streamlit_command(port, script, "--client.showErrorDetails", "full"), log)
+    options = () if hosted else ("--client.showErrorDetails", "full")  # make run's
+    process = start(streamlit_command(port, script, *options), log)
     try:
         try:
             wait_healthy(url, process, log, "streamlit run", timeout)
