@@ -13,7 +13,8 @@ chromium, and prints a Markdown table:
 * the sessions per replica, read from nginx's route cookie, how many pages moved, and each
   replica's resident memory with its three sessions loaded.
 
-Each repeat starts a fresh cluster. Run from the repository root:
+Each repeat starts a fresh cluster; its config and logs are kept in
+``test-artifacts/failover-<repeat>``. Run from the repository root:
 ``.venv/bin/python bench/failover.py [--repeats 3]``. Exit status 0 when every repeat had
 0 errors and restored every view, 1 otherwise.
 """
@@ -40,6 +41,7 @@ from tests.browser import launch_chromium  # noqa: E402
 from tests.scaleout import SESSIONS, Figures, failover  # noqa: E402
 
 REPLICAS = 2
+ARTIFACTS = ROOT / "test-artifacts"  # each repeat's nginx config and logs
 
 
 def spread(f: Figures) -> str:
@@ -63,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         header = machine_line(browser)
         for i in range(args.repeats):
             try:
-                with cluster(REPLICAS) as c:
+                with cluster(REPLICAS, workdir=ARTIFACTS / f"failover-{i + 1}") as c:
                     runs.append(failover(browser, c))
             except (AssertionError, PlaywrightError, RuntimeError) as err:
                 errors.append(f"repeat {i + 1}: {type(err).__name__}: {err}")

@@ -287,14 +287,16 @@ def cluster(
     nginx listens on ``host:port`` (a free port if None); the replicas on 127.0.0.1 from
     ``replica_port`` up (free ports if None). They share one ``server.cookieSecret``, made
     for this run and passed in their environment only, so an XSRF token one replica signed
-    holds on the others. Config and logs go to ``workdir`` (a new temporary directory if
-    None). Raises RuntimeError, naming the log, if anything fails to start.
+    holds on the others. Config and logs go to ``workdir`` (if None, a temporary directory,
+    deleted afterwards unless a start failed). Raises RuntimeError, naming the log, if
+    anything fails to start.
     """
     if replicas < 1:
         raise ValueError(f"replicas must be at least 1, got {replicas}")
     nginx = nginx_binary()
     if nginx is None:
         raise RuntimeError(NGINX_MISSING)
+    keep = workdir is not None
     workdir = Path(workdir or tempfile.mkdtemp(prefix="rnnviz-deploy-")).resolve()
     workdir.mkdir(parents=True, exist_ok=True)
     port = port or free_port()
@@ -307,23 +309,29 @@ def cluster(
     main = write_config(workdir, ports, listen_on(host, port))
     started: list[subprocess.Popen] = []
     try:
-        group = []
-        for i, p in enumerate(ports, start=1):
-            log = workdir / f"r{i}.log"
-            process = start(streamlit_command(p), log, env)
-            started.append(process)
-            group.append(Replica(f"r{i}", p, process, log))
-        for r in group:
-            wait_healthy(r.url, r.process, r.log, f"replica {r.name}", timeout)
-        log = workdir / "nginx.out"
-        front = start([nginx, "-p", str(workdir), "-c", str(main), "-g", "daemon off;"], log)
-        started.append(front)
-        url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
-        wait_healthy(url, front, log, "nginx", timeout)
+        try:
+            group = []
+            for i, p in enumerate(ports, start=1):
+                log = workdir / f"r{i}.log"
+                process = start(streamlit_command(p), log, env)
+                started.append(process)
+                group.append(Replica(f"r{i}", p, process, log))
+            for r in group:
+                wait_healthy(r.url, r.process, r.log, f"replica {r.name}", timeout)
+            log = workdir / "nginx.out"
+            front = start([nginx, "-p", str(workdir), "-c", str(main), "-g", "daemon off;"], log)
+            started.append(front)
+            url = f"http://{'127.0.0.1' if host == '0.0.0.0' else host}:{port}"
+            wait_healthy(url, front, log, "nginx", timeout)
+        except RuntimeError:
+            keep = True  # its log is named in the error
+            raise
         yield Cluster(url=url, replicas=tuple(group), nginx=front, workdir=workdir)
     finally:
         for process in reversed(started):  # nginx first: no new requests to a stopping replica
             stop(process)  # SIGTERM: nginx's fast shutdown; a graceful one waits for WebSockets
+        if not keep:
+            shutil.rmtree(workdir, ignore_errors=True)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -353,7 +361,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     signal.signal(signal.SIGINT, _interrupt)
     signal.signal(signal.SIGTERM, _interrupt)
     try:
-        with cluster(args.replicas, args.port, args.host, args.replica_port) as c:
+        workdir = Path(tempfile.mkdtemp(prefix="rnnviz-deploy-"))  # kept: the logs
+        with cluster(args.replicas, args.port, args.host, args.replica_port, workdir) as c:
             print(
                 f"rnnviz: {args.replicas} replicas behind nginx on http://{args.host}:{args.port}"
                 f" ({c.url} here); logs in {c.workdir}. Ctrl-C stops them.",

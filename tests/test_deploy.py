@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import subprocess
 import urllib.request
 from pathlib import Path
@@ -22,6 +23,7 @@ from deploy.replicas import (
     ROUTE_COOKIE,
     SITE_CONF,
     cluster,
+    healthy,
     listen_on,
     render_site,
     write_config,
@@ -75,3 +77,18 @@ def test_first_requests_alternate_and_the_cookie_pins_every_path(nginx: str, tmp
         for path in ("/", "/_stcore/health"):
             assert get(c.url + path, route="r2")[0] == "r1", f"{path} after r2 died"
             assert get(c.url + path)[0] == "r1", f"{path} without a cookie after r2 died"
+
+
+def test_a_failed_start_stops_what_it_started(nginx: str, tmp_path: Path):
+    with socket.socket() as taken:  # nginx's port, already in use
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RuntimeError, match=r"(?s)nginx exited .*Address already in use"):
+            with cluster(2, port=port, workdir=tmp_path):
+                pytest.fail("the cluster started on a port in use")
+    site = (tmp_path / "rnnviz.conf").read_text()
+    replicas = sorted(set(re.findall(r"server 127\.0\.0\.1:(\d+) max_fails", site)))
+    assert len(replicas) == 2, site
+    for p in replicas:
+        assert not healthy(f"http://127.0.0.1:{p}"), f"the replica on {p} was left running"
