@@ -8,8 +8,9 @@ own process group, and everything is stopped when the script ends, however it en
 
 ``render_site`` writes the part of the config that does the work (the upstreams, the sticky
 routing and the proxy settings); ``deploy/rnnviz.conf`` is its output for the defaults, which
-is also what a single server's own nginx would include. The browser test of failover runs
-``cluster`` too (tests/scaleout.py), so what is tested is what is deployed.
+is also what a single server's own nginx would include. The failover test
+(tests/test_deploy_browser.py) and its benchmark run ``cluster`` too, so what is tested is
+what is deployed.
 
 Run from the repository root: ``python -m deploy.replicas`` (``make deploy``); Ctrl-C stops
 it. ``--print-config`` prints the site config for the given ports instead.
