@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
+REPLICAS ?= 2
 
 .PHONY: run test test-fast lint format bench bench-page screenshot clean
 
@@ -17,8 +18,15 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $@
 
-run: $(VENV)/.runtime  ## serve the app on http://localhost:8501
-	$(PY) -m streamlit run app.py --server.port $(PORT)
+run: $(VENV)/.runtime  ## serve the app on http://localhost:8501, full error details
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address localhost \
+		--client.showErrorDetails full
+
+serve: $(VENV)/.runtime  ## the hosted profile (.streamlit/config.toml) on 0.0.0.0:8501
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
+
+deploy: $(VENV)/.runtime  ## REPLICAS copies behind nginx on 0.0.0.0:8080; Ctrl-C stops all
+	$(PY) -m deploy.replicas --replicas $(REPLICAS)
 
 test: $(VENV)/.dev  ## lint, then every test (core, CLI, AppTest, real browser)
 	$(PY) -m ruff check .

@@ -4,7 +4,7 @@ import streamlit as st
 
 from rnnviz import model
 from rnnviz.ui import cache, sections
-from rnnviz.ui.sidebar import presenting, sidebar
+from rnnviz.ui.sidebar import presenting, rerun_after_reconnect, sidebar
 
 
 def main() -> None:
@@ -42,6 +42,7 @@ def main() -> None:
         draw[name]()
     with st.sidebar:
         sections.downloads(run)
+        rerun_after_reconnect()  # a page that reconnects to a fresh session runs again
 
 
 main()

@@ -1,28 +1,24 @@
 """Run the real app and a real browser: shared by the browser tests and the README screenshot.
 
 ``serve_app`` starts ``streamlit run app.py`` on a free port and stops it (its whole process
-group) afterwards; ``launch_chromium`` opens Debian's chromium through Playwright, because
-``playwright install`` cannot download browsers everywhere we run; ``wait_for_app`` waits
-the way Streamlit's own e2e suite does, on the state the page publishes on its root element.
+group) afterwards, with the process helpers of deploy/replicas.py; ``launch_chromium`` opens
+Debian's chromium through Playwright, because ``playwright install`` cannot download browsers
+everywhere we run; ``wait_for_app`` waits the way Streamlit's own e2e suite does, on the state
+the page publishes on its root element.
 """
 
 from __future__ import annotations
 
 import contextlib
-import http.client
 import os
-import signal
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.sync_api import Browser, Page, Playwright, expect
+
+from deploy.replicas import STARTUP_TIMEOUT, free_port, start, stop, streamlit_command, wait_healthy
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,9 +31,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-STARTUP_TIMEOUT = 90.0  # s; the server itself starts in ~2 s, TensorFlow loads on the first run
-POLL_INTERVAL = 0.2  # s between health checks
 APP_TIMEOUT = 60_000  # ms; the first page load imports TensorFlow and builds a Keras model
+
+
+def params(M: int, D: int = 3, K: int = 2) -> int:
+    """Keras' count_params() for SimpleRNN(M) -> Dense(K), worked out independently."""
+    return M * (D + M + 1) + K * (M + 1)
 
 
 @dataclass(frozen=True)
@@ -47,41 +46,20 @@ class Server:
     pid: int  # the server's process (memory and CPU are read from /proc/<pid>)
 
 
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-            return response.read().strip() == b"ok"
-    except (OSError, http.client.HTTPException):  # refused, reset, timed out, half-started
-        return False
-
-
-def _stop(process: subprocess.Popen) -> None:
-    # Streamlit is the group leader (start_new_session), so this also ends anything it spawned.
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(timeout=10)
-
-
 @contextlib.contextmanager
 def serve_app(
-    log: Path | None = None, timeout: float = STARTUP_TIMEOUT, script: str = "app.py"
+    log: Path | None = None,
+    timeout: float = STARTUP_TIMEOUT,
+    script: str = "app.py",
+    hosted: bool = False,
 ) -> Iterator[Server]:
     """Serve ``script`` (app.py unless told) from the repo root on a free port until the block ends.
 
-    The server's output goes to ``log`` (if None, a temporary file, deleted afterwards
-    unless the start failed); a server that exits or does not answer ``/_stcore/health``
-    within ``timeout`` seconds raises RuntimeError with the end of that log.
+    Tests are development, so the page shows full error details, as with ``make run``, unless
+    ``hosted``: then .streamlit/config.toml (the hosted profile) has its way. The server's
+    output goes to ``log`` (if None, a temporary file, deleted afterwards unless the start
+    failed); a server that exits or does not answer ``/_stcore/health`` within ``timeout``
+    seconds raises RuntimeError with the end of that log.
     """
     port = free_port()
     url = f"http://127.0.0.1:{port}"
@@ -90,54 +68,19 @@ def serve_app(
         fd, name = tempfile.mkstemp(prefix="rnnviz-streamlit-", suffix=".log")
         os.close(fd)
         log = Path(name)
-    log.parent.mkdir(parents=True, exist_ok=True)
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        script,
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",  # tests need no other machine to reach it
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-    ]
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    options = () if hosted else ("--client.showErrorDetails", "full")  # make run's
+    process = start(streamlit_command(port, script, *options), log)
     try:
-        deadline = time.monotonic() + timeout
-        while not _healthy(url):
-            if process.poll() is not None:
-                keep_log = True  # named in the error
-                raise RuntimeError(_failed(f"exited with {process.returncode}", log))
-            if time.monotonic() > deadline:
-                keep_log = True
-                raise RuntimeError(_failed(f"not healthy after {timeout:.0f} s", log))
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=POLL_INTERVAL)  # between polls; returns early if it dies
+        try:
+            wait_healthy(url, process, log, "streamlit run", timeout)
+        except RuntimeError:
+            keep_log = True  # named in the error
+            raise
         yield Server(url=url, log=log, pid=process.pid)
     finally:
-        _stop(process)
+        stop(process)
         if not keep_log:
             log.unlink(missing_ok=True)
-
-
-def _failed(what: str, log: Path) -> str:
-    tail = log.read_text(errors="replace")[-4000:]
-    return f"streamlit run {what}; its log ({log}):\n{tail}"
 
 
 def launch_chromium(playwright: Playwright) -> Browser:

@@ -1,7 +1,8 @@
 """Shared fixtures. TensorFlow is slow to import, so it is imported once per session.
 
 The real-browser tests share ``chromium`` (Debian's; missing, they skip locally and fail
-under CI) and ``chromium_browser`` (one headless browser per test module).
+under CI) and ``chromium_browser`` (one headless browser per test module); ``nginx`` is
+required the same way.
 """
 
 from __future__ import annotations
@@ -23,15 +24,30 @@ def root() -> Path:
     return ROOT
 
 
+def _required(missing: str) -> None:
+    """Fail under CI, where .ci/run installs it; skip locally."""
+    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
+        pytest.fail(missing, pytrace=False)
+    pytest.skip(missing)
+
+
 @pytest.fixture(scope="module")
 def chromium() -> None:
     from tests.browser import CHROMIUM, CHROMIUM_MISSING
 
-    if CHROMIUM.exists():
-        return
-    if os.environ.get("CI", "").lower() not in ("", "0", "false"):
-        pytest.fail(CHROMIUM_MISSING, pytrace=False)
-    pytest.skip(CHROMIUM_MISSING)
+    if not CHROMIUM.exists():
+        _required(CHROMIUM_MISSING)
+
+
+@pytest.fixture(scope="module")
+def nginx() -> str:
+    """Debian's nginx, for the replicas-behind-a-balancer tests; its path."""
+    from deploy.replicas import NGINX_MISSING, nginx_binary
+
+    path = nginx_binary()
+    if path is None:
+        _required(NGINX_MISSING)
+    return path
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ from playwright.sync_api import Locator, Page, expect
 from tests.browser import (
     ROOT,
     Server,
+    params,
     screenshot_full_page,
     serve_app,
     wait_for_app,
@@ -37,11 +38,6 @@ LSTM_PANELS = 4 * 3 + 2  # 4 gates × (W_xh, W_hh, b_h) + W_o, b_o
 GRU_PANELS = 3 * 3 + 2  # 3 blocks × 3 weights + the head
 
 OpenPage = Callable[..., Page]
-
-
-def params(M: int, D: int = 3, K: int = 2) -> int:
-    """Keras' count_params() for SimpleRNN(M) -> Dense(K), worked out independently."""
-    return M * (D + M + 1) + K * (M + 1)
 
 
 @pytest.fixture(scope="module")

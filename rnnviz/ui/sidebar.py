@@ -11,12 +11,17 @@ sample n and the step t are drawn next to what they drive, inside fragments (see
 ``sections``), so moving them reruns only those views. Their values are also kept under
 ``_sample`` and ``_step``, because Streamlit forgets a widget's value in a run that does
 not draw it, as lecture mode does with the sections it hides.
+
+When the page's WebSocket reconnects to a server that does not know its session (another
+replica behind a load balancer, or a restarted server), ``rerun_after_reconnect`` makes the
+page run again, so a fresh session rebuilds the same view from the URL.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import timedelta
 
 import streamlit as st
 
@@ -245,3 +250,13 @@ def step_slider(T: int) -> int:
     st.session_state["_step"] = t
     st.query_params["step"] = str(t)
     return t
+
+
+# Streamlit's front end reruns the whole script when its WebSocket reconnects only if the
+# page has a timed fragment (or a run was under way); otherwise it trusts the server to
+# have resumed the old session. A replica that took over from a dead one has a fresh
+# session instead: without a rerun its page would stay stale and the next t or n step, a
+# fragment rerun that session never saw, would be dropped. The hourly tick draws nothing.
+@st.fragment(run_every=timedelta(hours=1))
+def rerun_after_reconnect() -> None:
+    """Nothing to draw: being a timed fragment is the whole point (see above)."""
