@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 REPLICAS ?= 2
 
-.PHONY: run test test-fast lint format bench bench-page screenshot clean
+.PHONY: run serve deploy test test-fast fuzz lint format bench bench-page bench-load bench-soak \
+	screenshot clean
 
 # The venv is rebuilt when the requirements change (the stamp files are older).
 $(VENV)/.runtime: requirements.txt
@@ -55,6 +56,9 @@ bench-page: $(VENV)/.dev  ## time the page in chromium against a floor app; PASS
 
 bench-load: $(VENV)/.dev  ## 8 sessions on one server: errors, cross-talk, CPU per rerun, reruns/s
 	$(PY) bench/load.py
+
+bench-soak: $(VENV)/.dev  ## 150 configs through one server in chromium: RSS, peak and growth
+	$(PY) bench/soak.py
 
 screenshot: $(VENV)/.dev  ## docs/screenshot.png, from a real browser
 	$(PY) -m tests.screenshot docs/screenshot.png
