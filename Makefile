@@ -20,11 +20,11 @@ $(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
 	touch $@
 
 run: $(VENV)/.runtime  ## serve the app on http://localhost:8501, full error details
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address localhost \
+	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT) --server.address localhost \
 		--client.showErrorDetails full
 
 serve: $(VENV)/.runtime  ## the hosted profile (.streamlit/config.toml) on 0.0.0.0:8501
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
+	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
 
 deploy: $(VENV)/.runtime  ## REPLICAS copies behind nginx on 0.0.0.0:8080; Ctrl-C stops all
 	$(PY) -m deploy.replicas --replicas $(REPLICAS)

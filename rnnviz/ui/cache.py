@@ -19,7 +19,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnviz import figures, frames, ledger, model, weightmaps
+from rnnviz import export, figures, frames, ledger, model, weightmaps
 from rnnviz.budget import MB, megabytes, within
 from rnnviz.config import RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes
@@ -102,6 +102,12 @@ def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
 @within(VIEW_BUDGET, sizeof=lambda f: f.nbytes)
 def player_frames(config: RNNConfig, n: int, layer: int, direction: str) -> frames.Frames:
     return frames.frames(run(config), n, layer, direction)
+
+
+def npz_bytes(config: RNNConfig) -> bytes:
+    """The run of ``config`` as an .npz file; called by a download button's click, outside
+    any script run, so from the budgeted cache without a spinner."""
+    return export.npz_bytes(_run(config))
 
 
 def usage() -> dict[str, str]:

@@ -12,12 +12,13 @@ markers in the browser.
 
 from __future__ import annotations
 
+import functools
 import html
 
 import numpy as np
 import streamlit as st
 
-from rnnviz import export, frames, ledger, run
+from rnnviz import frames, ledger, run
 from rnnviz.cells import cell_of
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache, player, weights
@@ -207,13 +208,17 @@ def weight_heatmaps(r: run.Run, view: View) -> None:
 
 
 def states_and_steps(r: run.Run, view: View) -> None:
-    """Sections 4 and 5, which depend on n (and 5 on t): one fragment, the step panel nested."""
-    _look(r, view)
+    """Sections 4 and 5, which depend on n (and 5 on t): one fragment, the step panel nested.
+
+    Streamlit keeps a fragment's arguments in the session (for as long as it lives, and two
+    minutes after it closes) to rerun it; so the fragments take the config and read the run
+    from the cache, and a visitor's session never holds a run the cache has let go."""
+    _look(r.config, view)
 
 
 @st.fragment
-def _look(r: run.Run, view: View) -> None:
-    c = r.config
+def _look(c: RNNConfig, view: View) -> None:
+    r = cache.run(c)
     if view.present:
         left, right = st.columns([1, 1], gap="medium")
     else:
@@ -234,7 +239,7 @@ def _look(r: run.Run, view: View) -> None:
         st.header("5 · Step by step")
         for equation in r.cell.equations:
             st.latex(equation)
-        _step_panel(r, view, n)
+        _step_panel(c, view, n)
 
 
 def _follow_player(t: int) -> None:
@@ -242,11 +247,11 @@ def _follow_player(t: int) -> None:
 
 
 @st.fragment
-def _step_panel(r: run.Run, view: View, n: int) -> None:
+def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     # Few elements on purpose: after each one the browser lays out the whole page again,
     # so one Markdown block (text and equations) and one HTML block (both tables) step
     # faster than a dozen elements.
-    c = r.config
+    r = cache.run(c)
     t = step_slider(c.T)
     player.t_sync(t, on_change=_follow_player)
     tag = ledger.path_tag(c, view.layer, view.direction)
@@ -380,7 +385,10 @@ def downloads(r: run.Run) -> None:
     )
     st.download_button(
         "Download this run (.npz)",
-        data=lambda: export.npz_bytes(r),
+        # Streamlit keeps this callable for as long as the session (and 2 minutes after it
+        # closes): it holds the config, not the run, or every run a visitor saw would stay in
+        # memory past the cache's budget. A click reads the run from the cache (or reruns it).
+        data=functools.partial(cache.npz_bytes, c),
         file_name=name,
         mime="application/octet-stream",
         on_click="ignore",
