@@ -10,7 +10,7 @@ is safe here because a ``KerasRNN`` is only called under its own lock (``rnnviz.
 ``Run``'s arrays are read-only, and figures and payloads are never changed once built.
 Every cache is bounded, so memory stays flat however many configs visitors try: the
 runs and the views built from them by bytes (``rnnviz.budget``; settings
-``RNNVIZ_RUN_CACHE_MB``, default 192, and ``RNNVIZ_VIEW_CACHE_MB``, default 32 for each
+``RNNVIZ_RUN_CACHE_MB``, default 128, and ``RNNVIZ_VIEW_CACHE_MB``, default 32 for each
 kind of view), the ledgers and Keras models, which are small, by entries.
 """
 
@@ -25,7 +25,7 @@ from rnnviz.config import RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes
 
 MAX_MODELS = 4  # weights of ≤ 1.3 MB each, and its traced graph: ~15 MB for the largest
-RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 192) * MB  # a run at the cap: ~120 MB
+RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 128) * MB  # a run at the cap: ~120 MB
 VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 32) * MB  # each kind of view
 RUNNING = "Running Keras and the NumPy recurrence…"
 
