@@ -34,7 +34,7 @@ from playwright.sync_api import sync_playwright
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # deploy/ and tests/ are packages of the repo, not installed
 
-from page import machine_line  # noqa: E402  (bench/page.py, next to this script)
+from report import machine_line  # noqa: E402  (bench/report.py, next to this script)
 
 from deploy.replicas import cluster  # noqa: E402
 from tests.browser import launch_chromium  # noqa: E402
@@ -62,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     errors: list[str] = []
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
-        header = machine_line(browser)
+        header = machine_line(browser.version)
         for i in range(args.repeats):
             try:
                 with cluster(REPLICAS, workdir=ARTIFACTS / f"failover-{i + 1}") as c:

@@ -38,10 +38,8 @@ import argparse
 import asyncio
 import concurrent.futures
 import contextlib
-import datetime as dt
 import math
 import os
-import platform
 import signal
 import statistics
 import sys
@@ -57,6 +55,8 @@ from playwright.sync_api import Error as PlaywrightError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/ is a package of the repo, not installed
+
+from report import machine_line  # noqa: E402  (bench/report.py, beside this file)
 
 from tests.browser import launch_chromium, serve_app, wait_for_app  # noqa: E402
 from tests.protocol import FINISHED, ProtocolError, Session  # noqa: E402
@@ -322,21 +322,6 @@ class Row:
             self.target,
             {True: "PASS", False: "FAIL"}.get(self.passed, "—"),
         ]
-
-
-def machine_line(browser_version: str, load: tuple[float, float, float]) -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    averages = "/".join(f"{x:.2f}" for x in load)
-    return (
-        f"Machine: {os.cpu_count()} cores, {model}, {platform.system()}; load {averages} at the"
-        f" start. Chromium {browser_version}. {now}."
-    )
 
 
 def print_report(header: str, rows: list[Row], tally: Tally) -> None:

@@ -48,11 +48,9 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import datetime as dt
 import functools
 import json
 import os
-import platform
 import signal
 import statistics
 import subprocess
@@ -77,6 +75,8 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/ is a package of the repo, not installed
+
+from report import machine_line  # noqa: E402  (bench/report.py, beside this file)
 
 from tests.browser import launch_chromium, serve_app  # noqa: E402
 
@@ -762,21 +762,6 @@ def _raise(err: Exception) -> Row:
 # --------------------------------------------------------------------------- report
 
 
-def machine_line(browser: Browser) -> str:
-    model = "unknown CPU"
-    with contextlib.suppress(OSError):
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
-    now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    return (
-        f"Machine: {os.cpu_count()} cores, {model}, {platform.system()}; load {load}. "
-        f"Chromium {browser.version}. {now}."
-    )
-
-
 def print_report(header: str, rows: list[Row]) -> None:
     print(header)
     print()
@@ -827,7 +812,7 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         browser = launch_chromium(playwright)
         try:
-            header = machine_line(browser)
+            header = machine_line(browser.version)
             floor = floor_measurements(browser, args.only, args.repeats)
             rows: list[Row] = []
             rows += app_rows_on_a_server(browser, args.only, floor, args.repeats)

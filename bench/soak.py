@@ -21,9 +21,7 @@ about 8 minutes on 2 cores. Exit status 0 when both targets pass, 1 otherwise.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import os
-import platform
 import random
 import sys
 import time
@@ -35,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/ and bench/ are folders of the repo, not installed
 
 from page import BenchError, Session  # noqa: E402  (bench/page.py, beside this file)
+from report import machine_line  # noqa: E402
 
 from rnnviz.config import BOUNDS, WORK_CAP, ConfigError, RNNConfig  # noqa: E402
 from tests.browser import launch_chromium, serve_app  # noqa: E402
@@ -156,9 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in ("RNNVIZ_RUN_CACHE_MB", "RNNVIZ_VIEW_CACHE_MB")
     )
     rows, peak = soak(args.configs)
-    load = "/".join(f"{x:.2f}" for x in os.getloadavg())
-    now = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    print(f"Machine: {os.cpu_count()} cores, {platform.system()}; load {load}. {now}. {budgets}.")
+    print(f"{machine_line()} {budgets}.")
     print()
     print("| config | server RSS | peak so far | drawn in | this config | run cache after it |")
     print("|---|---|---|---|---|---|")

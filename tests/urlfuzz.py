@@ -77,7 +77,7 @@ CAP_COMBOS = [  # {field: value}: every one has an array over the cap
     {"N": "2000", "T": "500", "M": "1", "K": "32", "return_sequences": "true"},  # y alone
     {"N": "100", "T": "500", "M": "256", "D": "64", "K": "32", "return_sequences": "1"},
 ]
-CLASSES = (
+BAD_NUMBERS = (  # the classes that are a number key's text not being a plain number
     "unicode digits",
     "float",
     "nan or inf",
@@ -86,6 +86,9 @@ CLASSES = (
     "whitespace",
     "huge",
     "over long",
+)
+CLASSES = (
+    *BAD_NUMBERS,
     "out of range",
     "repeated key",
     "unknown key",
@@ -161,16 +164,7 @@ NUMERIC = [k for k in SIZES if k != "seed"] + ["seed"]
 
 def _forced(rng: random.Random, state: State, kind: str) -> None:
     """Add one instance of class ``kind`` to ``state``."""
-    if kind in (
-        "unicode digits",
-        "float",
-        "nan or inf",
-        "boolean for a number",
-        "empty",
-        "whitespace",
-        "huge",
-        "over long",
-    ):
+    if kind in BAD_NUMBERS:
         key = rng.choice(NUMERIC + ["sample", "step", "view_layer"])
         state.add(key, _bad_number(rng, kind), valid=False)
     elif kind == "out of range":
