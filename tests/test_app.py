@@ -419,3 +419,22 @@ def test_the_run_reports_its_size_and_the_run_cache():
     )
     assert cached, caption
     assert int(cached[1]) >= 1 and int(cached[3]) == RUN_BUDGET // MB
+
+
+def test_a_session_holds_no_run_once_the_cache_lets_it_go():
+    """Streamlit keeps a session's fragment arguments and its download button's callable;
+    if either held the run, every run a visitor saw would outlive the cache's byte budget."""
+    import gc
+
+    from rnnviz.run import Run
+    from rnnviz.ui import cache
+
+    config = RNNConfig(N=3, T=5, D=2, M=4, K=1, seed=4321)  # no other test runs it
+    at = open_app(**config.to_query())
+    assert not at.exception, at.exception
+    at.slider[0].set_value(2).run()  # a fragment rerun too
+    assert not at.exception, at.exception
+    cache._run.clear()  # what the budget does to the least recently used runs
+    gc.collect()
+    alive = [o for o in gc.get_objects() if isinstance(o, Run) and o.config == config]
+    assert not alive, [gc.get_referrers(o)[:3] for o in alive]
