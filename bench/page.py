@@ -11,8 +11,9 @@ own round trip with nothing of rnnviz in it), both driven by Playwright in Debia
 * ``cold``: a fresh server, from navigation to (a) the shapes ledger and controls visible and
   (b) the whole page drawn, next to ``python -c "import tensorflow"`` timed in a subprocess;
 * ``lstm``: the t step at the largest LSTM the app allows;
-* ``busy``: the notebook-size t step while a second session computes a new cap-size LSTM,
-  against the same session's idle t step (heavy work must not starve light work);
+* ``busy``: the notebook-size t step while another visitor's session (a headless client of
+  Streamlit's protocol, ``tests/protocol.py``) opens new cap-size LSTMs one after another,
+  against the same page's idle t step (heavy work must not starve light work);
 * ``player``: the in-browser hidden-state player at full speed: frames per second and
   WebSocket frames the page sends while it plays (there should be none).
 
@@ -47,6 +48,7 @@ three minutes with the defaults on 2 cores. ``--only tstep,cached`` runs a subse
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import functools
 import json
@@ -55,6 +57,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
@@ -78,6 +81,7 @@ sys.path.insert(0, str(ROOT))  # tests/ is a package of the repo, not installed
 
 from report import machine_line  # noqa: E402  (bench/report.py, beside this file)
 
+from tests import protocol  # noqa: E402
 from tests.browser import launch_chromium, serve_app  # noqa: E402
 
 FLOOR_SCRIPT = "bench/floor_app.py"
@@ -444,42 +448,75 @@ def step_once(session: Session, slider: Locator) -> float:
     return ms
 
 
-HEAVY_STATE_JS = """() => {
-  const app = document.querySelector('[data-testid=stApp]');
-  if (window.__bench && window.__bench.firstReady !== null) return 'drawn';
-  return app && app.getAttribute('data-test-script-state') === 'running' ? 'running' : false;
-}"""
+class HeavyLoad:
+    """Another visitor opening new cap-size LSTMs one after another (seeds this server has
+    not run: a new model, a new run and its views each time), over Streamlit's own protocol
+    (``tests/protocol.py``) from a thread of its own: the server always has one to compute,
+    and no second browser page competes with the measured one for the 2 cores."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.running = threading.Event()  # set while a heavy run is in flight
+        self.runs = 0
+        self.error: str | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    def __enter__(self) -> HeavyLoad:
+        self._thread.start()
+        if not self.running.wait(timeout=CAP_LOAD_MS / 1000):
+            raise BenchError(f"the heavy session never started a run: {self.error}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=CAP_LOAD_MS / 1000)
+
+    async def _main(self) -> None:
+        seed = 1000
+        try:
+            while not self._stop.is_set():
+                query = CAP_LSTM_QUERY.removeprefix("/?") + f"&seed={seed}"
+                async with protocol.Session(self.url, query) as heavy:
+                    self.running.set()
+                    answer = await heavy.run(timeout=CAP_LOAD_MS / 1000)
+                    self.running.clear()
+                if answer.status != protocol.FINISHED or answer.of("exception"):
+                    raise BenchError(f"the heavy run of seed {seed} ended badly")
+                self.runs += 1
+                seed += 1
+        except (BenchError, protocol.ProtocolError) as err:
+            self.error = str(err)
+            self.running.clear()
 
 
 def busy_tstep(browser: Browser, url: str, repeats: int) -> tuple[Stats, Stats]:
-    """A t step at the notebook's sizes, idle and while another session's page runs a new
-    cap-size LSTM (a seed this server has not run: a new model, a new run, its views).
-
-    A busy step counts when the other page's script is running as the key is pressed, so
-    the server is at that work when the step reaches it. (A warm server needs only a second
-    or two for it, so each round gives a step or two.) Returns (idle, busy)."""
-    light, heavy = Session(browser, url, "app"), Session(browser, url, "app")
+    """A t step at the notebook's sizes, idle and while another visitor's cap-size LSTMs
+    are being computed (``HeavyLoad``). A busy step counts when a heavy run is in flight as
+    the key is pressed; the runs follow one another, so nearly every step does. Returns
+    (idle, busy)."""
+    light = Session(browser, url, "app")
     try:
         light.open(NOTEBOOK_QUERY)
         idle = time_steps(light, T_LABEL, repeats, ACTION_MS)
         slider = light.t_slider(T_LABEL)
         busy: list[float] = []
-        for seed in range(1000, 1000 + 6 * repeats):
-            if len(busy) == repeats:
-                break
-            heavy.page.goto(f"{CAP_LSTM_QUERY}&seed={seed}", wait_until="commit")
-            while len(busy) < repeats:
-                state = heavy.page.wait_for_function(HEAVY_STATE_JS, timeout=CAP_LOAD_MS)
-                if state.json_value() == "drawn":
+        with HeavyLoad(url) as heavy:
+            for _ in range(6 * repeats):
+                if len(busy) == repeats or heavy.error:
                     break
-                busy.append(step_once(light, slider))
-            heavy.loaded(CAP_LOAD_MS)  # the heavy page drawn: the server is idle again
+                if heavy.running.is_set():
+                    busy.append(step_once(light, slider))
+                else:
+                    heavy.running.wait(timeout=CAP_LOAD_MS / 1000)
+            if heavy.error:
+                raise BenchError(heavy.error)
+            log(f"  ({heavy.runs} cap-size LSTM runs meanwhile)")
         if len(busy) < repeats:
             raise BenchError(f"only {len(busy)} of {repeats} steps began inside the heavy runs")
         return idle, Stats(busy)
     finally:
         light.close()
-        heavy.close()
 
 
 @dataclass
