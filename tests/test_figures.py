@@ -29,7 +29,7 @@ def test_many_points_are_thinned_and_the_largest_differences_always_kept():
     worst = where[np.argmax(where[:, 2])]
     assert (worst[0], worst[1]) == (123, 46)
     np.testing.assert_allclose(worst[2], 1e-3, rtol=1e-3)
-    assert "10,000 of the 40,000 points" in fig.layout.title.text
+    assert "10,000 of 40,000 points per output" in fig.layout.title.text
 
 
 def test_shown_picks_distinct_points_in_order_with_the_tenth_largest():
