@@ -85,14 +85,16 @@ def configs(count: int, seed: int = 0) -> list[RNNConfig]:
     return out
 
 
-def memory_mb(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) of process ``pid`` in MB: now, and the peak since it started."""
+def memory_mb(pid: int) -> tuple[float, float, float]:
+    """(VmRSS, VmHWM, RssFile) of process ``pid`` in MB: now, the peak since it started, and
+    the part of now that is mapped library files (TensorFlow's are ~350–490 MB: clean,
+    shared pages, more of them the more recently the files were written)."""
     fields = {}
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM"):
+        if key in ("VmRSS", "VmHWM", "RssFile"):
             fields[key] = int(value.split()[0]) / 1024  # kB
-    return fields["VmRSS"], fields["VmHWM"]
+    return fields["VmRSS"], fields["VmHWM"], fields["RssFile"]
 
 
 def query(c: RNNConfig) -> str:
@@ -108,9 +110,9 @@ def run_cache_text(session: Session) -> str:
     return text.split(CACHE_LINE, 1)[1].rstrip(".")
 
 
-def soak(count: int) -> tuple[list[tuple[int, float, float, float, str, str]], float]:
-    """Open ``count`` configs; every EVERY-th (and the FIRST-th) a row:
-    (config #, RSS MB, peak MB, seconds to draw it, its sizes, the run cache's line)."""
+def soak(count: int) -> tuple[list[tuple[int, float, float, float, float, str, str]], float]:
+    """Open ``count`` configs; every EVERY-th (and the FIRST-th) a row: (config #, RSS MB,
+    peak MB, library files MB, seconds to draw it, its sizes, the run cache's line)."""
     rows = []
     with sync_playwright() as playwright, serve_app() as server:
         browser = launch_chromium(playwright)
@@ -126,19 +128,20 @@ def soak(count: int) -> tuple[list[tuple[int, float, float, float, str, str]], f
                     raise BenchError(f"config {i} ({query(c)}): {err}") from err
                 finally:
                     session.close()
-                rss, peak = memory_mb(server.pid)
+                rss, peak, files = memory_mb(server.pid)
                 if i % EVERY == 0 or i == FIRST:
                     sizes = (
                         f"{c.cell}{'' if c.reset_after or c.cell != 'gru' else ' v1'} "
                         f"N={c.N} T={c.T} M={c.M} ×{len(c.paths)}"
                     )
-                    rows.append((i, rss, peak, seconds, sizes, cache_line))
+                    rows.append((i, rss, peak, files, seconds, sizes, cache_line))
                     print(
-                        f"[{i:4d}] RSS {rss:7.1f} MB  peak {peak:7.1f} MB  {sizes}  ({cache_line})",
+                        f"[{i:4d}] RSS {rss:7.1f} MB  peak {peak:7.1f} MB  files {files:5.0f} MB"
+                        f"  {sizes}  ({cache_line})",
                         file=sys.stderr,
                         flush=True,
                     )
-            _, peak = memory_mb(server.pid)
+            _, peak, _ = memory_mb(server.pid)
         finally:
             browser.close()
     return rows, peak
@@ -157,12 +160,15 @@ def main(argv: list[str] | None = None) -> int:
     rows, peak = soak(args.configs)
     print(f"{machine_line()} {budgets}.")
     print()
-    print("| config | server RSS | peak so far | drawn in | this config | run cache after it |")
-    print("|---|---|---|---|---|---|")
-    for i, rss, peak_then, seconds, sizes, cache_line in rows:
+    print(
+        "| config | server RSS | of it, library files | peak so far | drawn in | this config "
+        "| run cache after it |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for i, rss, peak_then, files, seconds, sizes, cache_line in rows:
         print(
-            f"| {i} | {rss:,.0f} MB | {peak_then:,.0f} MB | {seconds:.1f} s | {sizes} "
-            f"| {cache_line} |"
+            f"| {i} | {rss:,.0f} MB | {files:,.0f} MB | {peak_then:,.0f} MB | {seconds:.1f} s "
+            f"| {sizes} | {cache_line} |"
         )
     first = next(rss for i, rss, *_ in rows if i == FIRST)
     last_i, last = rows[-1][0], rows[-1][1]

@@ -22,6 +22,15 @@ from typing import Any
 
 import cachetools
 
+try:  # glibc: hand freed heap memory back to the system (a no-op elsewhere)
+    import ctypes
+    import ctypes.util
+
+    _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    _malloc_trim = _libc.malloc_trim
+except (OSError, AttributeError):
+    _malloc_trim = None
+
 MB = 2**20
 _log = logging.getLogger(__name__)
 
@@ -45,6 +54,16 @@ def megabytes(variable: str, default: int, environ: dict[str, str] | None = None
         default,
     )
     return default
+
+
+def give_back() -> None:
+    """Return the heap's free memory to the system after a large value has come and gone.
+
+    A run's arrays are freed when the cache drops them, but glibc keeps the freed heap for
+    reuse, so the process's resident memory stays at its high-water mark; ``malloc_trim``
+    lets it go."""
+    if _malloc_trim is not None:
+        _malloc_trim(0)
 
 
 @dataclass(frozen=True)

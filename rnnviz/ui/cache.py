@@ -20,11 +20,11 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz import export, figures, frames, ledger, model, weightmaps
-from rnnviz.budget import MB, megabytes, within
+from rnnviz.budget import MB, give_back, megabytes, within
 from rnnviz.config import RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes
 
-MAX_MODELS = 4  # weights of ≤ 1.3 MB each, and its traced graph: ~15 MB for the largest
+MAX_MODELS = 2  # weights of ≤ 1.3 MB each, and its traced graph: ~15 MB for the largest
 RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 128) * MB  # a run at the cap: ~120 MB
 VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 32) * MB  # each kind of view
 RUNNING = "Running Keras and the NumPy recurrence…"
@@ -58,7 +58,9 @@ def run(config: RNNConfig) -> Run:
         return _run(config)
     _run.make_room(planned_nbytes(config))
     with st.spinner(RUNNING):
-        return _run(config)
+        r = _run(config)
+    give_back()  # the runs that made room, and the computation's scratch arrays
+    return r
 
 
 @within(VIEW_BUDGET, sizeof=len)
