@@ -24,9 +24,14 @@ class Term:
     value: np.ndarray  # (M,)
 
 
-def _project(X: np.ndarray, W: np.ndarray) -> np.ndarray:
-    """x_t W for every step in one matmul, time first: X (N, T, D) -> (T, N, ·)."""
-    return np.swapaxes(X, 0, 1) @ W  # (T, N, ·)
+def _project(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """x_t W + b for every step in one matmul, time first: X (N, T, D) -> (T, N, ·).
+
+    The bias is added in place: at the work cap the result is ~80 MB, and ``X @ W + b``
+    would hold two of them at once."""
+    xW = np.swapaxes(X, 0, 1) @ W  # (T, N, ·)
+    xW += b  # (T, N, ·)
+    return xW
 
 
 def _batch_first(trace: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -57,7 +62,7 @@ def simple_rnn(
     M = W_hh.shape[0]
     # a_t starts as x_t W_xh + b_h for every t at once (it needs no h); the loop adds
     # h_{t-1} W_hh in place. That is also the order in which Keras adds the terms.
-    a = _project(X, W_xh) + b_h  # (T, N, M)
+    a = _project(X, W_xh, b_h)  # (T, N, M)
     h = np.empty((T, N, M), dtype=X.dtype)  # (T, N, M)
     h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)  h_0
     for t in range(T):
@@ -96,7 +101,7 @@ def lstm(
     """
     N, T, D = X.shape
     M = W_hh.shape[0]
-    xW_b = _project(X, W_xh) + b_h  # (T, N, 4M): x_t W_xh + b_h for every t at once
+    xW_b = _project(X, W_xh, b_h)  # (T, N, 4M): x_t W_xh + b_h for every t at once
     trace = {k: np.empty((T, N, M), dtype=X.dtype) for k in ("h", "c", "i", "f", "g", "o")}
     h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
     c_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
@@ -138,7 +143,7 @@ def gru(
     reset_after = b_h.ndim == 2
     b_x, b_hr = (b_h[0], b_h[1]) if reset_after else (b_h, np.zeros_like(b_h))  # (3M,) each
     W_hz, W_hr, W_hhh = np.split(W_hh, 3, axis=1)  # (M, M) each
-    xW_xh = _project(X, W_xh) + b_x  # (T, N, 3M): the input parts, biases included
+    xW_xh = _project(X, W_xh, b_x)  # (T, N, 3M): the input parts, biases included
     trace = {k: np.empty((T, N, M), dtype=X.dtype) for k in ("h", "z", "r", "hh")}
     h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
     for t in range(T):
