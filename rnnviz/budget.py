@@ -8,6 +8,11 @@ the cache, a value is computed outside it, and a key already being computed is w
 for rather than computed twice (cachetools' ``condition``). A value larger than the
 whole budget is returned but not kept.
 
+A cache of values derived from another's (a view of a run) can *follow* it: when the
+other drops a key, the follower drops every value computed from the same first argument.
+A view is then kept no longer than what it shows, so however many views fit in their
+budget, they are of the runs in memory, not of runs long gone.
+
 The budgets are settings: ``RNNVIZ_RUN_CACHE_MB=512 make serve``.
 """
 
@@ -27,9 +32,10 @@ try:  # glibc: hand freed heap memory back to the system (a no-op elsewhere)
     import ctypes.util
 
     _libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-    _malloc_trim = _libc.malloc_trim
+    _malloc_trim, _mallopt = _libc.malloc_trim, _libc.mallopt
 except (OSError, AttributeError):
-    _malloc_trim = None
+    _malloc_trim = _mallopt = None
+M_ARENA_MAX = -8  # glibc's <malloc.h>
 
 MB = 2**20
 _log = logging.getLogger(__name__)
@@ -66,6 +72,18 @@ def give_back() -> None:
         _malloc_trim(0)
 
 
+def limit_arenas(count: int = 2) -> None:
+    """At most ``count`` glibc heaps (arenas) for the whole process, as MALLOC_ARENA_MAX=2
+    would set; unless the environment sets MALLOC_ARENA_MAX itself.
+
+    glibc gives threads up to 8 heaps per core, and a server's threads (Streamlit's, and
+    TensorFlow's pools) each keep freed memory in their own, which the process then holds
+    without using it. Called before the threads allocate, it holds for every way the app is started.
+    """
+    if _mallopt is not None and "MALLOC_ARENA_MAX" not in os.environ:
+        _mallopt(M_ARENA_MAX, count)
+
+
 @dataclass(frozen=True)
 class Usage:
     entries: int
@@ -76,12 +94,35 @@ class Usage:
         return f"{self.entries} cached, {self.nbytes / MB:,.1f} MB of {self.budget / MB:,.0f} MB"
 
 
+class _LRUCache(cachetools.LRUCache):
+    """cachetools' LRU cache that reports each key it evicts to make room."""
+
+    def __init__(self, maxsize: int, getsizeof: Callable, dropped: Callable[[Any], None]):
+        super().__init__(maxsize=maxsize, getsizeof=getsizeof)
+        self._dropped = dropped
+
+    def popitem(self):
+        key, value = super().popitem()
+        self._dropped(key)
+        return key, value
+
+
 class Budget:
     """``function`` memoised in an LRU cache of at most ``budget`` bytes, as ``sizeof``
-    weighs its values; called like ``function``, on hashable arguments."""
+    weighs its values; called like ``function``, on hashable arguments. With ``follows``,
+    its values go when ``follows`` drops the value of the same first argument."""
 
-    def __init__(self, function: Callable, budget: int, sizeof: Callable[[Any], int]) -> None:
-        self._cache = cachetools.LRUCache(maxsize=budget, getsizeof=sizeof)
+    def __init__(
+        self,
+        function: Callable,
+        budget: int,
+        sizeof: Callable[[Any], int],
+        follows: Budget | None = None,
+    ) -> None:
+        self._cache = _LRUCache(budget, sizeof, self._dropped)
+        self._followers: list[Budget] = []
+        if follows is not None:
+            follows._followers.append(self)
         self._lock = threading.Lock()
         self._call = cachetools.cached(
             self._cache, lock=self._lock, condition=threading.Condition(self._lock)
@@ -103,15 +144,32 @@ class Budget:
             while self._cache and self._cache.currsize + nbytes > self._cache.maxsize:
                 self._cache.popitem()
 
+    def forget(self, first: Hashable) -> None:
+        """Drop every value whose first argument is ``first``."""
+        with self._lock:
+            for key in [key for key in self._cache if key[0] == first]:
+                del self._cache[key]
+
+    def _dropped(self, key: tuple) -> None:
+        # Called with this cache's lock held; a follower never holds its own lock while it
+        # waits for this one (it computes its values outside it), so the order is safe.
+        for follower in self._followers:
+            follower.forget(key[0])
+
     def usage(self) -> Usage:
         with self._lock:
             return Usage(len(self._cache), int(self._cache.currsize), int(self._cache.maxsize))
 
     def clear(self) -> None:
         with self._lock:
+            keys = list(self._cache)
             self._cache.clear()
+            for key in keys:
+                self._dropped(key)
 
 
-def within(budget: int, sizeof: Callable[[Any], int]) -> Callable[[Callable], Budget]:
+def within(
+    budget: int, sizeof: Callable[[Any], int], follows: Budget | None = None
+) -> Callable[[Callable], Budget]:
     """Decorator: ``@within(512 * MB, lambda run: run.nbytes)``."""
-    return lambda function: Budget(function, budget, sizeof)
+    return lambda function: Budget(function, budget, sizeof, follows)

@@ -3,13 +3,15 @@
 Layouts are Keras': batch on rows, ``x_t @ W``. Every function is vectorised
 over the N samples, so the only Python loop runs over the T time steps, and it
 keeps the whole trace (every pre-activation, gate and h_t), because the
-visualiser shows all of them. ``x_t W_xh`` needs no h, so it is computed for all
-t in one matmul before the loop; what is left in the loop is the recurrence.
+visualiser shows all of them. ``x_t W_xh`` needs no h, so it is computed outside
+the loop with few matmuls: for all t at once in the SimpleRNN, whose trace keeps it as
+part of a_t, and a block of steps at a time in the gated cells, which keep only the gates.
 Nothing here imports Keras.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -32,6 +34,19 @@ def _project(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> np.ndarray:
     xW = np.swapaxes(X, 0, 1) @ W  # (T, N, ·)
     xW += b  # (T, N, ·)
     return xW
+
+
+PROJECTION_BLOCK_BYTES = 4 * 2**20  # a gated cell's x_t W + b, a block of steps at a time
+
+
+def _projected(X: np.ndarray, W: np.ndarray, b: np.ndarray) -> Iterator[np.ndarray]:
+    """x_t W + b for t = 1, ..., T, one (N, ·) array per step, computed a block of steps at
+    a time: one matmul per block keeps BLAS fast, and the scratch stays at ~4 MB where the
+    whole (T, N, 4M) would be ~80 MB at the work cap. For the gates, which keep no x_t W."""
+    N, T, _ = X.shape
+    steps = max(1, PROJECTION_BLOCK_BYTES // (N * W.shape[1] * X.itemsize))
+    for start in range(0, T, steps):
+        yield from _project(X[:, start : start + steps], W, b)  # (N, ·) each
 
 
 def _batch_first(trace: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -101,12 +116,11 @@ def lstm(
     """
     N, T, D = X.shape
     M = W_hh.shape[0]
-    xW_b = _project(X, W_xh, b_h)  # (T, N, 4M): x_t W_xh + b_h for every t at once
     trace = {k: np.empty((T, N, M), dtype=X.dtype) for k in ("h", "c", "i", "f", "g", "o")}
     h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
     c_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
-    for t in range(T):
-        z = xW_b[t] + h_prev @ W_hh  # (N, 4M): the four gates' pre-activations
+    for t, xW_b in enumerate(_projected(X, W_xh, b_h)):  # xW_b: (N, 4M)  x_t W_xh + b_h
+        z = xW_b + h_prev @ W_hh  # (N, 4M): the four gates' pre-activations
         z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)  # (N, M) each
         i_t, f_t, g_t, o_t = sigmoid(z_i), sigmoid(z_f), np.tanh(z_g), sigmoid(z_o)  # (N, M)
         c_t = f_t * c_prev + i_t * g_t  # (N, M)
@@ -143,11 +157,10 @@ def gru(
     reset_after = b_h.ndim == 2
     b_x, b_hr = (b_h[0], b_h[1]) if reset_after else (b_h, np.zeros_like(b_h))  # (3M,) each
     W_hz, W_hr, W_hhh = np.split(W_hh, 3, axis=1)  # (M, M) each
-    xW_xh = _project(X, W_xh, b_x)  # (T, N, 3M): the input parts, biases included
     trace = {k: np.empty((T, N, M), dtype=X.dtype) for k in ("h", "z", "r", "hh")}
     h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
-    for t in range(T):
-        x_z, x_r, x_hh = np.split(xW_xh[t], 3, axis=1)  # (N, M) each
+    for t, xW_b in enumerate(_projected(X, W_xh, b_x)):  # xW_b: (N, 3M), biases included
+        x_z, x_r, x_hh = np.split(xW_b, 3, axis=1)  # (N, M) each
         if reset_after:
             u_z, u_r, u_hh = np.split(h_prev @ W_hh + b_hr, 3, axis=1)  # (N, M) each
             z_t, r_t = sigmoid(x_z + u_z), sigmoid(x_r + u_r)  # (N, M)

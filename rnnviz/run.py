@@ -249,6 +249,15 @@ def execute(config: RNNConfig, keras_model=None) -> Run:
     )
 
 
+def _traced(config: RNNConfig) -> int:
+    """How many (N, T, M) arrays the cell's recurrence keeps, from running it on one step."""
+    c = config
+    cell = cell_of(c.cell, c.reset_after)
+    one = {r.name: r.numeric for r in ledger.shapes(c.replace(N=1, T=1, D=1, M=1, layers=1))}
+    zeros = [np.zeros(one[w.symbol], dtype=np.float32) for w in cell.weights]
+    return len(cell.recurrence(np.zeros((1, 1, 1), dtype=np.float32), *zeros))
+
+
 def planned_nbytes(config: RNNConfig) -> int:
     """``execute(config).nbytes``, known before running it, so a cache can make room first.
 
@@ -258,12 +267,32 @@ def planned_nbytes(config: RNNConfig) -> int:
     largest |Δ| per sample, per output and, with return_sequences, per step.
     """
     c, f32, f64 = config, 4, 8
-    cell = cell_of(c.cell, c.reset_after)
-    one = {r.name: r.numeric for r in ledger.shapes(c.replace(N=1, T=1, D=1, M=1, layers=1))}
-    zeros = [np.zeros(one[w.symbol], dtype=np.float32) for w in cell.weights]
-    traced = len(cell.recurrence(np.zeros((1, 1, 1), dtype=np.float32), *zeros))
+    traced = _traced(c)
     steps = c.T if c.return_sequences else 1
     arrays = c.N * c.T * c.D + 2 * c.N * steps * c.K + ledger.param_totals(c)["total"]
     arrays += len(c.paths) * traced * c.N * c.T * c.M
     per = c.N + c.K + (c.T if c.return_sequences else 0)
     return f32 * arrays + f64 * per
+
+
+KERAS_STEPS_AHEAD = 32  # Keras' loop runs up to 32 iterations at once (its parallel_iterations)
+
+
+def scratch_nbytes(config: RNNConfig) -> int:
+    """At most what computing the run of ``config`` takes beyond what it keeps.
+
+    Keras' compiled loop works up to 32 steps ahead, each step holding (N + M)·gM numbers
+    or so (its input projection, and the recurrent kernel's gate blocks, which the GRU
+    with reset_after=False slices anew every step), times 4 for the temporaries around
+    them and for tracing the loop on a new model's first call, for every layer and
+    direction (a new model's graph holds them all). NumPy then copies one backward path's
+    trace to put it in time order, and projects x_t W a 4 MB block at a time. A bound,
+    not an estimate: tests/test_budget.py checks it against the peak resident memory of
+    real runs at the work cap, which comes to about half of planned + scratch.
+    """
+    c, f32 = config, 4
+    cell = cell_of(c.cell, c.reset_after)
+    gM = len(cell.gates or (None,)) * c.M  # the gate blocks side by side: M, 3M or 4M
+    keras = min(c.T, KERAS_STEPS_AHEAD) * (c.N + c.M) * gM * 4 * len(c.paths)
+    numpy = _traced(c) * c.N * c.T * c.M if c.bidirectional else 0
+    return f32 * (keras + numpy) + recurrence.PROJECTION_BLOCK_BYTES

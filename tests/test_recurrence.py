@@ -387,3 +387,26 @@ def test_recurrence_does_not_import_keras():
         "assert not bad, bad\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize(("cell", "reset_after"), [("lstm", True), ("gru", True), ("gru", False)])
+def test_the_gated_cells_read_every_step_whatever_the_projection_block(
+    cell, reset_after, monkeypatch
+):
+    """The gated cells project x_t W_xh a block of steps at a time: blocks of 1, 2 and 3
+    steps (T = 7 ends inside a block) give the trace of one block holding all 7 steps."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((2, 7, 3), dtype=np.float32)  # (N, T, D)
+    W = cell_of(cell, reset_after).weights
+    shapes = {"W_xh": (3, 12 if cell == "lstm" else 9), "W_hh": (3, 12 if cell == "lstm" else 9)}
+    shapes["b_h"] = (2, 9) if cell == "gru" and reset_after else (shapes["W_xh"][1],)
+    weights = [rng.standard_normal(shapes[w.symbol], dtype=np.float32) for w in W]
+    one_block = cell_of(cell, reset_after).recurrence(X, *weights)
+    for steps in (1, 2, 3):
+        # N·gM·4 bytes is one step's projection: a budget of that many steps' worth
+        monkeypatch.setattr(
+            recurrence, "PROJECTION_BLOCK_BYTES", steps * 2 * weights[0].shape[1] * 4
+        )
+        blocked = cell_of(cell, reset_after).recurrence(X, *weights)
+        for k, v in one_block.items():
+            np.testing.assert_allclose(blocked[k], v, rtol=1e-6, atol=1e-6, err_msg=f"{k}, {steps}")

@@ -11,7 +11,9 @@ is safe here because a ``KerasRNN`` is only called under its own lock (``rnnviz.
 Every cache is bounded, so memory stays flat however many configs visitors try: the
 runs and the views built from them by bytes (``rnnviz.budget``; settings
 ``RNNVIZ_RUN_CACHE_MB``, default 128, and ``RNNVIZ_VIEW_CACHE_MB``, default 32 for each
-kind of view), the ledgers and Keras models, which are small, by entries.
+kind of view), the ledgers and Keras models, which are small, by entries. A view goes
+with its run: every rerun needs the run anyway, so a view of a run no longer cached would
+only hold memory.
 """
 
 from __future__ import annotations
@@ -20,14 +22,20 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from rnnviz import export, figures, frames, ledger, model, weightmaps
-from rnnviz.budget import MB, give_back, megabytes, within
+from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
 from rnnviz.config import RNNConfig
-from rnnviz.run import Run, execute, planned_nbytes
+from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
+
+limit_arenas()  # on import: before TensorFlow's threads allocate
 
 MAX_MODELS = 2  # weights of ≤ 1.3 MB each, and its traced graph: ~15 MB for the largest
 RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 128) * MB  # a run at the cap: ~120 MB
 VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 32) * MB  # each kind of view
 RUNNING = "Running Keras and the NumPy recurrence…"
+# A view's Python objects beyond its payload's bytes, as tracemalloc measures them
+# (tests/test_budget.py): ~30 kB for a Plotly figure, 7–10 kB for a player's Frames.
+FIGURE_OVERHEAD = 48 * 1024
+VIEW_OVERHEAD = 16 * 1024
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -53,17 +61,20 @@ def _run(config: RNNConfig) -> Run:
 
 def run(config: RNNConfig) -> Run:
     """The whole run of ``config``, from the cache when it is there; else older runs make
-    room for it first, so the budget holds while it is computed too."""
+    room for it first, and for what computing it takes beyond it, so that the cached runs
+    and the one being computed stay within the budget together (one larger than the whole
+    budget computes with the cache empty)."""
     if _run.holds(config):
         return _run(config)
-    _run.make_room(planned_nbytes(config))
+    _run.make_room(planned_nbytes(config) + scratch_nbytes(config))
+    give_back()  # what the runs that made room held, before the computation needs it
     with st.spinner(RUNNING):
         r = _run(config)
-    give_back()  # the runs that made room, and the computation's scratch arrays
+    give_back()  # the computation's scratch arrays
     return r
 
 
-@within(VIEW_BUDGET, sizeof=len)
+@within(VIEW_BUDGET, sizeof=lambda payload: len(payload) + VIEW_OVERHEAD, follows=_run)
 def weight_payload(config: RNNConfig, layer: int, direction: str) -> bytes:
     r = run(config)
     width = (ledger.width_symbol(config, layer), config.width(layer))
@@ -72,7 +83,11 @@ def weight_payload(config: RNNConfig, layer: int, direction: str) -> bytes:
     return frames.pack(grid)
 
 
-@within(VIEW_BUDGET, sizeof=lambda figs: sum(len(fig.to_json()) for _, fig in figs))
+def _figures_nbytes(figs: list[tuple[str, go.Figure]]) -> int:
+    return sum(len(fig.to_json()) + FIGURE_OVERHEAD for _, fig in figs)
+
+
+@within(VIEW_BUDGET, sizeof=_figures_nbytes, follows=_run)
 def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
     r = run(config)
     a, c = r.agreement, config
@@ -101,7 +116,7 @@ def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
     return figs
 
 
-@within(VIEW_BUDGET, sizeof=lambda f: f.nbytes)
+@within(VIEW_BUDGET, sizeof=lambda f: f.nbytes + VIEW_OVERHEAD, follows=_run)
 def player_frames(config: RNNConfig, n: int, layer: int, direction: str) -> frames.Frames:
     return frames.frames(run(config), n, layer, direction)
 
