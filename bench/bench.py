@@ -29,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnnviz is not pi
 
 from rnnviz import model as keras_side  # noqa: E402  (TensorFlow is imported on first use)
 from rnnviz.agreement import TOLERANCE, compare  # noqa: E402
+from rnnviz.cells import CELLS  # noqa: E402
 from rnnviz.config import WORK_CAP, RNNConfig  # noqa: E402
 from rnnviz.data import make_X  # noqa: E402
 from rnnviz.run import execute, numpy_forward  # noqa: E402
@@ -344,7 +345,7 @@ def main(argv: list[str] | None = None) -> None:
         results[size] = bench_size(*size)
     cells = {}
     if not quick:
-        for cell in ("lstm", "gru"):
+        for cell in [key for key, c in CELLS.items() if c.gates]:  # the gated cells
             print(f"timing {cell} at {label(MID)} …", file=sys.stderr, flush=True)
             cells[cell] = bench_cell(cell, *MID)
     corners = []

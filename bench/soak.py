@@ -35,7 +35,9 @@ sys.path.insert(0, str(ROOT))  # tests/ and bench/ are folders of the repo, not 
 from page import BenchError, Session  # noqa: E402  (bench/page.py, beside this file)
 from report import machine_line  # noqa: E402
 
+from rnnviz.cells import VARIANTS  # noqa: E402
 from rnnviz.config import BOUNDS, WORK_CAP, ConfigError, RNNConfig  # noqa: E402
+from rnnviz.ledger import model_name  # noqa: E402
 from tests.browser import launch_chromium, serve_app  # noqa: E402
 
 PEAK_LIMIT_MB = 1024
@@ -49,7 +51,7 @@ def configs(count: int, seed: int = 0) -> list[RNNConfig]:
     """``count`` distinct configs; the (10j)-th of them (1-based) is large, and the last
     has the FIRST-th's sizes and cell with another seed."""
     rng = random.Random(seed)
-    variants = [("simple", True), ("lstm", True), ("gru", True), ("gru", False)]
+    variants = [(cell.key, cell.options.get("reset_after", True)) for cell in VARIANTS]
     out: list[RNNConfig] = []
     seen: set[RNNConfig] = set()
     while len(out) < count:
@@ -133,10 +135,7 @@ def soak(count: int) -> tuple[list[tuple[int, float, float, float, float, str, s
                     session.close()
                 rss, peak, files = memory_mb(server.pid)
                 if i % EVERY == 0 or i == FIRST:
-                    sizes = (
-                        f"{c.cell}{'' if c.reset_after or c.cell != 'gru' else ' v1'} "
-                        f"N={c.N} T={c.T} M={c.M} ×{len(c.paths)}"
-                    )
+                    sizes = f"{model_name(c)}, N={c.N} T={c.T}"
                     rows.append((i, rss, peak, files, seconds, sizes, cache_line))
                     print(
                         f"[{i:4d}] RSS {rss:7.1f} MB  peak {peak:7.1f} MB  files {files:5.0f} MB"

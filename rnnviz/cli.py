@@ -220,8 +220,7 @@ def report(run: Run) -> str:
     """The plain-text report: config, shapes, Keras summary, parameters, Keras vs NumPy."""
     c = run.config
     options = [f"layers={c.layers}"]
-    if c.cell == "gru":
-        options.append(f"reset_after={c.reset_after}")
+    options += [f"{name}={getattr(c, name)}" for name in run.cell.switches]
     options += [name for name in ("return_sequences", "bidirectional") if getattr(c, name)]
     out = [
         f"rnnviz  cell={c.cell}  N={c.N}  T={c.T}  D={c.D}  M={c.M}  K={c.K}  seed={c.seed}  "

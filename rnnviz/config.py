@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rnnviz.cells import CELLS
+from rnnviz.cells import CELLS, SWITCH_DEFAULTS
 
 # The most numbers in any array a run keeps: every h_t of every layer for the visualiser
 # (N·T·M, times layers and directions), the input X (N·T·D) and, with return_sequences,
@@ -121,6 +121,11 @@ class RNNConfig:
     def __post_init__(self):
         for f in dataclasses.fields(self):
             check_field(f.name, getattr(self, f.name))
+        # A switch that no variant of this cell depends on (reset_after for an LSTM) takes
+        # its default, so that one model has one config: one cache key and one URL.
+        for name, default in SWITCH_DEFAULTS.items():
+            if name not in CELLS[self.cell].switches:
+                object.__setattr__(self, name, default)
         for work in works(dataclasses.asdict(self)):
             if work.numbers > WORK_CAP:
                 raise ConfigError(
@@ -137,6 +142,11 @@ class RNNConfig:
         """Every (layer l, direction) the input flows through, l from 1, "fwd" before "bwd"."""
         dirs = ("fwd", "bwd") if self.bidirectional else ("fwd",)
         return [(layer, d) for layer in range(1, self.layers + 1) for d in dirs]
+
+    @property
+    def head_width(self) -> int:
+        """What the last layer outputs per step, both directions side by side: M or 2M."""
+        return self.M * self.directions
 
     def width(self, layer: int) -> int:
         """Input width of recurrent layer ``layer``: D, then M or 2M for stacked layers."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rnnviz.cells import HEAD, cell_of
+from rnnviz.cells import GRU, GRU_RESET_BEFORE, HEAD, LSTM, SIMPLE, cell_of, variant_text
 from rnnviz.config import RNNConfig, suffix
 
 
@@ -51,7 +51,12 @@ def _numeric(symbolic: str, c: RNNConfig) -> tuple[int, ...]:
 
 def width_symbol(c: RNNConfig, layer: int) -> str:
     """Symbol of what layer ``layer`` reads per step: D, M or 2M."""
-    return "D" if layer == 1 else ("2M" if c.bidirectional else "M")
+    return "D" if layer == 1 else head_symbol(c)
+
+
+def head_symbol(c: RNNConfig) -> str:
+    """Symbol of what a layer outputs per step (both directions side by side): M or 2M."""
+    return "2M" if c.bidirectional else "M"
 
 
 def path_tag(c: RNNConfig, layer: int, direction: str) -> str:
@@ -68,7 +73,7 @@ def _tag(c: RNNConfig, layer: int) -> str:
 def shapes(c: RNNConfig) -> list[ShapeRow]:
     """Every tensor of the run, data first, then each layer's weights, then the output."""
     cell = cell_of(c.cell, c.reset_after)
-    H = "2M" if c.bidirectional else "M"
+    H = head_symbol(c)
     each = " (each direction)" if c.bidirectional else ""
     rows = [
         ShapeRow("X", "X", "(N, T, D)", (), "all inputs"),
@@ -77,7 +82,7 @@ def shapes(c: RNNConfig) -> list[ShapeRow]:
     for layer in range(1, c.layers + 1):
         tag, sfx = _tag(c, layer), suffix(layer, "fwd")
         for w in cell.weights:
-            symbolic = w.shape.replace("(D,", f"({width_symbol(c, layer)},")
+            symbolic = cell.shape(w).replace("(D,", f"({width_symbol(c, layer)},")
             rows.append(ShapeRow(w.symbol + sfx, w.latex + tag, symbolic, (), w.meaning + each))
         for s in cell.states:
             meaning = f"{s.name.rsplit(' ', 1)[0]} after step t{each}"  # "cell state c" -> ...
@@ -88,7 +93,7 @@ def shapes(c: RNNConfig) -> list[ShapeRow]:
         if c.bidirectional:
             what += ", forward and backward side by side"
         rows.append(ShapeRow("H" + sfx, "H" + tag, out, (), f"layer output: {what}"))
-    rows += [ShapeRow(w.symbol, w.latex, w.shape.replace("H", H), (), w.meaning) for w in HEAD]
+    rows += [ShapeRow(w.symbol, w.latex, w.shape().replace("H", H), (), w.meaning) for w in HEAD]
     y_shape = "(N, T, K)" if c.return_sequences else "(N, K)"
     y_from = "Dense on every step" if c.return_sequences else "Dense on the last output"
     rows.append(ShapeRow("y", "y", y_shape, (), f"output: {y_from}"))
@@ -109,15 +114,9 @@ def params(c: RNNConfig) -> list[ParamRow]:
             formula, numbers = f"2 × {formula}", f"2 × {numbers}"
         count = c.directions * cell.params(c.width(layer), c.M)
         rows.append(ParamRow(name, "rnn", formula, numbers, count))
-    H = c.M * c.directions
+    H = c.head_width
     rows.append(
-        ParamRow(
-            "Dense",
-            "dense",
-            f"K({'2M' if c.bidirectional else 'M'} + 1)",
-            f"{c.K}·({H} + 1)",
-            c.K * (H + 1),
-        )
+        ParamRow("Dense", "dense", f"K({head_symbol(c)} + 1)", f"{c.K}·({H} + 1)", c.K * (H + 1))
     )
     total = sum(r.count for r in rows)
     rows.append(ParamRow("Total", "total", "", " + ".join(f"{r.count:,}" for r in rows), total))
@@ -127,8 +126,7 @@ def params(c: RNNConfig) -> list[ParamRow]:
 def model_name(c: RNNConfig) -> str:
     """The model in one line, as the page and the browser tab title it: "LSTM(5) → Dense(2)"."""
     cell = cell_of(c.cell, c.reset_after)
-    variant = ", reset_after=False" if c.cell == "gru" and not c.reset_after else ""
-    layer = f"{cell.keras_name}({c.M}{variant})"
+    layer = f"{cell.keras_name}({c.M}{variant_text(cell)})"
     if c.bidirectional:
         layer = f"Bidirectional({layer})"
     stack = f" × {c.layers}" if c.layers > 1 else ""
@@ -146,7 +144,7 @@ def html_symbol(latex: str) -> str:
 class Question:
     """A quiz question on the ledger, with an answer worked out for the sizes shown."""
 
-    key: str  # "axes", "time", "lstm", "gru"
+    key: str  # "axes", "time", "gates", "reset_after"
     question: str
     answer: str
 
@@ -154,8 +152,8 @@ class Question:
 def quiz(c: RNNConfig) -> list[Question]:
     """The questions students get wrong most, answered with this config's numbers."""
     D, M = c.D, c.M
-    simple, lstm = cell_of("simple").params(D, M), cell_of("lstm").params(D, M)
-    gru, textbook = cell_of("gru").params(D, M), cell_of("gru", reset_after=False).params(D, M)
+    simple, lstm = SIMPLE.params(D, M), LSTM.params(D, M)
+    gru, textbook = GRU.params(D, M), GRU_RESET_BEFORE.params(D, M)
     return [
         Question(
             "axes",
@@ -172,19 +170,20 @@ def quiz(c: RNNConfig) -> list[Question]:
             "sequence costs more computation but no more parameters.",
         ),
         Question(
-            "lstm",
+            "gates",
             f"A SimpleRNN layer here has {simple:,} parameters. How many does an LSTM with the "
             "same D and M have, and why?",
-            f"4·M(D + M + 1) = 4·{M}·({D} + {M} + 1) = {lstm:,}: four times as many, because "
-            "the LSTM computes four SimpleRNN-sized blocks at each step, the input, forget and "
-            "output gates and the candidate, each with its own W_xh, W_hh and b_h.",
+            f"{LSTM.params_formula} = {LSTM.params_numbers(D, M)} = {lstm:,}: four times as "
+            "many, because the LSTM computes four SimpleRNN-sized blocks at each step, the "
+            "input, forget and output gates and the candidate, each with its own W_xh, W_hh "
+            "and b_h.",
         ),
         Question(
-            "gru",
-            f"A textbook GRU has 3M(D + M + 1) = {textbook:,} parameters here. Why does Keras' "
-            "GRU report more?",
+            "reset_after",
+            f"A textbook GRU has {GRU_RESET_BEFORE.params_formula} = {textbook:,} parameters "
+            "here. Why does Keras' GRU report more?",
             f"Keras' default reset_after=True keeps a second bias row b' for the recurrent part, "
-            f"so the reset gate can scale it: 3M more, 3M(D + M + 2) = {gru:,}.",
+            f"so the reset gate can scale it: 3M more, {GRU.params_formula} = {gru:,}.",
         ),
     ]
 

@@ -68,20 +68,17 @@ def _cell_layer(
     go_backwards: bool = False,
 ):
     """One Keras recurrent layer with seeded initialisers (Keras' defaults otherwise)."""
-    common = dict(
+    cell = cell_of(c.cell, c.reset_after)
+    layer = getattr(keras.layers, cell.keras_name)  # SimpleRNN, LSTM, GRU
+    return layer(
+        c.M,
         kernel_initializer=keras.initializers.GlorotUniform(seed=seeds[0]),
         recurrent_initializer=keras.initializers.Orthogonal(seed=seeds[1]),
         return_sequences=return_sequences,
         go_backwards=go_backwards,
         name=name,
+        **cell.options,  # the variant's own: reset_after for a GRU
     )
-    if c.cell == "simple":
-        return keras.layers.SimpleRNN(c.M, **common)
-    if c.cell == "lstm":
-        return keras.layers.LSTM(c.M, **common)  # unit_forget_bias: b_h^(f) starts at 1
-    if c.cell == "gru":
-        return keras.layers.GRU(c.M, reset_after=c.reset_after, **common)
-    raise ValueError(f"no Keras layer for cell {c.cell!r}")
 
 
 @dataclass

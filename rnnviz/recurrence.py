@@ -178,56 +178,44 @@ def gru(
 
 # One step for one sample, term by term, for the step-by-step panel. Each takes the
 # input x_t (D,), the state before the step ``prev`` and the trace at the step ``now``
-# (dicts of (M,) vectors, zeros before the first step) and the cell's weights.
+# (dicts of (M,) vectors, zeros before the first step) and the cell's weights by name, and
+# returns (name, value) pairs in the order shown; each name's formula is in the cell
+# table (rnnviz.cells), and a name without one is a given quantity.
 
 
-def simple_rnn_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[Term]:
+def simple_rnn_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[tuple[str, np.ndarray]]:
     xW = x_t @ W_xh  # (M,)
     hW = prev["h"] @ W_hh  # (M,)
     a_t = xW + hW + b_h  # (M,)
     return [
-        Term(r"x_t W_{xh}", "", xW),
-        Term(r"h_{t-1} W_{hh}", "", hW),
-        Term("b_h", "", b_h),
-        Term("a_t", r"x_t W_{xh} + h_{t-1} W_{hh} + b_h", a_t),
-        Term("h_t", r"\tanh(a_t)", np.tanh(a_t)),
+        (r"x_t W_{xh}", xW),
+        (r"h_{t-1} W_{hh}", hW),
+        ("b_h", b_h),
+        ("a_t", a_t),
+        ("h_t", np.tanh(a_t)),  # (M,)
     ]
 
 
-def lstm_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[Term]:
+def lstm_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[tuple[str, np.ndarray]]:
     i_t, f_t, g_t, o_t, c_prev = now["i"], now["f"], now["g"], now["o"], prev["c"]  # (M,)
     c_t = f_t * c_prev + i_t * g_t  # (M,)
     return [
-        Term("i_t", r"\sigma(x_t W_{xh}^{(i)} + h_{t-1} W_{hh}^{(i)} + b_h^{(i)})", i_t),
-        Term("f_t", r"\sigma(x_t W_{xh}^{(f)} + h_{t-1} W_{hh}^{(f)} + b_h^{(f)})", f_t),
-        Term("g_t", r"\tanh(x_t W_{xh}^{(g)} + h_{t-1} W_{hh}^{(g)} + b_h^{(g)})", g_t),
-        Term("o_t", r"\sigma(x_t W_{xh}^{(o)} + h_{t-1} W_{hh}^{(o)} + b_h^{(o)})", o_t),
-        Term("c_{t-1}", "", c_prev),
-        Term("c_t", r"f_t \odot c_{t-1} + i_t \odot g_t", c_t),
-        Term("h_t", r"o_t \odot \tanh(c_t)", o_t * np.tanh(c_t)),
+        ("i_t", i_t),
+        ("f_t", f_t),
+        ("g_t", g_t),
+        ("o_t", o_t),
+        ("c_{t-1}", c_prev),
+        ("c_t", c_t),
+        ("h_t", o_t * np.tanh(c_t)),  # (M,)
     ]
 
 
-def gru_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[Term]:
+def gru_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[tuple[str, np.ndarray]]:
     z_t, r_t, hh_t, h_prev = now["z"], now["r"], now["hh"], prev["h"]  # (M,)
-    if b_h.ndim == 2:  # reset_after: the reset gate scales the recurrent part, bias included
-        candidate = (
-            r"\tanh(x_t W_{xh}^{(\tilde h)} + b_h^{(\tilde h)}"
-            r" + r_t \odot (h_{t-1} W_{hh}^{(\tilde h)} + b'^{(\tilde h)}_h))"
-        )
-    else:
-        candidate = (
-            r"\tanh(x_t W_{xh}^{(\tilde h)}"
-            r" + (r_t \odot h_{t-1}) W_{hh}^{(\tilde h)} + b_h^{(\tilde h)})"
-        )
     return [
-        Term("z_t", r"\sigma(x_t W_{xh}^{(z)} + h_{t-1} W_{hh}^{(z)} + b_h^{(z)})", z_t),
-        Term("r_t", r"\sigma(x_t W_{xh}^{(r)} + h_{t-1} W_{hh}^{(r)} + b_h^{(r)})", r_t),
-        Term(r"\tilde h_t", candidate, hh_t),
-        Term("h_{t-1}", "", h_prev),
-        Term(
-            "h_t",
-            r"z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t",
-            z_t * h_prev + (1 - z_t) * hh_t,
-        ),
+        ("z_t", z_t),
+        ("r_t", r_t),
+        (r"\tilde h_t", hh_t),
+        ("h_{t-1}", h_prev),
+        ("h_t", z_t * h_prev + (1 - z_t) * hh_t),  # (M,)
     ]

@@ -62,11 +62,11 @@ def numpy_forward(
     for layer in range(1, c.layers + 1):
         outputs = []
         for d in ("fwd", "bwd")[: c.directions]:
-            W = [weights[w.symbol + suffix(layer, d)] for w in cell.weights]
+            W = {w.symbol: weights[w.symbol + suffix(layer, d)] for w in cell.weights}
             if d == "fwd":
-                trace = cell.recurrence(H, *W)  # each (N, T, M)
+                trace = cell.run(H, W, c.M)  # each (N, T, M)
             else:  # read x_T first, then store in time order again
-                trace = cell.recurrence(H[:, ::-1], *W)  # each (N, T, M), reversed time
+                trace = cell.run(H[:, ::-1], W, c.M)  # each (N, T, M), reversed time
                 trace = {k: np.ascontiguousarray(v[:, ::-1]) for k, v in trace.items()}
             traces[(layer, d)] = trace
             outputs.append(trace["h"])
@@ -169,7 +169,7 @@ class Run:
         before = {k: (v[n, j] if 0 <= j < c.T else zero) for k, v in p.trace.items()}
         now = {k: v[n, i] for k, v in p.trace.items()}
         x_t = self.layer_input(layer, n, i)  # (D_l,)
-        terms = self.cell.step(x_t, before, now, *p.weights.values())
+        terms = self.cell.step_terms(x_t, before, now, p.weights)
         if direction == "fwd":
             return terms
         # Going backward the state carried into step t is the one after step t + 1.
@@ -190,6 +190,16 @@ class OutputStep:
     b_o: np.ndarray  # (K,)
     y_numpy: np.ndarray  # (K,)
     y_keras: np.ndarray  # (K,)
+
+
+def head_equation(config: RNNConfig) -> str:
+    """The Dense head as LaTeX, with what it reads when bidirectional: the forward path's
+    state after its last step beside the backward path's, which ends at t = 1."""
+    if config.return_sequences:
+        both = r",\quad h_t = [\,\overrightarrow{h}_t ; \overleftarrow{h}_t\,]"
+        return r"y_t = h_t W_o + b_o" + (both if config.bidirectional else "")
+    both = r",\quad h_T = [\,\overrightarrow{h}_T ; \overleftarrow{h}_1\,]"
+    return r"y = h_T W_o + b_o" + (both if config.bidirectional else "")
 
 
 def output_step(run: Run, n: int, t: int) -> OutputStep | None:
@@ -253,9 +263,8 @@ def _traced(config: RNNConfig) -> int:
     """How many (N, T, M) arrays the cell's recurrence keeps, from running it on one step."""
     c = config
     cell = cell_of(c.cell, c.reset_after)
-    one = {r.name: r.numeric for r in ledger.shapes(c.replace(N=1, T=1, D=1, M=1, layers=1))}
-    zeros = [np.zeros(one[w.symbol], dtype=np.float32) for w in cell.weights]
-    return len(cell.recurrence(np.zeros((1, 1, 1), dtype=np.float32), *zeros))
+    zeros = {w.symbol: np.zeros(cell.numeric_shape(w, 1, 1), np.float32) for w in cell.weights}
+    return len(cell.run(np.zeros((1, 1, 1), dtype=np.float32), zeros, 1))
 
 
 def planned_nbytes(config: RNNConfig) -> int:
@@ -292,7 +301,7 @@ def scratch_nbytes(config: RNNConfig) -> int:
     """
     c, f32 = config, 4
     cell = cell_of(c.cell, c.reset_after)
-    gM = len(cell.gates or (None,)) * c.M  # the gate blocks side by side: M, 3M or 4M
+    gM = cell.blocks * c.M  # the gate blocks side by side: M, 3M or 4M
     keras = min(c.T, KERAS_STEPS_AHEAD) * (c.N + c.M) * gM * 4 * len(c.paths)
     numpy = _traced(c) * c.N * c.T * c.M if c.bidirectional else 0
     return f32 * (keras + numpy) + recurrence.PROJECTION_BLOCK_BYTES

@@ -29,12 +29,14 @@ def weight_grid(
     head: Mapping[str, np.ndarray],
     width: tuple[str, int],
     tag: str = "",
+    head_width: tuple[str, int] | None = None,
 ) -> Frames:
     """Rows of panels: one row per gate of ``cell`` (W_xh, W_hh, b_h blocks), then the head.
 
     ``weights`` are one path's, in Keras' layout. ``width`` is the symbol and size of what
     the layer reads ("D", 3), or ("2M", 10) for a stacked bidirectional layer. ``tag``
-    tells paths apart in titles ("", " [2]", " [1] backward").
+    tells paths apart in titles ("", " [2]", " [1] backward"). ``head_width`` is what the
+    head reads, ("2M", 10) when bidirectional; ("M", M) unless given.
     """
     M = weights["W_hh"].shape[0]
     symbol, size = width
@@ -67,16 +69,16 @@ def weight_grid(
             W = weights[w.symbol][..., block]  # (D, M), (M, M), (M,) or (2, M)
             label = f"{w.symbol}{tag}" + (f" · {gate.key}" if gate else "")
             what = gate.name if gate else w.meaning
-            if w.symbol == "W_xh":
+            if w.rows == "D":  # what the layer reads
                 add(k, W, label, what, f"input ({symbol} = {size})", unit)
-            elif w.symbol == "W_hh":
+            elif w.rows == "M":  # the state before the step
                 add(k, W, label, what, f"from {unit}", f"to {unit}")
             else:
-                labels = ["input b", "recurrent b'"] if W.ndim == 2 else None
-                add(k, W, label, what, "", unit, labels)
-    H, K = head["W_o"].shape
+                add(k, W, label, what, "", unit, list(w.row_labels) or None)
+    H_symbol, H = head_width or ("M", M)
+    K = head["W_o"].shape[1]
     for w in HEAD:
-        rows = f"last layer's output ({'2M' if H != M else 'M'} = {H})"
+        rows = f"last layer's output ({H_symbol} = {H})"
         add(len(gates), head[w.symbol], w.symbol, w.meaning, rows, f"output (K = {K})")
     header = dict(zmax=zmax, colorscale=colorscale(DIVERGING), panels=panels)
     return Frames(header=header, arrays=arrays)

@@ -306,7 +306,7 @@ def test_quiz_hides_the_numbers_until_clicked():
     page = html(at)
     assert "<details><summary>?</summary>(10, 10, 3)</details>" in page  # X: (N, T, D)
     assert "<details><summary>?</summary><b>162</b>" in page
-    for key in ("axes", "time", "lstm", "gru"):
+    for key in ("axes", "time", "gates", "reset_after"):
         assert f"data-question='{key}'" in page
     assert "3M(D + M + 2) = 150" in page and "4·5·(3 + 5 + 1) = 180" in page  # layer only
     assert at.query_params["quiz"] == "1"

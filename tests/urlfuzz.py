@@ -286,6 +286,8 @@ def expected(state: State) -> Expected:
             others = _work(config, width) // config[name]
             config[name] = CAP // others
             fell_back.append(name)
+    if config["cell"] != "gru":  # only the GRU has two variants; the others take the default
+        config["reset_after"] = True
     limits = {"sample": config["N"] - 1, "step": config["T"], "view_layer": config["layers"]}
     for key, value in state.pairs:
         if key in fields and (key, value) in state.invalid:

@@ -79,7 +79,10 @@ def weight_payload(config: RNNConfig, layer: int, direction: str) -> bytes:
     r = run(config)
     width = (ledger.width_symbol(config, layer), config.width(layer))
     tag = ledger.path_tag(config, layer, direction)
-    grid = weightmaps.weight_grid(r.cell, r.path(layer, direction).weights, r.head, width, tag)
+    head_width = (ledger.head_symbol(config), config.head_width)
+    grid = weightmaps.weight_grid(
+        r.cell, r.path(layer, direction).weights, r.head, width, tag, head_width
+    )
     return frames.pack(grid)
 
 

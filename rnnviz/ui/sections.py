@@ -141,7 +141,7 @@ def shapes_ledger(config: RNNConfig, quiz: bool = False) -> None:
                 st.caption(
                     "Every layer but the last returns its whole sequence (return_sequences=True),"
                     " because the next layer needs an input at every step: it reads "
-                    f"{'2M' if c.bidirectional else 'M'} values per step where the first reads D."
+                    f"{ledger.head_symbol(c)} values per step where the first reads D."
                 )
         if quiz:
             st.subheader("Quiz")
@@ -324,12 +324,9 @@ def _output_at(r: run.Run, n: int, t: int) -> tuple[str, str]:
         return f"➜ Move t to T = {c.T} to see the output y = h_T W_o + b_o computed.", ""
     if c.return_sequences:
         text = f"With return_sequences the Dense head reads every step; at t = {t}:"
-        both = r",\quad h_t = [\,\overrightarrow{h}_t ; \overleftarrow{h}_t\,]"
-        equation = r"y_t = h_t W_o + b_o" + (both if c.bidirectional else "")
     else:
         text = "At the last step the Dense head reads h_T:"
-        both = r",\quad h_T = [\,\overrightarrow{h}_T ; \overleftarrow{h}_1\,]"
-        equation = r"y = h_T W_o + b_o" + (both if c.bidirectional else "")
+    equation = run.head_equation(c)
     if c.K <= LATEX_MAX_UNITS:
         equation += (
             r" \\ "

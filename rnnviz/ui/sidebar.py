@@ -169,11 +169,10 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         st.selectbox(
             "Cell", options=list(CELLS), format_func=lambda key: CELLS[key].title, key="cell"
         )
-        gru = st.session_state["cell"] == "gru"
         st.toggle(
             "reset_after (GRU)",
             key="reset_after",
-            disabled=not gru,
+            disabled="reset_after" not in CELLS[st.session_state["cell"]].switches,
             help=SWITCHES["reset_after"] + ". Off: the textbook GRU, bias (3M,).",
         )
         values = {name: _size_input(name) for name in ("N", "T", "D", "M", "K", "layers")}
