@@ -24,6 +24,7 @@ import numpy as np
 
 from rnnviz import ledger, recurrence
 from rnnviz.agreement import Agreement, compare
+from rnnviz.budget import give_back
 from rnnviz.cells import HEAD, Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
 from rnnviz.data import make_X
@@ -65,9 +66,9 @@ def numpy_forward(
             W = {w.symbol: weights[w.symbol + suffix(layer, d)] for w in cell.weights}
             if d == "fwd":
                 trace = cell.run(H, W, c.M)  # each (N, T, M)
-            else:  # read x_T first, then store in time order again
+            else:  # read x_T first, then hand out in time order again (reversed views)
                 trace = cell.run(H[:, ::-1], W, c.M)  # each (N, T, M), reversed time
-                trace = {k: np.ascontiguousarray(v[:, ::-1]) for k, v in trace.items()}
+                trace = {k: v[:, ::-1] for k, v in trace.items()}  # views, no copy
             traces[(layer, d)] = trace
             outputs.append(trace["h"])
         # (N, T, M·directions); one direction is used as it is, a copy would cost ~N·T·M
@@ -234,6 +235,10 @@ def execute(config: RNNConfig, keras_model=None) -> Run:
     X = make_X(c.N, c.T, c.D, c.seed)  # (N, T, D)
     weights = keras_model.weights()
     y_keras = keras_model(X)  # (N, K) or (N, T, K)
+    # Keras' scratch was freed into the heaps of TensorFlow's threads, where NumPy (on this
+    # thread) cannot reuse it: handing it back first keeps the peak at the larger of the
+    # two computations, not their sum (~20–50 MB less at the work cap).
+    give_back()
     traces, y_numpy = numpy_forward(c, X, weights)
     cell = cell_of(c.cell, c.reset_after)
     paths = tuple(
@@ -294,14 +299,13 @@ def scratch_nbytes(config: RNNConfig) -> int:
     or so (its input projection, and the recurrent kernel's gate blocks, which the GRU
     with reset_after=False slices anew every step), times 4 for the temporaries around
     them and for tracing the loop on a new model's first call, for every layer and
-    direction (a new model's graph holds them all). NumPy then copies one backward path's
-    trace to put it in time order, and projects x_t W a 4 MB block at a time. A bound,
-    not an estimate: tests/test_budget.py checks it against the peak resident memory of
-    real runs at the work cap, which comes to about half of planned + scratch.
+    direction (a new model's graph holds them all). NumPy projects x_t W a 4 MB block at a
+    time. A bound, not an estimate: tests/test_budget.py checks it against the peak
+    resident memory of real runs at the work cap, which comes to about half of planned +
+    scratch or less.
     """
     c, f32 = config, 4
     cell = cell_of(c.cell, c.reset_after)
     gM = cell.blocks * c.M  # the gate blocks side by side: M, 3M or 4M
     keras = min(c.T, KERAS_STEPS_AHEAD) * (c.N + c.M) * gM * 4 * len(c.paths)
-    numpy = _traced(c) * c.N * c.T * c.M if c.bidirectional else 0
-    return f32 * (keras + numpy) + recurrence.PROJECTION_BLOCK_BYTES
+    return f32 * keras + recurrence.PROJECTION_BLOCK_BYTES
