@@ -73,6 +73,11 @@ class Cell:
     step: Callable[..., list[tuple[str, np.ndarray]]]  # NumPy: one step's (name, value)s
     options: Mapping[str, object] = field(default_factory=dict)  # Keras options of the variant
     switches: tuple[str, ...] = ()  # the config switches that choose among its variants
+    # PyTorch: the torch.nn module with the same equations ("" if none), the gates in its
+    # order (by their keys here) and its names for them; or why there is no equivalent.
+    torch_name: str = ""
+    torch_gates: tuple[tuple[str, str], ...] = ()  # (key here, PyTorch's name), its order
+    torch_refusal: str = ""
 
     @property
     def blocks(self) -> int:
@@ -187,6 +192,7 @@ SIMPLE = Cell(
     params_note="Each hidden unit has a weight per input (D), one per hidden unit (M) and a bias.",
     recurrence=recurrence.simple_rnn,
     step=recurrence.simple_rnn_step,
+    torch_name="RNN",  # nonlinearity="tanh", its default
 )
 
 
@@ -226,6 +232,8 @@ LSTM = Cell(
     params_note="Four SimpleRNN-sized blocks, one per gate (i, f, g, o): 4× the parameters.",
     recurrence=recurrence.lstm,
     step=recurrence.lstm_step,
+    torch_name="LSTM",
+    torch_gates=(("i", "i"), ("f", "f"), ("g", "g"), ("o", "o")),  # Keras' order too
 )
 
 _GRU_GATES = (
@@ -278,6 +286,8 @@ GRU = Cell(
     step=recurrence.gru_step,
     options={"reset_after": True},
     switches=("reset_after",),
+    torch_name="GRU",  # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)): reset after
+    torch_gates=(("r", "r"), ("z", "z"), ("hh", "n")),
 )
 
 GRU_RESET_BEFORE = Cell(
@@ -296,6 +306,12 @@ GRU_RESET_BEFORE = Cell(
     step=recurrence.gru_step,
     options={"reset_after": False},
     switches=("reset_after",),
+    torch_refusal=(
+        "Keras' GRU with reset_after=False has no PyTorch equivalent: torch.nn.GRU applies "
+        "the reset gate after the recurrent matmul, n_t = tanh(W_in x_t + b_in + r_t ⊙ "
+        "(W_hn h_{t-1} + b_hn)), as Keras' default reset_after=True does; this one multiplies "
+        "r_t ⊙ h_{t-1} before it. Choose reset_after=True to convert."
+    ),
 )
 
 CELLS: dict[str, Cell] = {c.key: c for c in (SIMPLE, LSTM, GRU)}  # each key's default variant

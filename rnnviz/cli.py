@@ -16,7 +16,7 @@ import json
 import os
 import sys
 
-from rnnviz import ledger
+from rnnviz import layouts, ledger
 from rnnviz.agreement import TOLERANCE
 from rnnviz.cells import CELLS
 from rnnviz.config import (
@@ -32,6 +32,7 @@ from rnnviz.config import (
     quote,
 )
 from rnnviz.export import write_npz
+from rnnviz.model import build  # imports TensorFlow only when called
 from rnnviz.run import Run, execute  # neither imports TensorFlow; execute() does, on first use
 
 EXIT_AGREE, EXIT_DISAGREE, EXIT_USAGE = 0, 1, 2
@@ -74,7 +75,12 @@ def build_parser() -> argparse.ArgumentParser:
             "per_step_max_abs_diff (null unless --return-sequences).\n"
             "--export writes X, every weight, y_keras, y_numpy and the NumPy trace (for\n"
             "simple: h_numpy and a_numpy, each (N, T, M)) to exactly PATH, compressed;\n"
-            "no .npz is appended. Read it with numpy.load(PATH, allow_pickle=False)."
+            "no .npz is appended. Read it with numpy.load(PATH, allow_pickle=False).\n"
+            "--export-torch writes the weights with exactly the names and shapes of\n"
+            "torch.nn.RNN/LSTM/GRU(D, M, num_layers=layers, bidirectional=..., batch_first=True)\n"
+            ".state_dict(), plus head.weight (K, M or 2M) and head.bias (K,) for the Dense head;\n"
+            "--import-torch reads such a file back (Keras' GRU with reset_after=False has no\n"
+            "PyTorch equivalent and is refused)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # an abbreviation that works today could become ambiguous later
@@ -117,6 +123,19 @@ def build_parser() -> argparse.ArgumentParser:
         "--json", action="store_true", help="print one JSON object on stdout instead of a report"
     )
     parser.add_argument("--export", metavar="PATH", help="also write the run to PATH as .npz")
+    parser.add_argument(
+        "--export-torch",
+        metavar="PATH",
+        help="also write the weights to PATH as .npz in PyTorch's layout: torch.nn.RNN/LSTM/GRU"
+        "(D, M, num_layers, bidirectional, batch_first=True).state_dict() plus head.weight, "
+        "head.bias",
+    )
+    parser.add_argument(
+        "--import-torch",
+        metavar="PATH",
+        help="run with the weights of PATH, a .npz in --export-torch's layout, instead of the "
+        "seeded ones",
+    )
     return parser
 
 
@@ -147,20 +166,29 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
         raise UsageError(f"{_flag(err.field)}: {err} ({fits} would fit)") from None
 
 
-def check_export_path(path: str) -> None:
+def check_export_path(path: str, flag: str = "--export") -> None:
     """UsageError unless ``path`` could be created as a file (checked before the slow run)."""
     if not path:
-        raise UsageError("--export: PATH is empty; give a file name such as run.npz")
+        raise UsageError(f"{flag}: PATH is empty; give a file name such as run.npz")
     full = os.path.abspath(path)
     if path.endswith(("/", os.sep)) or os.path.isdir(full):
-        raise UsageError(
-            f"--export: {quote(path)} is a directory; give a file name such as run.npz"
-        )
+        raise UsageError(f"{flag}: {quote(path)} is a directory; give a file name such as run.npz")
     parent = os.path.dirname(full)
     if not os.path.isdir(parent):
-        raise UsageError(f"--export: directory {quote(parent)} does not exist")
+        raise UsageError(f"{flag}: directory {quote(parent)} does not exist")
     if not os.access(parent, os.W_OK) or (os.path.exists(full) and not os.access(full, os.W_OK)):
-        raise UsageError(f"--export: cannot write {quote(path)} (permission denied)")
+        raise UsageError(f"{flag}: cannot write {quote(path)} (permission denied)")
+
+
+def read_torch_weights(path: str, config: RNNConfig) -> dict:
+    """``--import-torch``: the PyTorch-layout .npz at ``path`` as Keras-layout weights for
+    ``config``; UsageError naming what is wrong (read before TensorFlow is imported)."""
+    if not os.path.isfile(path):
+        raise UsageError(f"--import-torch: no file {quote(path)}")
+    try:
+        return layouts.read_torch_npz(config, path)
+    except layouts.LayoutError as err:
+        raise UsageError(f"--import-torch: {quote(path)}: {err}") from None
 
 
 @contextlib.contextmanager
@@ -281,14 +309,39 @@ def main(argv: list[str] | None = None) -> int:
         config = parse_config(args)
         if args.export is not None:
             check_export_path(args.export)
+        if args.export_torch is not None:
+            check_export_path(args.export_torch, "--export-torch")
+            try:
+                layouts.torch_shapes(config)  # refuses a cell PyTorch does not have
+            except layouts.LayoutError as err:
+                raise UsageError(f"--export-torch: {err}") from None
+        imported = None
+        if args.import_torch is not None:
+            imported = read_torch_weights(args.import_torch, config)
     except UsageError as err:
         print(f"rnnviz: error: {' '.join(str(err).splitlines())}", file=sys.stderr)
         return EXIT_USAGE
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else EXIT_AGREE
 
-    with _stdout_to_stderr():
-        run = execute(config)  # TensorFlow is imported here, after every check
+    with _stdout_to_stderr():  # TensorFlow is imported here, after every check
+        if imported is None:
+            run = execute(config)
+        else:
+            keras_model = build(config)
+            keras_model.set_weights(imported)
+            run = execute(config, keras_model)
+
+    if args.export_torch is not None:
+        try:
+            layouts.torch_npz(config, run.weights, args.export_torch)
+        except OSError as err:
+            print(
+                f"rnnviz: error: --export-torch: cannot write {quote(args.export_torch)}: "
+                f"{err.strerror or err}",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
 
     if args.export is not None:
         try:
@@ -305,6 +358,9 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(to_json(run)))
     else:
         print(report(run))
+    notices = sys.stderr if args.json else sys.stdout
     if args.export is not None:
-        print(f"Wrote the run to {args.export}", file=sys.stderr if args.json else sys.stdout)
+        print(f"Wrote the run to {args.export}", file=notices)
+    if args.export_torch is not None:
+        print(f"Wrote the weights in PyTorch's layout to {args.export_torch}", file=notices)
     return EXIT_AGREE if run.agreement.agree else EXIT_DISAGREE

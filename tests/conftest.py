@@ -50,6 +50,18 @@ def nginx() -> str:
     return path
 
 
+@pytest.fixture(scope="session")
+def torch():
+    """PyTorch (CPU), the reference for the PyTorch layout: a test-only dependency
+    (requirements-dev.txt); the app never imports it."""
+    try:
+        import torch
+    except ImportError:
+        _required("torch is required in CI: pip install -r requirements-dev.txt (torch==2.13.0)")
+    torch.set_num_threads(1)
+    return torch
+
+
 @pytest.fixture(scope="module")
 def chromium_browser(chromium) -> Iterator:
     from playwright.sync_api import sync_playwright

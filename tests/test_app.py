@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import re
 
@@ -438,3 +439,19 @@ def test_a_session_holds_no_run_once_the_cache_lets_it_go():
     gc.collect()
     alive = [o for o in gc.get_objects() if isinstance(o, Run) and o.config == config]
     assert not alive, [gc.get_referrers(o)[:3] for o in alive]
+
+
+def test_the_pytorch_weights_are_offered_where_pytorch_has_the_cell():
+    from rnnviz.ui import cache
+
+    at = open_app(cell="gru", layers="2")
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels == ["Download this run (.npz)", "Weights for PyTorch (.npz)"]
+    config = RNNConfig(cell="gru", layers=2)
+    with np.load(io.BytesIO(cache.torch_npz_bytes(config)), allow_pickle=False) as archive:
+        assert archive["weight_hh_l1"].shape == (15, 5)  # (3M, M): r, z, n
+        assert archive["bias_hh_l0"].shape == (15,)  # Keras' b', the second bias row
+
+    at = open_app(cell="gru", reset_after="false")
+    assert [b.proto.label for b in at.get("download_button")] == ["Download this run (.npz)"]
+    assert any("reset_after=False has no PyTorch equivalent" in c.value for c in at.caption)

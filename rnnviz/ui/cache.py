@@ -21,7 +21,7 @@ from __future__ import annotations
 import plotly.graph_objects as go
 import streamlit as st
 
-from rnnviz import export, figures, frames, ledger, model, weightmaps
+from rnnviz import export, figures, frames, layouts, ledger, model, weightmaps
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
 from rnnviz.config import RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
@@ -128,6 +128,12 @@ def npz_bytes(config: RNNConfig) -> bytes:
     """The run of ``config`` as an .npz file; called by a download button's click, outside
     any script run, so from the budgeted cache without a spinner."""
     return export.npz_bytes(_run(config))
+
+
+def torch_npz_bytes(config: RNNConfig) -> bytes:
+    """The run's weights in PyTorch's layout as an .npz (``rnnviz.layouts``); a click on a
+    download button, like ``npz_bytes``."""
+    return layouts.torch_npz_bytes(config, _run(config).weights)
 
 
 def usage() -> dict[str, str]:

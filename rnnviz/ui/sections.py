@@ -391,6 +391,21 @@ def downloads(r: run.Run) -> None:
         on_click="ignore",
         help="X, every weight, y from Keras and NumPy, h (and c, gates) after each step.",
     )
+    if r.cell.torch_name:
+        st.download_button(
+            "Weights for PyTorch (.npz)",
+            data=functools.partial(cache.torch_npz_bytes, c),
+            file_name=name.replace("rnnviz_", "rnnviz_torch_", 1),
+            mime="application/octet-stream",
+            on_click="ignore",
+            help=(
+                f"The state_dict of torch.nn.{r.cell.torch_name}(D, M, num_layers, "
+                "bidirectional, batch_first=True): kernels transposed, gates in PyTorch's "
+                "order, bias_ih and bias_hh; plus head.weight and head.bias for the Dense head."
+            ),
+        )
+    else:
+        st.caption(r.cell.torch_refusal)
     st.caption(
         f"This run holds {_size(r.nbytes)} of arrays. The server's run cache: "
         f"{cache.usage()['runs']}."
