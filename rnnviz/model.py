@@ -12,6 +12,7 @@ LSTM, another's notebook-sized RNN) build and run at the same time.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import threading
@@ -23,7 +24,9 @@ from rnnviz.cells import HEAD, cell_of
 from rnnviz.config import RNNConfig, suffix
 
 EAGER_MAX_STEPS = 32  # a first call over at most this many cell steps skips tracing
+KERAS_THREADS = 1  # TensorFlow's threads per call (intra- and inter-op)
 _KERAS_READY = threading.Event()  # set once TensorFlow and Keras are imported
+_FIRST_USE = threading.Lock()
 
 
 def _keras():
@@ -40,13 +43,27 @@ def _keras():
     # heuristic reports as a warning once five models exist; that is by design here.
     tf.get_logger().setLevel("ERROR")
     if not _KERAS_READY.is_set():
-        # TensorFlow's import leaves ~300,000 long-lived objects, and every full garbage
-        # collection walks them all: ~150 ms, which Streamlit pays twice after each script
-        # run (its post-run gc.collect and keras.backend.clear_session). Freezing them
-        # moves them out of the collector's sight; what is created later is still collected.
-        gc.freeze()
-        _KERAS_READY.set()
+        with _FIRST_USE:  # two visitors' first pages may arrive together
+            _first_use(tf)
     return keras, tf
+
+
+def _first_use(tf) -> None:
+    """What is done once, before TensorFlow runs its first op (under _FIRST_USE)."""
+    if _KERAS_READY.is_set():
+        return
+    # One thread per Keras call: a recurrence's per-step ops are too small to gain from
+    # more (a cap-size LSTM runs as fast), and one visitor's run then leaves the other core
+    # to everyone else. (If something in the process ran TensorFlow first, its setting stays.)
+    with contextlib.suppress(RuntimeError):
+        tf.config.threading.set_intra_op_parallelism_threads(KERAS_THREADS)
+        tf.config.threading.set_inter_op_parallelism_threads(KERAS_THREADS)
+    # TensorFlow's import leaves ~300,000 long-lived objects, and every full garbage
+    # collection walks them all: ~150 ms, which Streamlit pays twice after each script
+    # run (its post-run gc.collect and keras.backend.clear_session). Freezing them
+    # moves them out of the collector's sight; what is created later is still collected.
+    gc.freeze()
+    _KERAS_READY.set()
 
 
 def ready() -> bool:

@@ -18,8 +18,13 @@ only hold memory.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import threading
+
 import plotly.graph_objects as go
 import streamlit as st
+from threadpoolctl import threadpool_limits
 
 from rnnviz import export, figures, frames, layouts, ledger, model, weightmaps
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
@@ -27,10 +32,28 @@ from rnnviz.config import RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
 
 limit_arenas()  # on import: before TensorFlow's threads allocate
+# NumPy's BLAS on one thread too (its threads spin while they wait): the recurrence's
+# per-step matmuls gain nothing from a second one, and the other visitors get the core.
+threadpool_limits(1, user_api="blas")
 
 MAX_MODELS = 2  # weights of ≤ 1.3 MB each, and its traced graph: ~15 MB for the largest
 RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 128) * MB  # a run at the cap: ~120 MB
 VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 32) * MB  # each kind of view
+KEPT_FOR_OTHERS = RUN_BUDGET // 16  # 8 MB: ~1,000 notebook-sized runs
+HEAVY = 8 * MB  # a run this large takes seconds: it gives way to the other visitors' pages
+
+
+def give_way(nice: int = 10) -> None:
+    """Lower this thread's CPU priority for the rest of its life (a script run, and any
+    rerun queued behind it), so that under contention the other visitors' light reruns
+    go first. Linux only (a thread's id is a process id to setpriority); elsewhere, or if
+    refused, nothing changes. It cannot be raised back without privileges, and need not:
+    Streamlit starts a new thread for the session's next run."""
+    with contextlib.suppress(OSError, AttributeError):
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), nice))
+
+
 RUNNING = "Running Keras and the NumPy recurrence…"
 # A view's Python objects beyond its payload's bytes, as tracemalloc measures them
 # (tests/test_budget.py): ~30 kB for a Plotly figure, 7–10 kB for a player's Frames.
@@ -62,11 +85,17 @@ def _run(config: RNNConfig) -> Run:
 def run(config: RNNConfig) -> Run:
     """The whole run of ``config``, from the cache when it is there; else older runs make
     room for it first, and for what computing it takes beyond it, so that the cached runs
-    and the one being computed stay within the budget together (one larger than the whole
-    budget computes with the cache empty)."""
+    and the one being computed stay within the budget together. A run that needs more than
+    the whole budget leaves the most recently used runs within KEPT_FOR_OTHERS cached: the
+    other visitors' small runs, whose pages would otherwise recompute them on their next
+    step, cost next to nothing."""
     if _run.holds(config):
         return _run(config)
-    _run.make_room(planned_nbytes(config) + scratch_nbytes(config))
+    if planned_nbytes(config) > HEAVY:
+        give_way()
+    _run.make_room(
+        min(planned_nbytes(config) + scratch_nbytes(config), RUN_BUDGET - KEPT_FOR_OTHERS)
+    )
     give_back()  # what the runs that made room held, before the computation needs it
     with st.spinner(RUNNING):
         r = _run(config)
