@@ -24,13 +24,14 @@ import io
 import os
 import zipfile
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import numpy as np
 
 from rnnviz.cells import Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
-from rnnviz.ledger import model_name
+from rnnviz.ledger import head_symbol, model_name, width_symbol
 
 
 class LayoutError(ValueError):
@@ -195,3 +196,91 @@ def read_torch_npz(config: RNNConfig, file: str | os.PathLike | BinaryIO) -> dic
 def _text(shape) -> str:
     shape = tuple(shape)
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+@dataclass(frozen=True)
+class Move:
+    """Where one Keras weight goes in PyTorch's layout, and what happens to it on the way."""
+
+    keras: str  # "W_xh_2 (M, 4M)"
+    torch: str  # "weight_ih_l1 (4M, M)"
+    how: str  # "transposed; gate blocks i, f, g, o kept in order"
+
+
+def moves(config: RNNConfig) -> list[Move]:
+    """The mapping view's rows: every path's kernels and bias, then the head, with their
+    shapes in symbols. Raises LayoutError (with the reason) where PyTorch has no such cell."""
+    c = config
+    cell = _convertible(c)
+    keras_gates = [g.key for g in cell.gates]
+    torch_gates = [name for _, name in cell.torch_gates]
+    moved = [key for key, _ in cell.torch_gates] != keras_gates
+    if not cell.gates:
+        blocks = "one block"
+    elif moved:
+        blocks = (
+            f"gate blocks {', '.join(_gate_names(cell))} reordered to PyTorch's "
+            f"{', '.join(torch_gates)}"
+        )
+    else:
+        blocks = f"gate blocks {', '.join(torch_gates)} in the same order"
+    rows = []
+    width = cell.width
+    for layer, d in c.paths:
+        ours, theirs = suffix(layer, d), torch_suffix(layer, d)
+        D = width_symbol(c, layer)
+        kinds = {w.rows if w.rows in ("D", "M") else "b": w for w in cell.weights}
+        W_xh, W_hh, b_h = kinds["D"], kinds["M"], kinds["b"]
+        rows.append(
+            Move(
+                f"{W_xh.symbol}{ours} ({D}, {width})",
+                f"weight_ih{theirs} ({width}, {D})",
+                f"transposed; {blocks}",
+            )
+        )
+        rows.append(
+            Move(
+                f"{W_hh.symbol}{ours} (M, {width})",
+                f"weight_hh{theirs} ({width}, M)",
+                f"transposed; {blocks}",
+            )
+        )
+        if b_h.rows == "2":
+            rows.append(
+                Move(
+                    f"{b_h.symbol}{ours} row 0, b ({width},)",
+                    f"bias_ih{theirs} ({width},)",
+                    "the input part's bias; " + blocks,
+                )
+            )
+            rows.append(
+                Move(
+                    f"{b_h.symbol}{ours} row 1, b' ({width},)",
+                    f"bias_hh{theirs} ({width},)",
+                    "the recurrent part's bias, which the reset gate scales in both; " + blocks,
+                )
+            )
+        else:
+            rows.append(
+                Move(
+                    f"{b_h.symbol}{ours} ({width},)",
+                    f"bias_ih{theirs} ({width},)",
+                    "Keras' one bias; " + blocks,
+                )
+            )
+            rows.append(
+                Move(
+                    "—",
+                    f"bias_hh{theirs} ({width},)",
+                    "zeros: PyTorch adds both biases to the same sum, Keras keeps one",
+                )
+            )
+    H = head_symbol(c)
+    rows.append(Move(f"W_o ({H}, K)", f"head.weight (K, {H})", "transposed (torch.nn.Linear)"))
+    rows.append(Move("b_o (K,)", "head.bias (K,)", "as it is"))
+    return rows
+
+
+def _gate_names(cell: Cell) -> list[str]:
+    """The gates' names as Keras' documentation writes them: z, r, h for the GRU's h̃."""
+    return [g.latex.removesuffix("_t").replace(r"\tilde h", "h̃") for g in cell.gates]

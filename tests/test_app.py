@@ -455,3 +455,13 @@ def test_the_pytorch_weights_are_offered_where_pytorch_has_the_cell():
     at = open_app(cell="gru", reset_after="false")
     assert [b.proto.label for b in at.get("download_button")] == ["Download this run (.npz)"]
     assert any("reset_after=False has no PyTorch equivalent" in c.value for c in at.caption)
+
+
+def test_the_weights_section_maps_every_block_to_pytorch():
+    at = open_app(cell="gru")
+    assert not at.exception, at.exception
+    table = next(m.value for m in at.markdown if "| Keras | PyTorch |" in m.value)
+    assert "| `W_xh (D, 3M)` | `weight_ih_l0 (3M, D)` | transposed; gate blocks z, r, h̃ " in table
+    assert "`bias_hh_l0 (3M,)`" in table and "`head.weight (K, M)`" in table
+    at = open_app(cell="gru", reset_after="false")
+    assert any("no PyTorch equivalent" in c.value for c in at.caption)

@@ -21,6 +21,7 @@ from rnnviz.layouts import (
     LayoutError,
     check_torch,
     from_torch,
+    moves,
     read_torch_npz,
     to_torch,
     torch_npz_bytes,
@@ -188,3 +189,24 @@ def test_the_app_and_the_cli_never_import_torch(root):
         [sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True
     )
     assert out.stdout.split()[-1] == "False"
+
+
+@pytest.mark.parametrize("config", COMBINATIONS[::3], ids=_id)
+def test_the_mapping_view_names_every_entry_of_the_export_once(config):
+    rows = moves(config)
+    named = [row.torch.split(" (")[0] for row in rows]
+    assert named == list(torch_shapes(config))
+
+
+def test_the_mapping_view_says_what_happens_to_each_block():
+    gru = {row.torch: row for row in moves(RNNConfig(cell="gru", layers=2))}
+    assert gru["weight_hh_l1 (3M, M)"].keras == "W_hh_2 (M, 3M)"
+    assert "reordered to PyTorch's r, z, n" in gru["weight_ih_l0 (3M, D)"].how
+    assert gru["bias_hh_l0 (3M,)"].keras == "b_h row 1, b' (3M,)"
+    lstm = {row.torch: row for row in moves(RNNConfig(cell="lstm", bidirectional=True))}
+    assert lstm["weight_ih_l0_reverse (4M, D)"].keras == "W_xh_bwd (D, 4M)"
+    assert "in the same order" in lstm["weight_ih_l0_reverse (4M, D)"].how
+    assert lstm["bias_hh_l0 (4M,)"].keras == "—" and "zeros" in lstm["bias_hh_l0 (4M,)"].how
+    assert lstm["head.weight (K, 2M)"].keras == "W_o (2M, K)"
+    with pytest.raises(LayoutError, match="no PyTorch equivalent"):
+        moves(RNNConfig(cell="gru", reset_after=False))

@@ -18,7 +18,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from rnnviz import frames, ledger, run
+from rnnviz import frames, layouts, ledger, run
 from rnnviz.cells import cell_of
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache, player, weights
@@ -205,6 +205,29 @@ def weight_heatmaps(r: run.Run, view: View) -> None:
         st.caption("Keras starts every bias at zero, so the bias strips are white until trained.")
     with st.container(key="weight_panels"):
         weights.weights(cache.weight_payload(c, view.layer, view.direction), key="weights")
+    with st.expander("The same weights in PyTorch"):
+        torch_mapping(r)
+
+
+def torch_mapping(r: run.Run) -> None:
+    """Where each Keras block goes in torch.nn's layout (``rnnviz.layouts``), or why there
+    is no such layout for this cell."""
+    try:
+        rows = layouts.moves(r.config)
+    except layouts.LayoutError as err:
+        st.caption(str(err))
+        return
+    st.caption(
+        f"torch.nn.{r.cell.torch_name} multiplies W x_t where Keras multiplies x_t W, so every "
+        "kernel is transposed; it orders the gates its own way; and it keeps two biases, one "
+        "for the input part and one for the recurrent part. The sidebar's \"Weights for "
+        'PyTorch" download holds exactly these entries, and loads with load_state_dict.'
+    )
+    lines = ["| Keras | PyTorch | on the way |", "|---|---|---|"]
+    for move in rows:
+        keras = "—" if move.keras == "—" else f"`{move.keras}`"
+        lines.append(f"| {keras} | `{move.torch}` | {move.how} |")
+    st.markdown("\n".join(lines))
 
 
 def states_and_steps(r: run.Run, view: View) -> None:
