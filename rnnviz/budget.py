@@ -137,12 +137,15 @@ class Budget:
         with self._lock:
             return cachetools.keys.hashkey(*args) in self._cache
 
-    def make_room(self, nbytes: int) -> None:
+    def make_room(self, nbytes: int) -> int:
         """Drop the least recently used values until ``nbytes`` more would fit, so that a
-        value about to be computed is inside the budget while it is being computed."""
+        value about to be computed is inside the budget while it is being computed; return
+        how many bytes were dropped."""
         with self._lock:
+            before = self._cache.currsize
             while self._cache and self._cache.currsize + nbytes > self._cache.maxsize:
                 self._cache.popitem()
+            return int(before - self._cache.currsize)
 
     def forget(self, first: Hashable) -> None:
         """Drop every value whose first argument is ``first``."""

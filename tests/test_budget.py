@@ -109,8 +109,8 @@ def test_make_room_drops_the_oldest_until_the_new_value_fits():
         return b"x" * 30
 
     blob("a"), blob("b"), blob("c")  # 90 of 100 bytes
-    blob.make_room(50)  # 90 + 50 > 100: "a" goes (60 + 50 > 100), then "b" (30 + 50 fits)
-    assert [blob.holds(k) for k in "abc"] == [False, False, True]
+    dropped = blob.make_room(50)  # 90 + 50 > 100: "a" goes (60 + 50 > 100), then "b" (30 + 50)
+    assert [blob.holds(k) for k in "abc"] == [False, False, True] and dropped == 60
     blob.make_room(500)  # more than the budget: everything goes
     assert blob.usage().entries == 0
 

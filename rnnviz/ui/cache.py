@@ -41,6 +41,11 @@ RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 128) * MB  # a run at the cap: ~12
 VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 32) * MB  # each kind of view
 KEPT_FOR_OTHERS = RUN_BUDGET // 16  # 8 MB: ~1,000 notebook-sized runs
 HEAVY = 8 * MB  # a run this large takes seconds: it gives way to the other visitors' pages
+RUNNING = "Running Keras and the NumPy recurrence…"
+# A view's Python objects beyond its payload's bytes, as tracemalloc measures them
+# (tests/test_budget.py): ~30 kB for a Plotly figure, 7–10 kB for a player's Frames.
+FIGURE_OVERHEAD = 48 * 1024
+VIEW_OVERHEAD = 16 * 1024
 
 
 def give_way(nice: int = 10) -> None:
@@ -52,13 +57,6 @@ def give_way(nice: int = 10) -> None:
     with contextlib.suppress(OSError, AttributeError):
         tid = threading.get_native_id()
         os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), nice))
-
-
-RUNNING = "Running Keras and the NumPy recurrence…"
-# A view's Python objects beyond its payload's bytes, as tracemalloc measures them
-# (tests/test_budget.py): ~30 kB for a Plotly figure, 7–10 kB for a player's Frames.
-FIGURE_OVERHEAD = 48 * 1024
-VIEW_OVERHEAD = 16 * 1024
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -91,12 +89,12 @@ def run(config: RNNConfig) -> Run:
     step, cost next to nothing."""
     if _run.holds(config):
         return _run(config)
-    if planned_nbytes(config) > HEAVY:
+    planned = planned_nbytes(config)
+    if planned > HEAVY:
         give_way()
-    _run.make_room(
-        min(planned_nbytes(config) + scratch_nbytes(config), RUN_BUDGET - KEPT_FOR_OTHERS)
-    )
-    give_back()  # what the runs that made room held, before the computation needs it
+    room = min(planned + scratch_nbytes(config), RUN_BUDGET - KEPT_FOR_OTHERS)
+    if _run.make_room(room) > HEAVY:
+        give_back()  # what the runs that made room held, before the computation needs it
     with st.spinner(RUNNING):
         r = _run(config)
     give_back()  # the computation's scratch arrays
