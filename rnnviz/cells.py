@@ -141,10 +141,17 @@ class Cell:
             got = np.shape(weights[w.symbol])
             if got != expected:
                 raise ShapeError(
-                    f"{w.symbol} must be {self.shape(w)} = {_text(expected)} for "
+                    f"{w.symbol} must be {self.shape(w)} = {shape_text(expected)} for "
                     f"{self.keras_name}({M}{variant_text(self)}) reading D = {D} values per "
-                    f"step, got {_text(got)}"
+                    f"step, got {shape_text(got)}"
                 )
+
+    @property
+    def parts(self) -> tuple[Weight, Weight, Weight]:
+        """The input kernel, the recurrent kernel and the bias, told apart by their rows."""
+        kernels = {w.rows: w for w in self.weights if w.rows in ("D", "M")}
+        (bias,) = (w for w in self.weights if w.rows not in ("D", "M"))
+        return kernels["D"], kernels["M"], bias
 
     @property
     def names(self) -> str:
@@ -156,7 +163,7 @@ class Cell:
         """The recurrence of M units over X (N, T, D), with the weights given by name: each
         traced quantity (N, T, M). Every shape is checked first."""
         if np.ndim(X) != 3:
-            raise ShapeError(f"X must be (N, T, D), got {_text(np.shape(X))}")
+            raise ShapeError(f"X must be (N, T, D), got {shape_text(np.shape(X))}")
         self.check(weights, X.shape[2], M)
         return self.recurrence(X, **{w.symbol: weights[w.symbol] for w in self.weights})
 
@@ -167,7 +174,9 @@ class Cell:
         return [recurrence.Term(name, formulas.get(name, ""), value) for name, value in values]
 
 
-def _text(shape: tuple[int, ...]) -> str:
+def shape_text(shape: tuple[int, ...]) -> str:
+    """A shape as Python prints it: (3, 5), (5,)."""
+    shape = tuple(shape)
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 

@@ -18,7 +18,7 @@ import sys
 
 from rnnviz import layouts, ledger
 from rnnviz.agreement import TOLERANCE
-from rnnviz.cells import CELLS
+from rnnviz.cells import CELLS, shape_text
 from rnnviz.config import (
     BOUNDS,
     DEFAULT,
@@ -258,7 +258,7 @@ def report(run: Run) -> str:
     ]
     rows = [["name", "shape", "numeric", "meaning"]]
     for r in ledger.shapes(c):
-        rows.append([r.name, r.symbolic, ledger.shape_text(r.numeric), r.meaning])
+        rows.append([r.name, r.symbolic, shape_text(r.numeric), r.meaning])
     out += _table(rows)
 
     out += ["", "Keras model.summary()", run.summary, "", "Parameters"]

@@ -29,7 +29,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from rnnviz.cells import Cell, cell_of
+from rnnviz.cells import Cell, cell_of, shape_text
 from rnnviz.config import RNNConfig, suffix
 from rnnviz.ledger import head_symbol, model_name, width_symbol
 
@@ -81,8 +81,7 @@ def torch_shapes(config: RNNConfig) -> dict[str, tuple[int, ...]]:
 
 def _by_rows(cell: Cell, weights: Mapping[str, np.ndarray], sfx: str) -> tuple[np.ndarray, ...]:
     """A path's input kernel, recurrent kernel and bias, found by their rows in the table."""
-    kinds = {w.rows if w.rows in ("D", "M") else "b": weights[w.symbol + sfx] for w in cell.weights}
-    return kinds["D"], kinds["M"], kinds["b"]
+    return tuple(weights[w.symbol + sfx] for w in cell.parts)
 
 
 def to_torch(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -118,7 +117,9 @@ def check_torch(config: RNNConfig, state: Mapping[str, np.ndarray]) -> None:
         problems.append("not part of this model: " + ", ".join(sorted(extra)[:8]))
     for key, shape in expected.items():
         if key in state and tuple(np.shape(state[key])) != shape:
-            problems.append(f"{key} must be {_text(shape)}, got {_text(np.shape(state[key]))}")
+            problems.append(
+                f"{key} must be {shape_text(shape)}, got {shape_text(np.shape(state[key]))}"
+            )
     for key, value in state.items():
         if key not in expected:
             continue
@@ -147,9 +148,9 @@ def from_torch(config: RNNConfig, state: Mapping[str, np.ndarray]) -> dict[str, 
         W_hh = _blocks(f32["weight_hh" + sfx].T, back)  # (M, gM)
         b_ih = _blocks(f32["bias_ih" + sfx], back)  # (gM,)
         b_hh = _blocks(f32["bias_hh" + sfx], back)  # (gM,)
-        two_rows = any(w.rows == "2" for w in cell.weights)  # the GRU's b and b'
+        two_rows = cell.parts[2].rows == "2"  # the GRU's b and b'
         b_h = np.stack([b_ih, b_hh]) if two_rows else b_ih + b_hh  # (2, gM) or (gM,)
-        for w, value in zip(cell.weights, (W_xh, W_hh, b_h), strict=True):
+        for w, value in zip(cell.parts, (W_xh, W_hh, b_h), strict=True):
             out[w.symbol + ours] = np.ascontiguousarray(value)
     out["W_o"] = np.ascontiguousarray(f32["head.weight"].T)  # (H, K)
     out["b_o"] = f32["head.bias"]  # (K,)
@@ -193,11 +194,6 @@ def read_torch_npz(config: RNNConfig, file: str | os.PathLike | BinaryIO) -> dic
     return from_torch(config, state)
 
 
-def _text(shape) -> str:
-    shape = tuple(shape)
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
-
-
 @dataclass(frozen=True)
 class Move:
     """Where one Keras weight goes in PyTorch's layout, and what happens to it on the way."""
@@ -229,8 +225,7 @@ def moves(config: RNNConfig) -> list[Move]:
     for layer, d in c.paths:
         ours, theirs = suffix(layer, d), torch_suffix(layer, d)
         D = width_symbol(c, layer)
-        kinds = {w.rows if w.rows in ("D", "M") else "b": w for w in cell.weights}
-        W_xh, W_hh, b_h = kinds["D"], kinds["M"], kinds["b"]
+        W_xh, W_hh, b_h = cell.parts
         rows.append(
             Move(
                 f"{W_xh.symbol}{ours} ({D}, {width})",

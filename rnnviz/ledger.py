@@ -12,7 +12,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from rnnviz.cells import GRU, GRU_RESET_BEFORE, HEAD, LSTM, SIMPLE, cell_of, variant_text
+from rnnviz.cells import (
+    GRU,
+    GRU_RESET_BEFORE,
+    HEAD,
+    LSTM,
+    SIMPLE,
+    cell_of,
+    variant_text,
+)
 from rnnviz.config import RNNConfig, suffix
 
 
@@ -32,11 +40,6 @@ class ParamRow:
     formula: str  # "M(D + M + 1)"
     numbers: str  # "5·(3 + 5 + 1)"
     count: int  # 45
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """A shape as Python prints it: (3, 5), (5,)."""
-    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
 def _numeric(symbolic: str, c: RNNConfig) -> tuple[int, ...]:

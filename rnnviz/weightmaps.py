@@ -13,9 +13,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnnviz.cells import HEAD, Cell
+from rnnviz.cells import HEAD, Cell, shape_text
 from rnnviz.frames import DIVERGING, Frames, colorscale
-from rnnviz.ledger import shape_text
 
 # The shared range is a high percentile of |w|, not the maximum, so a few outliers (an
 # LSTM's forget bias of 1) saturate instead of washing every kernel out to white.

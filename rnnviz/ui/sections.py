@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import frames, layouts, ledger, run
-from rnnviz.cells import cell_of
+from rnnviz.cells import cell_of, shape_text
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache, player, weights
 from rnnviz.ui.sidebar import View, sample_input, section_picker, step_slider
@@ -110,7 +110,7 @@ def shapes_ledger(config: RNNConfig, quiz: bool = False) -> None:
         with left:
             rows = ["<tr><th>tensor</th><th>shape</th><th>here</th><th>what it is</th></tr>"]
             for r in shape_rows:
-                here = ledger.shape_text(r.numeric)
+                here = shape_text(r.numeric)
                 rows.append(
                     f"<tr><td>{ledger.html_symbol(r.latex)}</td><td>{r.symbolic}</td>"
                     f"<td class='num'>{_hidden(here) if quiz else here}</td>"
