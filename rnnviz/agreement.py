@@ -17,7 +17,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-TOLERANCE = 1e-5  # per unit of max |y|
+TOLERANCE = 1e-5  # per unit of max |y|, in float32
+# In float64 (unit round-off 1.1e-16) the same few round-offs come to about 1e-15.
+TOLERANCES = {"float32": TOLERANCE, "float64": 1e-12}
+
+
+def tolerance_for(reference: np.ndarray) -> float:
+    """The tolerance for results like ``reference``: its precision's, times max(1, max |·|)."""
+    return TOLERANCES[reference.dtype.name] * max(1.0, float(np.abs(reference).max()))
 
 
 @dataclass(frozen=True)
@@ -42,13 +49,14 @@ class Agreement:
 def compare(y_keras: np.ndarray, y_numpy: np.ndarray, tolerance: float | None = None) -> Agreement:
     """Compare two outputs, (N, K) or (N, T, K), element by element.
 
-    ``tolerance`` defaults to TOLERANCE · max(1, max |y_keras|) (see the module docstring).
+    ``tolerance`` defaults to TOLERANCE · max(1, max |y_keras|) (see the module docstring),
+    1e-12 · max(1, max |y_keras|) in float64.
     """
     if y_keras.shape != y_numpy.shape:
         raise ValueError(f"y shapes differ: Keras {y_keras.shape}, NumPy {y_numpy.shape}")
     delta = np.abs(y_keras.astype(np.float64) - y_numpy.astype(np.float64))  # (N, [T,] K)
     if tolerance is None:
-        tolerance = TOLERANCE * max(1.0, float(np.abs(y_keras).max()))
+        tolerance = tolerance_for(y_keras)
     return Agreement(
         per_sample=delta.reshape(delta.shape[0], -1).max(axis=1),  # (N,)
         per_output=delta.reshape(-1, delta.shape[-1]).max(axis=0),  # (K,)
@@ -56,3 +64,49 @@ def compare(y_keras: np.ndarray, y_numpy: np.ndarray, tolerance: float | None = 
         max_abs_diff=float(delta.max()),
         tolerance=tolerance,
     )
+
+
+@dataclass(frozen=True)
+class Divergence:
+    """Where Keras' and NumPy's h_t first part ways, and how the gap grows after."""
+
+    per_step: np.ndarray  # (T,) max |Δh_t| over samples, units, layers and directions
+    tolerance: float
+    t: int | None  # the first step (from 1) whose gap is over the tolerance; None if none
+    where: tuple[int, str, int, int] | None  # at t: (layer, direction, sample n, unit m)
+
+    @property
+    def max_abs_diff(self) -> float:
+        return float(self.per_step.max())
+
+
+def diverge(
+    keras_h: dict[tuple[int, str], np.ndarray], numpy_h: dict[tuple[int, str], np.ndarray]
+) -> Divergence:
+    """Compare h_t step by step, for every (layer, direction): each (N, T, M), time order.
+
+    A difference starts in the lowest layer that has one (the layers above only inherit
+    it), and in that layer on the direction that meets it after the fewest steps of its
+    own walk: step k is t = k going forward and t = T + 1 - k going backward (forward
+    first on a tie). ``where`` names the largest gap at that step."""
+    gaps = {
+        path: np.abs(keras_h[path].astype(np.float64) - numpy_h[path])  # (N, T, M)
+        for path in keras_h
+    }
+    per_step = np.max([gap.max(axis=(0, 2)) for gap in gaps.values()], axis=0)  # (T,)
+    tolerance = max(tolerance_for(h) for h in keras_h.values())
+    T = per_step.shape[0]
+    for layer in sorted({layer for layer, _ in gaps}):
+        starts = []  # (steps walked, direction, index of t)
+        for d in ("fwd", "bwd"):
+            if (layer, d) not in gaps:
+                continue
+            over = np.flatnonzero(gaps[(layer, d)].max(axis=(0, 2)) > tolerance)  # 0-based t
+            if len(over):
+                i = int(over[0] if d == "fwd" else over[-1])
+                starts.append((i + 1 if d == "fwd" else T - i, d, i))
+        if starts:
+            _, d, i = min(starts, key=lambda start: (start[0], start[1] != "fwd"))
+            n, m = np.unravel_index(np.argmax(gaps[(layer, d)][:, i]), gaps[(layer, d)][:, i].shape)
+            return Divergence(per_step, tolerance, i + 1, (layer, d, int(n), int(m)))
+    return Divergence(per_step, tolerance, None, None)

@@ -167,10 +167,12 @@ class Cell:
         self.check(weights, X.shape[2], M)
         return self.recurrence(X, **{w.symbol: weights[w.symbol] for w in self.weights})
 
-    def step_terms(self, x_t, prev, now, weights: Mapping[str, np.ndarray]):
-        """One step for one sample, term by term, with each term's formula from the table."""
+    def step_terms(self, x_t, prev, now, weights: Mapping[str, np.ndarray], **activations):
+        """One step for one sample, term by term, with each term's formula from the table.
+        ``activations`` (tanh=...) replace the step's own, as a planted bug does."""
         formulas = dict(self.formulas)
-        values = self.step(x_t, prev, now, **{w.symbol: weights[w.symbol] for w in self.weights})
+        W = {w.symbol: weights[w.symbol] for w in self.weights}
+        values = self.step(x_t, prev, now, **W, **activations)
         return [recurrence.Term(name, formulas.get(name, ""), value) for name, value in values]
 
 

@@ -16,12 +16,13 @@ import json
 import os
 import sys
 
-from rnnviz import layouts, ledger
-from rnnviz.agreement import TOLERANCE
+from rnnviz import bugs, layouts, ledger
+from rnnviz.agreement import TOLERANCE, TOLERANCES
 from rnnviz.cells import CELLS, shape_text
 from rnnviz.config import (
     BOUNDS,
     DEFAULT,
+    DTYPES,
     FIELDS,
     SWITCHES,
     WORK_CAP,
@@ -33,7 +34,7 @@ from rnnviz.config import (
 )
 from rnnviz.export import write_npz
 from rnnviz.model import build  # imports TensorFlow only when called
-from rnnviz.run import Run, execute  # neither imports TensorFlow; execute() does, on first use
+from rnnviz.run import Run, execute, symptom  # execute() imports TensorFlow on first use
 
 EXIT_AGREE, EXIT_DISAGREE, EXIT_USAGE = 0, 1, 2
 ROWS_SHOWN = 20  # the plain report lists this many samples; --json and --export have them all
@@ -49,9 +50,12 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+FLAGS = {"bug": "--plant-bug"}  # a field whose flag is not --<field>
+
+
 def _flag(field: str) -> str:
     """The flag(s) behind a ConfigError field: "M" -> "--M", "N·T·M" -> "--N/--T/--M"."""
-    return "/".join(f"--{name}" for name in field.split("·"))
+    return "/".join(FLAGS.get(name, f"--{name}") for name in field.split("·"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,13 +70,21 @@ def build_parser() -> argparse.ArgumentParser:
             f"N·T·M (times layers and directions), N·T·D and, with --return-sequences, N·T·K\n"
             f"must each be at most {WORK_CAP:,}: every h_t, X and y are kept.\n\n"
             "exit status:\n"
-            f"  0  Keras and NumPy agree (max |Δ| ≤ {TOLERANCE:.0e} · max(1, max |y|))\n"
-            "  1  they disagree\n"
+            f"  0  Keras and NumPy agree (max |Δ| ≤ {TOLERANCE:.0e} · max(1, max |y|); "
+            f"{TOLERANCES['float64']:.0e} · max(1, max |y|) with --dtype float64)\n"
+            "  1  they disagree (always, with --plant-bug)\n"
             "  2  bad input: one line on stderr names each bad value and the allowed range\n"
             "     (a flag given twice: each value is checked, the last one is used)\n\n"
             "--json prints one object with config, shapes, params {rnn, dense, total},\n"
-            "max_abs_diff, tolerance, agree, verdict, per_sample_max_abs_diff and\n"
-            "per_step_max_abs_diff (null unless --return-sequences).\n"
+            "max_abs_diff, tolerance, agree, verdict, per_sample_max_abs_diff,\n"
+            "per_step_max_abs_diff (null unless --return-sequences), dtype, bug and\n"
+            "diverges_from_t: the first step (from 1) at which Keras' h_t (from a twin of the\n"
+            "model that returns sequences) and NumPy's differ by more than the tolerance, in\n"
+            "the lowest layer that differs, counted along each direction's own walk; when\n"
+            "every h_t agrees but y does not, the step whose h the head reads (T, or 1 for\n"
+            "the backward layer); null when they agree.\n"
+            "--plant-bug NAME plants a classic mistake in the NumPy side (--list-bugs names\n"
+            "them); a bug that does not apply to the model is refused, naming where it does.\n"
             "--export writes X, every weight, y_keras, y_numpy and the NumPy trace (for\n"
             "simple: h_numpy and a_numpy, each (N, T, M)) to exactly PATH, compressed;\n"
             "no .npz is appended. Read it with numpy.load(PATH, allow_pickle=False).\n"
@@ -120,6 +132,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="each recurrent layer also reads the sequence backwards (merge_mode concat: 2M wide)",
     )
     parser.add_argument(
+        "--dtype",
+        action="append",
+        metavar="{" + ",".join(DTYPES) + "}",
+        help="precision of both Keras (a dtype policy) and NumPy: "
+        + "; ".join(f"{k}, {why}" for k, (_, why) in DTYPES.items())
+        + f" (default {DEFAULT.dtype})",
+    )
+    parser.add_argument(
+        "--plant-bug",
+        dest="bug",
+        action="append",
+        metavar="NAME",
+        help="plant a classic mistake in the NumPy recurrence (Keras stays right) and report "
+        "from which step the two part ways; exits 1. --list-bugs names them",
+    )
+    parser.add_argument(
+        "--list-bugs",
+        action="store_true",
+        help="print each bug's name and one-line description, and exit",
+    )
+    parser.add_argument(
         "--json", action="store_true", help="print one JSON object on stdout instead of a report"
     )
     parser.add_argument("--export", metavar="PATH", help="also write the run to PATH as .npz")
@@ -160,7 +193,10 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
         raise UsageError(" | ".join(problems))
     try:
         return RNNConfig(**values)
-    except ConfigError as err:  # only the joint work cap is left to fail
+    except ConfigError as err:  # the joint work cap, or a bug the model does not have
+        if err.field == "bug":
+            # "bug=reset_before applies only to ..." as "--plant-bug reset_before applies ..."
+            raise UsageError(f"--plant-bug {str(err).removeprefix('bug=')}") from None
         fitted, _ = fit_under_cap(values)
         fits = ", ".join(f"{k}={fitted[k]}" for k in FIELDS if fitted[k] != values[k])
         raise UsageError(f"{_flag(err.field)}: {err} ({fits} would fit)") from None
@@ -229,6 +265,9 @@ def to_json(run: Run) -> dict:
         "verdict": a.verdict,
         "per_sample_max_abs_diff": [float(d) for d in a.per_sample],
         "per_step_max_abs_diff": None if a.per_step is None else [float(d) for d in a.per_step],
+        "dtype": c.dtype,
+        "bug": c.bug,
+        "diverges_from_t": run.diverges_from_t,
     }
 
 
@@ -297,8 +336,22 @@ def report(run: Run) -> str:
             f"  ... {c.N - ROWS_SHOWN} more samples omitted (--json or --export has them all); "
             f"largest max|Δ| at n = {worst}: {a.per_sample[worst]:.1e}"
         )
+    d = run.divergence
+    if c.bug != bugs.NONE and d is not None:
+        out += ["", "Keras vs NumPy h_t, step by step (max|Δh| over layers, samples and units)"]
+        rows = [["t", "max|Δh|"]] + [[str(t + 1), f"{x:.1e}"] for t, x in enumerate(d.per_step)]
+        out += _table(rows[: ROWS_SHOWN + 1], right=True)
+        if c.T > ROWS_SHOWN:
+            out.append(f"  ... {c.T - ROWS_SHOWN} more steps omitted (--json has them all)")
+        out += ["", symptom(run)]
     out += ["", a.verdict]
     return "\n".join(out)
+
+
+def list_bugs() -> str:
+    """``--list-bugs``: one bug a line, its name then its one-line description."""
+    width = max(map(len, bugs.BUGS))
+    return "\n".join(f"{name.ljust(width)}  {bug.description}" for name, bug in bugs.BUGS.items())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,6 +359,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
+        if args.list_bugs:
+            print(list_bugs())
+            return EXIT_AGREE
         config = parse_config(args)
         if args.export is not None:
             check_export_path(args.export)
@@ -325,12 +381,13 @@ def main(argv: list[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else EXIT_AGREE
 
     with _stdout_to_stderr():  # TensorFlow is imported here, after every check
+        # states: Keras' h_t are compared with NumPy's too, for diverges_from_t
         if imported is None:
-            run = execute(config)
+            run = execute(config, states=True)
         else:
             keras_model = build(config)
             keras_model.set_weights(imported)
-            run = execute(config, keras_model)
+            run = execute(config, keras_model, states=True)
 
     if args.export_torch is not None:
         try:

@@ -15,13 +15,27 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from rnnviz.bugs import BUGS, NONE, bug_of
 from rnnviz.cells import CELLS, SWITCH_DEFAULTS
 
 # The most numbers in any array a run keeps: every h_t of every layer for the visualiser
 # (N·T·M, times layers and directions), the input X (N·T·D) and, with return_sequences,
 # the output y (N·T·K). 5e6 float32 = 20 MB an array; an LSTM's gates and c_t make its
 # trace at most six times that, so a run stays under ~150 MB whatever a link asks for.
+# In float64 each number takes twice the bytes, so half as many fit (``work_cap``).
 WORK_CAP = 5_000_000
+
+# precision -> (bytes a number, what it is for); float32 is Keras' default
+DTYPES: dict[str, tuple[int, str]] = {
+    "float32": (4, "Keras' default: Keras and NumPy agree to about 1e-7"),
+    "float64": (8, "both sides in double precision: they agree to about 1e-15"),
+}
+
+
+def work_cap(dtype: str) -> int:
+    """The most numbers an array may hold in ``dtype``: WORK_CAP float32s' worth of bytes."""
+    return WORK_CAP * DTYPES["float32"][0] // DTYPES[dtype][0]
+
 
 # symbol -> (meaning, low, high); the order is the order of the sidebar and URL.
 BOUNDS: dict[str, tuple[str, int, int]] = {
@@ -51,12 +65,19 @@ class ConfigError(ValueError):
         self.field = field
 
 
+CHOICES: dict[str, tuple[str, ...]] = {
+    "cell": tuple(CELLS),
+    "dtype": tuple(DTYPES),
+    "bug": (NONE, *BUGS),
+}
+
+
 def check_field(name: str, value) -> None:
     """Raise ConfigError unless ``value`` is allowed for field ``name``."""
-    if name == "cell":
-        if value not in CELLS:
-            allowed = ", ".join(CELLS)
-            raise ConfigError("cell", f"cell must be one of {allowed}, got {value!r}")
+    if name in CHOICES:
+        if value not in CHOICES[name]:
+            allowed = ", ".join(CHOICES[name])
+            raise ConfigError(name, f"{name} must be one of {allowed}, got {value!r}")
         return
     if name in SWITCHES:
         if not isinstance(value, bool):
@@ -117,6 +138,8 @@ class RNNConfig:
     return_sequences: bool = False  # Dense on every h_t: y is (N, T, K) instead of (N, K)
     layers: int = 1  # stacked recurrent layers; all but the last return sequences
     bidirectional: bool = False  # each layer also runs backwards; widths concatenate to 2M
+    dtype: str = "float32"  # the precision of both sides: float32 (Keras' default) or float64
+    bug: str = NONE  # a classic mistake planted in the NumPy side only (rnnviz.bugs)
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
@@ -126,12 +149,17 @@ class RNNConfig:
         for name, default in SWITCH_DEFAULTS.items():
             if name not in CELLS[self.cell].switches:
                 object.__setattr__(self, name, default)
+        cap = work_cap(self.dtype)
         for work in works(dataclasses.asdict(self)):
-            if work.numbers > WORK_CAP:
+            if work.numbers > cap:
                 raise ConfigError(
                     f"N·T·{work.width}",
-                    f"{work} is over the limit of {WORK_CAP:,}; lower N, T or {work.width}",
+                    f"{work} is over the limit of {cap:,}{_in(self.dtype)}; "
+                    f"lower N, T or {work.width}",
                 )
+        where = bug_of(self.bug).needs(self)
+        if where is not None:
+            raise ConfigError("bug", f"bug={self.bug} applies only to {where}")
 
     @property
     def directions(self) -> int:
@@ -154,8 +182,13 @@ class RNNConfig:
 
     @property
     def model_config(self) -> RNNConfig:
-        """The same config with N = 1: the Keras model does not depend on N."""
-        return dataclasses.replace(self, N=1)
+        """The same config with N = 1 and no bug: the Keras model depends on neither."""
+        return dataclasses.replace(self, N=1, bug=NONE)
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes a number: 4 in float32, 8 in float64."""
+        return DTYPES[self.dtype][0]
 
     def replace(self, **changes) -> RNNConfig:
         return dataclasses.replace(self, **changes)
@@ -163,6 +196,11 @@ class RNNConfig:
     def to_query(self) -> dict[str, str]:
         """The config as URL query parameters (every field, so a link is exact)."""
         return {f.name: as_text(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def _in(dtype: str) -> str:
+    """What a cap's message adds where it is not float32's: " in float64"."""
+    return "" if dtype == "float32" else f" in {dtype}"
 
 
 def suffix(layer: int, direction: str) -> str:
@@ -267,8 +305,8 @@ def parse_field(name: str, raw: str, config: RNNConfig | None = None):
     and the message names the field, quotes at most QUOTED characters of the value, says
     what is wrong and what is allowed. View keys depend on the ``config`` they view.
     """
-    if name == "cell":
-        return _choice(name, raw, tuple(CELLS))
+    if name in CHOICES:
+        return _choice(name, raw, CHOICES[name])
     if name in SWITCHES or name in VIEW_SWITCHES:
         return _switch(name, raw)
     if name in BOUNDS:
@@ -322,15 +360,17 @@ def fit_under_cap(values: Mapping) -> tuple[dict, str | None]:
     per array suffices: the other factors' product is at most 2000·256·3·2 < WORK_CAP,
     so the lowered one is at least 1; lowering N or T can only shrink the other arrays."""
     fitted, said = dict(values), []
+    dtype = values.get("dtype", "float32")
+    cap = work_cap(dtype)
     for work in works(values):
         work = next(w for w in works(fitted) if w.width == work.width)  # after earlier falls
-        if work.numbers <= WORK_CAP:
+        if work.numbers <= cap:
             continue
         name = max(("N", "T", work.width), key=lambda k: fitted[k])  # max() keeps the first
-        fitted[name] = WORK_CAP // (work.numbers // fitted[name])
+        fitted[name] = cap // (work.numbers // fitted[name])
         new = next(w for w in works(fitted) if w.width == work.width)
         said.append(
-            f"{work} is over the limit of {WORK_CAP:,}, so {name} fell back from "
+            f"{work} is over the limit of {cap:,}{_in(dtype)}, so {name} fell back from "
             f"{values[name]} to {fitted[name]}, the largest {name} that fits ({new})"
         )
     return fitted, "; and ".join(said) or None
@@ -400,6 +440,13 @@ def from_query(
     values, fell_back = fit_under_cap(values)
     if fell_back:
         warnings.append(f"URL parameters {fell_back}.")
+    where = bug_of(values["bug"]).needs(RNNConfig(**(values | {"bug": NONE})))
+    if where is not None:
+        warnings.append(
+            f"URL parameter bug={values['bug']} applies only to {where}, not to this model. "
+            f"Using bug={NONE}."
+        )
+        values["bug"] = NONE
     config = RNNConfig(**values)
 
     view: dict[str, int | str | bool] = {}

@@ -76,6 +76,16 @@ def _init_seeds(seed: int, n: int) -> list[int]:
     return [int(s) % (2**31 - 1) for s in np.random.SeedSequence(seed).generate_state(n)]
 
 
+BIAS_SCALE = 0.1  # biases start uniform in ±0.1 (see _bias)
+
+
+def _bias(keras, seed: int):
+    """Biases start small and random where Keras starts them at zero: with zero biases a
+    hand-written recurrence that forgets b_h would still agree with Keras, and the step
+    panel's b_h term would teach nothing. (The LSTM's forget gate still starts at 1.)"""
+    return keras.initializers.RandomUniform(-BIAS_SCALE, BIAS_SCALE, seed=seed)
+
+
 def _cell_layer(
     keras,
     c: RNNConfig,
@@ -91,9 +101,11 @@ def _cell_layer(
         c.M,
         kernel_initializer=keras.initializers.GlorotUniform(seed=seeds[0]),
         recurrent_initializer=keras.initializers.Orthogonal(seed=seeds[1]),
+        bias_initializer=_bias(keras, seeds[2]),
         return_sequences=return_sequences,
         go_backwards=go_backwards,
         name=name,
+        dtype=c.dtype,
         **cell.options,  # the variant's own: reset_after for a GRU
     )
 
@@ -107,7 +119,9 @@ class KerasRNN:
     paths: dict = field(repr=False)  # (layer, direction) -> the Keras recurrent layer
     head: object = field(repr=False)  # the Dense layer
     _forward: object = field(repr=False)  # tf.function (X) -> y
+    _outputs: list = field(repr=False)  # each recurrent layer's symbolic output, in order
     _called: bool = field(default=False, repr=False)  # has the model run once already?
+    _states: object = field(default=None, repr=False)  # tf.function (X) -> every layer's h
     # held around every call into this model: TensorFlow's are not thread-safe (tensorflow#61298)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 
@@ -124,7 +138,39 @@ class KerasRNN:
                 self._called = True
                 return self.model(X, training=False).numpy()  # (N, [T,] K)
             self._called = True
-            return self._forward(tf.constant(X, dtype=tf.float32)).numpy()  # (N, [T,] K)
+            return self._forward(tf.constant(X, dtype=c.dtype)).numpy()  # (N, [T,] K)
+
+    def states(self, X: np.ndarray) -> dict[tuple[int, str], np.ndarray]:
+        """Keras' h_t after every step, for each (layer, direction): (N, T, M) each, in the
+        input's time order (a backward layer's too, as Keras' Bidirectional returns it).
+
+        The last layer of a model without return_sequences hands out only h_T, so these come
+        from a twin that returns sequences: the same layers and weights, built once per
+        model. The agreement debugger compares them with the NumPy trace step by step."""
+        _, tf = _keras()
+        c = self.config
+        with self.lock:
+            if self._states is None:
+                twin = self
+                if not c.return_sequences:
+                    twin = build(c.replace(return_sequences=True))
+                    twin.set_weights(self.weights())
+                keras, _ = _keras()
+                sequences = keras.Model(twin.model.inputs, twin._outputs)
+                self._states = tf.function(
+                    lambda X: sequences(X, training=False),
+                    input_signature=[tf.TensorSpec((None, c.T, c.D), c.dtype)],
+                    reduce_retracing=True,
+                )
+            outputs = self._states(tf.constant(X, dtype=c.dtype))
+        if not isinstance(outputs, list | tuple):  # a model of one output returns it bare
+            outputs = [outputs]
+        named = {}
+        for layer, H in enumerate(outputs, start=1):
+            H = H.numpy()  # (N, T, M·directions)
+            for i, d in enumerate(("fwd", "bwd")[: c.directions]):
+                named[(layer, d)] = H[..., i * c.M : (i + 1) * c.M]  # (N, T, M)
+        return named
 
     def predict(self, X: np.ndarray) -> np.ndarray:
         """The notebook's ``model.predict``; slow, kept for the benchmark."""
@@ -172,35 +218,61 @@ def build(config: RNNConfig) -> KerasRNN:
     """The Keras model of ``config`` (its N is ignored), initialised from its seed."""
     keras, tf = _keras()
     c = config.model_config
-    seeds = iter(_init_seeds(c.seed, 4 * c.layers + 1))
-    paths = {}
+    # The kernels' seeds come first, in the order they always had; the biases' after them.
+    kernel_seeds, bias_seeds = 4 * c.layers + 1, 2 * c.layers + 1
+    drawn = _init_seeds(c.seed, kernel_seeds + bias_seeds)
+    seeds, biases = iter(drawn[:kernel_seeds]), iter(drawn[kernel_seeds:])
+    paths, outputs = {}, []
     # Keras keeps its model-building state per thread, so models build concurrently.
-    X = keras.Input(shape=(c.T, c.D), name="X")
+    X = keras.Input(shape=(c.T, c.D), name="X", dtype=c.dtype)
     H = X
     for layer in range(1, c.layers + 1):
         sequences = layer < c.layers or c.return_sequences
         name = f"{c.cell}_{layer}"
-        forward = _cell_layer(keras, c, [next(seeds), next(seeds)], sequences, name)
+        forward = _cell_layer(keras, c, [next(seeds), next(seeds), next(biases)], sequences, name)
         if not c.bidirectional:
             H = forward(H)
             paths[(layer, "fwd")] = forward
+            outputs.append(H)
             continue
         backward = _cell_layer(
-            keras, c, [next(seeds), next(seeds)], sequences, f"{name}_bwd", go_backwards=True
+            keras,
+            c,
+            [next(seeds), next(seeds), next(biases)],
+            sequences,
+            f"{name}_bwd",
+            go_backwards=True,
         )
         wrapper = keras.layers.Bidirectional(
-            forward, backward_layer=backward, merge_mode="concat", name=f"bidirectional_{layer}"
+            forward,
+            backward_layer=backward,
+            merge_mode="concat",
+            name=f"bidirectional_{layer}",
+            dtype=c.dtype,
         )
         H = wrapper(H)
         paths[(layer, "fwd")] = wrapper.forward_layer
         paths[(layer, "bwd")] = wrapper.backward_layer
+        outputs.append(H)
     head = keras.layers.Dense(
-        c.K, kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)), name="dense"
+        c.K,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+        bias_initializer=_bias(keras, next(biases)),
+        name="dense",
+        dtype=c.dtype,
     )
     model = keras.Model(X, head(H), name="rnnviz")
     forward_pass = tf.function(
         lambda X: model(X, training=False),
-        input_signature=[tf.TensorSpec((None, c.T, c.D), tf.float32)],
+        input_signature=[tf.TensorSpec((None, c.T, c.D), c.dtype)],
         reduce_retracing=True,
     )
-    return KerasRNN(model=model, config=c, paths=paths, head=head, _forward=forward_pass)
+    built = KerasRNN(
+        model=model, config=c, paths=paths, head=head, _forward=forward_pass, _outputs=outputs
+    )
+    if c.dtype != "float32":
+        # Keras' initialisers draw other numbers in float64; the float32 model's, widened,
+        # make a change of precision change nothing else.
+        narrow = build(c.replace(dtype="float32")).weights()
+        built.set_weights({k: v.astype(c.dtype) for k, v in narrow.items()})
+    return built

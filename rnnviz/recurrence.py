@@ -59,7 +59,13 @@ def _batch_first(trace: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
 
 
 def simple_rnn(
-    X: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray
+    X: np.ndarray,
+    W_xh: np.ndarray,
+    W_hh: np.ndarray,
+    b_h: np.ndarray,
+    *,
+    tanh=np.tanh,
+    h_0: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Elman recurrence ``h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)``, ``h_0 = 0``.
 
@@ -68,6 +74,8 @@ def simple_rnn(
         W_xh: input-to-hidden kernel, (D, M).
         W_hh: hidden-to-hidden kernel, (M, M).
         b_h: hidden bias, (M,).
+        tanh, h_0: the activation and the initial state, as Keras has them; the agreement
+            debugger (``rnnviz.bugs``) passes others to show what a mistake does.
 
     Returns:
         ``{"a": a, "h": h}``: the pre-activation ``a_t = x_t W_xh + h_{t-1} W_hh + b_h``
@@ -79,10 +87,10 @@ def simple_rnn(
     # h_{t-1} W_hh in place. That is also the order in which Keras adds the terms.
     a = _project(X, W_xh, b_h)  # (T, N, M)
     h = np.empty((T, N, M), dtype=X.dtype)  # (T, N, M)
-    h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)  h_0
+    h_prev = np.full((N, M), h_0, dtype=X.dtype)  # (N, M)  h_0
     for t in range(T):
         a[t] += h_prev @ W_hh  # (N, M)  a_t = x_t W_xh + b_h + h_{t-1} W_hh
-        np.tanh(a[t], out=h[t])  # (N, M)  h_t = tanh(a_t)
+        h[t] = tanh(a[t])  # (N, M)  h_t = tanh(a_t)
         h_prev = h[t]  # (N, M)
     return _batch_first({"a": a, "h": h})
 
@@ -98,7 +106,14 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
 
 
 def lstm(
-    X: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray
+    X: np.ndarray,
+    W_xh: np.ndarray,
+    W_hh: np.ndarray,
+    b_h: np.ndarray,
+    *,
+    σ=sigmoid,
+    tanh=np.tanh,
+    h_0: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Keras' LSTM. Each weight holds four gate blocks side by side, in the order i, f, c, o.
 
@@ -110,6 +125,7 @@ def lstm(
 
     Args:
         X: (N, T, D). W_xh: (D, 4M). W_hh: (M, 4M). b_h: (4M,).
+        σ, tanh, h_0: the activations and the initial h (c_0 stays 0), as in simple_rnn.
 
     Returns:
         h, c and the gates i, f, g, o, each (N, T, M).
@@ -117,14 +133,14 @@ def lstm(
     N, T, D = X.shape
     M = W_hh.shape[0]
     trace = {k: np.empty((T, N, M), dtype=X.dtype) for k in ("h", "c", "i", "f", "g", "o")}
-    h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
+    h_prev = np.full((N, M), h_0, dtype=X.dtype)  # (N, M)
     c_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
     for t, xW_b in enumerate(_projected(X, W_xh, b_h)):  # xW_b: (N, 4M)  x_t W_xh + b_h
         z = xW_b + h_prev @ W_hh  # (N, 4M): the four gates' pre-activations
         z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)  # (N, M) each
-        i_t, f_t, g_t, o_t = sigmoid(z_i), sigmoid(z_f), np.tanh(z_g), sigmoid(z_o)  # (N, M)
+        i_t, f_t, g_t, o_t = σ(z_i), σ(z_f), tanh(z_g), σ(z_o)  # (N, M) each
         c_t = f_t * c_prev + i_t * g_t  # (N, M)
-        h_t = o_t * np.tanh(c_t)  # (N, M)
+        h_t = o_t * tanh(c_t)  # (N, M)
         for k, v in (("h", h_t), ("c", c_t), ("i", i_t), ("f", f_t), ("g", g_t), ("o", o_t)):
             trace[k][t] = v
         h_prev, c_prev = h_t, c_t
@@ -132,7 +148,14 @@ def lstm(
 
 
 def gru(
-    X: np.ndarray, W_xh: np.ndarray, W_hh: np.ndarray, b_h: np.ndarray
+    X: np.ndarray,
+    W_xh: np.ndarray,
+    W_hh: np.ndarray,
+    b_h: np.ndarray,
+    *,
+    σ=sigmoid,
+    tanh=np.tanh,
+    h_0: float = 0.0,
 ) -> dict[str, np.ndarray]:
     """Keras' GRU. Weights hold three gate blocks in the order z, r, h̃.
 
@@ -148,6 +171,7 @@ def gru(
 
     Args:
         X: (N, T, D). W_xh: (D, 3M). W_hh: (M, 3M). b_h: (2, 3M) or (3M,).
+        σ, tanh, h_0: the activations and the initial state, as in simple_rnn.
 
     Returns:
         h and the gates z, r and the candidate hh (h̃), each (N, T, M).
@@ -158,17 +182,17 @@ def gru(
     b_x, b_hr = (b_h[0], b_h[1]) if reset_after else (b_h, np.zeros_like(b_h))  # (3M,) each
     W_hz, W_hr, W_hhh = np.split(W_hh, 3, axis=1)  # (M, M) each
     trace = {k: np.empty((T, N, M), dtype=X.dtype) for k in ("h", "z", "r", "hh")}
-    h_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
+    h_prev = np.full((N, M), h_0, dtype=X.dtype)  # (N, M)
     for t, xW_b in enumerate(_projected(X, W_xh, b_x)):  # xW_b: (N, 3M), biases included
         x_z, x_r, x_hh = np.split(xW_b, 3, axis=1)  # (N, M) each
         if reset_after:
             u_z, u_r, u_hh = np.split(h_prev @ W_hh + b_hr, 3, axis=1)  # (N, M) each
-            z_t, r_t = sigmoid(x_z + u_z), sigmoid(x_r + u_r)  # (N, M)
-            hh_t = np.tanh(x_hh + r_t * u_hh)  # (N, M)
+            z_t, r_t = σ(x_z + u_z), σ(x_r + u_r)  # (N, M)
+            hh_t = tanh(x_hh + r_t * u_hh)  # (N, M)
         else:
-            z_t = sigmoid(x_z + h_prev @ W_hz)  # (N, M)
-            r_t = sigmoid(x_r + h_prev @ W_hr)  # (N, M)
-            hh_t = np.tanh(x_hh + (r_t * h_prev) @ W_hhh)  # (N, M)
+            z_t = σ(x_z + h_prev @ W_hz)  # (N, M)
+            r_t = σ(x_r + h_prev @ W_hr)  # (N, M)
+            hh_t = tanh(x_hh + (r_t * h_prev) @ W_hhh)  # (N, M)
         h_t = z_t * h_prev + (1 - z_t) * hh_t  # (N, M)
         for k, v in (("h", h_t), ("z", z_t), ("r", r_t), ("hh", hh_t)):
             trace[k][t] = v
@@ -183,7 +207,7 @@ def gru(
 # table (rnnviz.cells), and a name without one is a given quantity.
 
 
-def simple_rnn_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[tuple[str, np.ndarray]]:
+def simple_rnn_step(x_t, prev, now, W_xh, W_hh, b_h, tanh=np.tanh) -> list[tuple[str, np.ndarray]]:
     xW = x_t @ W_xh  # (M,)
     hW = prev["h"] @ W_hh  # (M,)
     a_t = xW + hW + b_h  # (M,)
@@ -192,11 +216,11 @@ def simple_rnn_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[tuple[str, np.ndarr
         (r"h_{t-1} W_{hh}", hW),
         ("b_h", b_h),
         ("a_t", a_t),
-        ("h_t", np.tanh(a_t)),  # (M,)
+        ("h_t", tanh(a_t)),  # (M,)
     ]
 
 
-def lstm_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[tuple[str, np.ndarray]]:
+def lstm_step(x_t, prev, now, W_xh, W_hh, b_h, tanh=np.tanh) -> list[tuple[str, np.ndarray]]:
     i_t, f_t, g_t, o_t, c_prev = now["i"], now["f"], now["g"], now["o"], prev["c"]  # (M,)
     c_t = f_t * c_prev + i_t * g_t  # (M,)
     return [
@@ -206,7 +230,7 @@ def lstm_step(x_t, prev, now, W_xh, W_hh, b_h) -> list[tuple[str, np.ndarray]]:
         ("o_t", o_t),
         ("c_{t-1}", c_prev),
         ("c_t", c_t),
-        ("h_t", o_t * np.tanh(c_t)),  # (M,)
+        ("h_t", o_t * tanh(c_t)),  # (M,)
     ]
 
 

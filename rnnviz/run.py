@@ -22,8 +22,8 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rnnviz import ledger, recurrence
-from rnnviz.agreement import Agreement, compare
+from rnnviz import bugs, ledger, recurrence
+from rnnviz.agreement import Agreement, Divergence, compare, diverge
 from rnnviz.budget import give_back
 from rnnviz.cells import HEAD, Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
@@ -38,6 +38,7 @@ class Path:
     direction: str  # "fwd" or "bwd"
     weights: Mapping[str, np.ndarray]  # W_xh (D_l, bM), W_hh (M, bM), b_h: Keras' layout
     trace: Mapping[str, np.ndarray]  # "h" and the cell's gates and states, each (N, T, M)
+    keras_h: np.ndarray | None = None  # (N, T, M) Keras' h_t, kept when a bug is planted
 
     @property
     def suffix(self) -> str:
@@ -55,19 +56,21 @@ def numpy_forward(
 
     ``weights`` are named as in the export (W_xh, W_hh_2, b_h_bwd, ..., W_o, b_o). Returns
     the trace of each (layer, direction) and y: (N, K), or (N, T, K) with return_sequences.
+    A planted bug (``config.bug``, see ``rnnviz.bugs``) changes what this side computes.
     """
     c = config
     cell = cell_of(c.cell, c.reset_after)
+    bug = bugs.bug_of(c.bug)
     traces: dict[tuple[int, str], dict[str, np.ndarray]] = {}
     H = X  # (N, T, D): what the next layer reads
     for layer in range(1, c.layers + 1):
         outputs = []
         for d in ("fwd", "bwd")[: c.directions]:
             W = {w.symbol: weights[w.symbol + suffix(layer, d)] for w in cell.weights}
-            if d == "fwd":
-                trace = cell.run(H, W, c.M)  # each (N, T, M)
+            if (d == "fwd") != bug.reverse:
+                trace = bugs.run(bug, cell, H, W, c.M)  # each (N, T, M)
             else:  # read x_T first, then hand out in time order again (reversed views)
-                trace = cell.run(H[:, ::-1], W, c.M)  # each (N, T, M), reversed time
+                trace = bugs.run(bug, cell, H[:, ::-1], W, c.M)  # each (N, T, M), reversed
                 trace = {k: v[:, ::-1] for k, v in trace.items()}  # views, no copy
             traces[(layer, d)] = trace
             outputs.append(trace["h"])
@@ -78,7 +81,7 @@ def numpy_forward(
     # h_T of each direction: the forward path ends at t = T, the backward one at t = 1.
     last = [traces[(c.layers, "fwd")]["h"][:, -1]]  # (N, M)
     if c.bidirectional:
-        last.append(traces[(c.layers, "bwd")]["h"][:, 0])  # (N, M)
+        last.append(traces[(c.layers, "bwd")]["h"][:, -1 if bug.head_reads_last else 0])
     h_T = np.concatenate(last, axis=-1)  # (N, M·directions)
     return traces, recurrence.dense(h_T, weights["W_o"], weights["b_o"])  # (N, K)
 
@@ -102,6 +105,23 @@ class Run:
     y_numpy: np.ndarray  # same shape as y_keras
     agreement: Agreement
     summary: str  # Keras' model.summary() text
+    divergence: Divergence | None = None  # h_t step by step, when a bug is planted
+
+    @property
+    def diverges_from_t(self) -> int | None:
+        """The first step (from 1) at which Keras' and NumPy's h_t differ by more than the
+        tolerance. If every h_t agrees but y does not, the first step whose h the head
+        reads wrongly: with return_sequences the first t whose y differs; otherwise the
+        backward layer's last state (t = 1) when bidirectional, else h_T (t = T). None when
+        the two sides agree, or when the states were not compared."""
+        if self.divergence is None or self.agreement.agree and self.divergence.t is None:
+            return None
+        if self.divergence.t is not None:
+            return self.divergence.t
+        a, c = self.agreement, self.config
+        if a.per_step is not None:
+            return int(np.flatnonzero(a.per_step > a.tolerance)[0]) + 1
+        return 1 if c.bidirectional else c.T
 
     @property
     def cell(self) -> Cell:
@@ -113,6 +133,9 @@ class Run:
         arrays = [self.X, self.y_keras, self.y_numpy, *self.head.values()]
         for p in self.paths:
             arrays += [*p.weights.values(), *p.trace.values()]
+            arrays += [p.keras_h] if p.keras_h is not None else []
+        if self.divergence is not None:
+            arrays.append(self.divergence.per_step)
         a = self.agreement
         arrays += [x for x in (a.per_sample, a.per_output, a.per_step) if x is not None]
         return sum(x.nbytes for x in arrays)
@@ -156,7 +179,8 @@ class Run:
         """The terms of step t (1-based, as on the page) of one path, for sample n.
 
         The state before the step is h_{t-1} going forward and h_{t+1} going backward
-        (zero at the sequence's start, which is t = T for the backward path).
+        (zero at the sequence's start, which is t = T for the backward path). With a bug
+        planted the terms are the buggy code's, and Keras' h_t is the last term.
         """
         c = self.config
         if not (0 <= n < c.N and 1 <= t <= c.T):
@@ -164,14 +188,21 @@ class Run:
                 f"need 0 <= n < N = {c.N} and 1 <= t <= T = {c.T}, got n = {n}, t = {t}"
             )
         p = self.path(layer, direction)
+        bug = bugs.bug_of(c.bug)
+        walk = direction if not bug.reverse else {"fwd": "bwd", "bwd": "fwd"}[direction]
         i = t - 1  # 0-based index of step t
-        j = i - 1 if direction == "fwd" else i + 1  # index of the state before the step
-        zero = np.zeros(c.M, self.X.dtype)  # (M,)
-        before = {k: (v[n, j] if 0 <= j < c.T else zero) for k, v in p.trace.items()}
+        j = i - 1 if walk == "fwd" else i + 1  # index of the state before the step
+        start = {k: np.zeros(c.M, self.X.dtype) for k in p.trace}  # (M,) each
+        start["h"] = np.full(c.M, bug.h_0, self.X.dtype)  # (M,)  h_0
+        carried = bug.carry and 0 <= j < c.T
+        before = {k: (v[n, j] if carried else start[k]) for k, v in p.trace.items()}
         now = {k: v[n, i] for k, v in p.trace.items()}
         x_t = self.layer_input(layer, n, i)  # (D_l,)
-        terms = self.cell.step_terms(x_t, before, now, p.weights)
-        if direction == "fwd":
+        W = bug.weights(self.cell, p.weights)
+        terms = self.cell.step_terms(x_t, before, now, W, **bug.activations(self.cell.step))
+        if p.keras_h is not None:
+            terms.append(recurrence.Term(r"h_t^{\text{Keras}}", "", p.keras_h[n, i]))  # (M,)
+        if walk == "fwd":
             return terms
         # Going backward the state carried into step t is the one after step t + 1.
         return [
@@ -203,6 +234,33 @@ def head_equation(config: RNNConfig) -> str:
     return r"y = h_T W_o + b_o" + (both if config.bidirectional else "")
 
 
+def symptom(run: Run) -> str | None:
+    """One sentence on where a planted bug shows, from the numbers: "With “W_hh transposed”
+    planted, NumPy diverges from t = 2, where h_{t-1} first matters (...): first in layer 1,
+    forward, sample n = 3, unit m = 1, |Δh| = 3.1e-02; the gap reaches 4.2e-01 at t = 9."
+    None when no bug is planted."""
+    c = run.config
+    bug = bugs.bug_of(c.bug)
+    if c.bug == bugs.NONE or run.divergence is None:
+        return None
+    t, d = run.diverges_from_t, run.divergence
+    planted = f"With “{bug.title}” planted, NumPy"
+    if t is None:
+        return f"{planted} still agrees with Keras at every step: this bug does not show here."
+    if d.t is None:
+        return f"{planted}'s y diverges from t = {t}, {bug.symptom}."
+    layer, direction, n, m = d.where
+    i = t - 1
+    gap = d.per_step[i]
+    peak = int(np.argmax(d.per_step))
+    where = f"layer {layer}, {'backward' if direction == 'bwd' else 'forward'}"
+    return (
+        f"{planted} diverges from t = {t}, {bug.symptom}: first in {where}, sample n = {n}, "
+        f"unit m = {m}, |Δh| = {gap:.1e} (tolerance {d.tolerance:.0e}); the gap reaches "
+        f"{d.per_step[peak]:.1e} at t = {peak + 1}."
+    )
+
+
 def output_step(run: Run, n: int, t: int) -> OutputStep | None:
     """y for sample n at step t (1-based) from the last layer; None where there is no y.
 
@@ -223,8 +281,11 @@ def output_step(run: Run, n: int, t: int) -> OutputStep | None:
     return OutputStep(h=h, hW=hW, b_o=run.head["b_o"], y_numpy=y_numpy, y_keras=y_keras)
 
 
-def execute(config: RNNConfig, keras_model=None) -> Run:
-    """Run ``config`` end to end; pass ``keras_model`` to reuse an already built one."""
+def execute(config: RNNConfig, keras_model=None, states: bool = False) -> Run:
+    """Run ``config`` end to end; pass ``keras_model`` to reuse an already built one.
+
+    With a bug planted, or with ``states``, Keras' h_t are compared with NumPy's step by
+    step too (``Run.divergence``); a bug's run also keeps Keras' h_t for the step panel."""
     from rnnviz import model as keras_side  # imports TensorFlow on first use
 
     c = config
@@ -232,9 +293,11 @@ def execute(config: RNNConfig, keras_model=None) -> Run:
         keras_model = keras_side.build(c)
     elif keras_model.config != c.model_config:
         raise ValueError(f"the Keras model was built for {keras_model.config}, not for {c}")
-    X = make_X(c.N, c.T, c.D, c.seed)  # (N, T, D)
+    X = make_X(c.N, c.T, c.D, c.seed, c.dtype)  # (N, T, D)
     weights = keras_model.weights()
     y_keras = keras_model(X)  # (N, K) or (N, T, K)
+    planted = c.bug != bugs.NONE
+    keras_h = keras_model.states(X) if planted or states else None  # (N, T, M) each
     # Keras' scratch was freed into the heaps of TensorFlow's threads, where NumPy (on this
     # thread) cannot reuse it: handing it back first keeps the peak at the larger of the
     # two computations, not their sum (~20–50 MB less at the work cap).
@@ -249,9 +312,13 @@ def execute(config: RNNConfig, keras_model=None) -> Run:
                 {w.symbol: weights[w.symbol + suffix(layer, d)] for w in cell.weights}
             ),
             trace=_frozen_map(trace),
+            keras_h=_frozen(keras_h[(layer, d)]) if planted else None,
         )
         for (layer, d), trace in traces.items()
     )
+    divergence = None
+    if keras_h is not None:
+        divergence = diverge(keras_h, {path: trace["h"] for path, trace in traces.items()})
     return Run(
         config=c,
         X=_frozen(X),
@@ -261,6 +328,7 @@ def execute(config: RNNConfig, keras_model=None) -> Run:
         y_numpy=_frozen(y_numpy),
         agreement=compare(y_keras, y_numpy),
         summary=keras_model.summary(),
+        divergence=divergence,
     )
 
 
@@ -275,18 +343,19 @@ def _traced(config: RNNConfig) -> int:
 def planned_nbytes(config: RNNConfig) -> int:
     """``execute(config).nbytes``, known before running it, so a cache can make room first.
 
-    float32: X (N, T, D), y from Keras and from NumPy, every parameter (the ledger's
-    total), and for each layer and direction one (N, T, M) array per quantity the cell's
-    recurrence traces (counted by running it once on a single zero step); float64: the
-    largest |Δ| per sample, per output and, with return_sequences, per step.
+    In the config's dtype: X (N, T, D), y from Keras and from NumPy, every parameter (the
+    ledger's total), and for each layer and direction one (N, T, M) array per quantity the
+    cell's recurrence traces (counted by running it once on a single zero step), one more
+    (Keras' h_t) with a bug planted; float64: the largest |Δ| per sample, per output and,
+    with return_sequences or a bug, per step.
     """
-    c, f32, f64 = config, 4, 8
-    traced = _traced(c)
+    c, f64 = config, 8
+    traced = _traced(c) + (c.bug != bugs.NONE)
     steps = c.T if c.return_sequences else 1
     arrays = c.N * c.T * c.D + 2 * c.N * steps * c.K + ledger.param_totals(c)["total"]
     arrays += len(c.paths) * traced * c.N * c.T * c.M
-    per = c.N + c.K + (c.T if c.return_sequences else 0)
-    return f32 * arrays + f64 * per
+    per = c.N + c.K + (c.T if c.return_sequences else 0) + (c.T if c.bug != bugs.NONE else 0)
+    return c.itemsize * arrays + f64 * per
 
 
 KERAS_STEPS_AHEAD = 32  # Keras' loop runs up to 32 iterations at once (its parallel_iterations)
@@ -304,8 +373,8 @@ def scratch_nbytes(config: RNNConfig) -> int:
     resident memory of real runs at the work cap, which comes to about half of planned +
     scratch or less.
     """
-    c, f32 = config, 4
+    c = config
     cell = cell_of(c.cell, c.reset_after)
     gM = cell.blocks * c.M  # the gate blocks side by side: M, 3M or 4M
     keras = min(c.T, KERAS_STEPS_AHEAD) * (c.N + c.M) * gM * 4 * len(c.paths)
-    return f32 * keras + recurrence.PROJECTION_BLOCK_BYTES
+    return c.itemsize * keras + recurrence.PROJECTION_BLOCK_BYTES

@@ -70,7 +70,9 @@ def test_json_contract(default_run):
     assert out["config"] == {
         **{"N": 10, "T": 10, "D": 3, "M": 5, "K": 2, "seed": 0, "cell": "simple"},
         **{"reset_after": True, "return_sequences": False, "layers": 1, "bidirectional": False},
+        **{"dtype": "float32", "bug": "none"},
     }
+    assert (out["dtype"], out["bug"], out["diverges_from_t"]) == ("float32", "none", None)
     assert out["per_step_max_abs_diff"] is None
     assert out["shapes"] == DEFAULT_SHAPES
     assert out["params"] == {"rnn": 45, "dense": 12, "total": 57}  # 5·(3+5+1), 2·(5+1)
@@ -176,8 +178,57 @@ def test_disagreement_exits_1(capsys, monkeypatch):
     assert out["max_abs_diff"] == pytest.approx(0.01, abs=1e-6)
 
 
+@pytest.mark.parametrize(
+    "args, t",
+    [
+        (["--plant-bug", "whh_transposed"], 2),
+        (["--plant-bug", "bias_dropped", "--cell", "gru", "--return-sequences"], 1),
+        (["--plant-bug", "bwd_last_index", "--cell", "lstm", "--bidirectional"], 1),
+        (["--plant-bug", "h_t_for_h_prev", "--layers", "2", "--dtype", "float64"], 2),
+    ],
+)
+def test_a_planted_bug_exits_1_and_says_from_which_step(args, t, capsys):
+    assert cli.main([*args, "--json"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["bug"] == args[1] and out["agree"] is False
+    assert out["diverges_from_t"] == t
+    assert cli.main(args) == 1
+    report = capsys.readouterr().out
+    assert f"diverges from t = {t}, " in report and "Different output" in report
+
+
+def test_list_bugs_prints_one_name_and_description_a_line(capsys):
+    from rnnviz.bugs import BUGS
+
+    assert cli.main(["--list-bugs"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == list(BUGS)
+    assert all(len(line.split(maxsplit=1)[1]) > 20 for line in lines)
+
+
+def test_float64_reports_its_dtype_and_a_gap_under_1e_12(capsys):
+    assert cli.main(["--dtype", "float64", "--cell", "lstm", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["dtype"] == "float64" and out["config"]["dtype"] == "float64"
+    assert out["max_abs_diff"] <= out["tolerance"] == pytest.approx(1e-12, rel=1)
+    assert out["diverges_from_t"] is None
+
+
 UNKNOWN_CELL = "transformer"
 BAD_INPUT = [
+    (
+        ["--plant-bug", "reset_before", "--cell", "lstm"],
+        "--plant-bug reset_before applies only to a GRU with reset_after=true",
+    ),
+    (
+        ["--plant-bug", "whh_transposed", "--M", "1"],
+        "--plant-bug whh_transposed applies only to a model with M ≥ 2 hidden units",
+    ),
+    (["--plant-bug", "typo"], "--plant-bug: bug='typo' is not allowed; bug must be one of none,"),
+    (
+        ["--dtype", "float16"],
+        "--dtype: dtype='float16' is not allowed; dtype must be one of float32",
+    ),
     (
         ["--M", "0"],
         "--M: M='0' is out of range; M (hidden units) must be a whole number between 1 and 256",

@@ -33,7 +33,7 @@ def open_state(state: urlfuzz.State) -> AppTest:
 def check_page(state: urlfuzz.State) -> None:
     at = open_state(state)
     assert not at.exception, f"{at.exception}\nstate: {state.pairs[:8]!r}"
-    fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES]
+    fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES, *urlfuzz.CHOICES]
     config = {name: at.session_state[name] for name in fields}
     urlfuzz.check(state, config, warnings(at), dict(at.query_params))
 

@@ -200,11 +200,13 @@ def test_default_run_agrees_and_weights_have_the_notebook_shapes():
     assert run.agreement.verdict.startswith("Same output (max |Δ| = ")
 
 
-def test_lstm_forget_bias_starts_at_one():
+def test_lstm_forget_bias_starts_at_one_and_every_other_bias_small_and_nonzero():
     run = execute(RNNConfig(cell="lstm"))
     b_i, b_f, b_g, b_o = np.split(run.weights["b_h"], 4)  # (M,) each
     np.testing.assert_array_equal(b_f, 1.0)
-    assert not (b_i.any() or b_g.any() or b_o.any())
+    # non-zero, so that a hand-written recurrence that forgets a bias cannot agree
+    for b in (b_i, b_g, b_o, run.weights["b_o"]):
+        assert b.all() and np.abs(b).max() <= 0.1, b
 
 
 def test_same_seed_same_run_other_seed_other_weights():
@@ -343,12 +345,16 @@ def test_agreement_detects_a_real_mistake():
 
 
 def test_tolerance_scales_with_the_outputs():
-    y = np.array([[20.0, -3.0]])  # (1, 2)
+    y = np.array([[20.0, -3.0]], np.float32)  # (1, 2)
     assert compare(y, y + 1e-4).tolerance == pytest.approx(2e-4)
     assert compare(y, y + 1e-4).agree and not compare(y, y + 3e-4).agree
-    small = np.array([[0.5, -0.1]])  # (1, 2): never below the absolute 1e-5
+    small = np.array([[0.5, -0.1]], np.float32)  # (1, 2): never below the absolute 1e-5
     assert compare(small, small).tolerance == TOLERANCE
     assert compare(small, small + 2e-5).verdict == "Different output (max |Δ| = 2.0e-05 > 1e-05)"
+    # float64 results get float64's tolerance, scaled the same way
+    assert compare(y.astype(np.float64), y + 1e-11).tolerance == pytest.approx(2e-11)
+    small = small.astype(np.float64)
+    assert compare(small, small + 2e-12).verdict.endswith("> 1e-12)")
 
 
 def test_per_step_agreement_with_return_sequences():

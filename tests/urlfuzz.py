@@ -26,6 +26,13 @@ SIZES = {
 }
 CELLS = ("simple", "lstm", "gru")
 SWITCHES = {"reset_after": True, "return_sequences": False, "bidirectional": False}
+# dtype and bug: every precision, and the bugs whose reach is easy to restate here: three
+# that apply to every model, and one only to a GRU with reset_after
+CHOICES = {
+    "dtype": ("float32", "float64"),
+    "bug": ("none", "h0_ones", "bias_dropped", "activations_swapped", "reset_before"),
+}
+CHOICE_DEFAULTS = {"dtype": "float32", "bug": "none"}
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 SECTIONS = ("shapes", "summary", "weights", "time", "agreement")
 CAP = 5_000_000
@@ -97,6 +104,8 @@ CLASSES = (
     "bad cell",
     "bad view value",
     "view out of range",
+    "bad dtype or bug",
+    "bug the model lacks",
 )
 
 
@@ -127,6 +136,9 @@ def _good(rng: random.Random, key: str) -> str:
         text = str(rng.choice(picks))
     elif key == "cell":
         text = rng.choice(CELLS)
+        text = text.upper() if rng.random() < 0.2 else text
+    elif key in CHOICES:
+        text = rng.choice(CHOICES[key])
         text = text.upper() if rng.random() < 0.2 else text
     elif key in SWITCHES or key in ("present", "quiz"):
         text = rng.choice(TRUE + FALSE)
@@ -195,6 +207,12 @@ def _forced(rng: random.Random, state: State, kind: str) -> None:
     elif kind == "bad view value":
         key = rng.choice(["section", "view_direction"])
         state.add(key, rng.choice(["nope", "FWD", "", " ", "s" * 70, "time?"]), False)
+    elif kind == "bad dtype or bug":
+        key = rng.choice(list(CHOICES))
+        state.add(key, rng.choice(["float16", "double", "", " ", "h0", "b" * 90]), False)
+    elif kind == "bug the model lacks":  # valid in form; an LSTM has no reset gate
+        state.add("cell", "lstm", True)
+        state.add("bug", "reset_before", True)
     elif kind == "view out of range":
         # valid in form; whether it is in range depends on the effective config
         key = rng.choice(["sample", "step", "view_layer", "view_direction"])
@@ -206,7 +224,7 @@ def states(seed: int, count: int) -> list[State]:
     """``count`` URL states from ``seed``; state i starts with class i % len(CLASSES)."""
     rng = random.Random(seed)
     out = []
-    keys = list(SIZES) + ["cell", *SWITCHES, "sample", "step", "view_layer"]
+    keys = list(SIZES) + ["cell", *SWITCHES, *CHOICES, "sample", "step", "view_layer"]
     keys += ["view_direction", "present", "section", "quiz"]
     for i in range(count):
         state = State()
@@ -257,15 +275,16 @@ class Expected:
     named: list[tuple[str, str]]  # every invalid (key, value), once per occurrence
     unknown: list[str]
     fell_back: list[str]  # which fields the work cap lowered, one per array over it
+    lacked: str | None = None  # a bug valid in form that the effective model does not have
 
 
 def expected(state: State) -> Expected:
     """What a correct reader makes of ``state``: last valid wins, the cap rule, every bad
     value named. View values valid in form are judged against the effective config."""
     config = {k: default for k, (_, _, default) in SIZES.items()}
-    config |= {"cell": "simple", **SWITCHES}
+    config |= {"cell": "simple", **SWITCHES, **CHOICE_DEFAULTS}
     named, unknown = [], []
-    fields = [*SIZES, "cell", *SWITCHES]
+    fields = [*SIZES, "cell", *SWITCHES, *CHOICES]
     views = ["sample", "step", "view_layer", "view_direction", "present", "section", "quiz"]
     for key, value in state.pairs:
         if key not in fields + views:
@@ -275,19 +294,23 @@ def expected(state: State) -> Expected:
             text = value.strip().lower()
             if key in SIZES:
                 config[key] = int(text)
-            elif key == "cell":
+            elif key == "cell" or key in CHOICES:
                 config[key] = text
             else:
                 config[key] = text in TRUE
     fell_back = []
+    cap = CAP // 2 if config["dtype"] == "float64" else CAP  # the same bytes, twice as wide
     for width in "MDK":  # h, then X, then y: lower the largest of N, T and the width
-        if _work(config, width) > CAP:
+        if _work(config, width) > cap:
             name = max("NT" + width, key=lambda k: config[k])
             others = _work(config, width) // config[name]
-            config[name] = CAP // others
+            config[name] = cap // others
             fell_back.append(name)
     if config["cell"] != "gru":  # only the GRU has two variants; the others take the default
         config["reset_after"] = True
+    lacked = None
+    if config["bug"] == "reset_before" and not (config["cell"] == "gru" and config["reset_after"]):
+        lacked, config["bug"] = "reset_before", "none"
     limits = {"sample": config["N"] - 1, "step": config["T"], "view_layer": config["layers"]}
     for key, value in state.pairs:
         if key in fields and (key, value) in state.invalid:
@@ -303,7 +326,7 @@ def expected(state: State) -> Expected:
                 named.append((key, value))
         elif key in views and (key, value) in state.invalid:
             named.append((key, value))
-    return Expected(config, named, unknown, fell_back)
+    return Expected(config, named, unknown, fell_back, lacked)
 
 
 def check(state: State, config: dict, warnings: list[str], query: dict | None = None) -> None:
@@ -318,7 +341,13 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
     for key, value in want.named:
         prefix = f"URL parameter {key}={shown(value)} "
         assert any(w.startswith(prefix) for w in value_warnings), f"{prefix!r} not named{context}"
-    assert len(value_warnings) == len(want.named), f"expected {want.named}{context}"
+    lacking = [w for w in value_warnings if " applies only to " in w]
+    if want.lacked:
+        (line,) = lacking
+        assert line.startswith(f"URL parameter bug={want.lacked} applies only to "), context
+    else:
+        assert not lacking, context
+    assert len(value_warnings) == len(want.named) + len(lacking), f"expected {want.named}{context}"
     if want.unknown:
         (line,) = [w for w in warnings if w.startswith("Unknown URL parameter")]
         for key in want.unknown:
@@ -349,7 +378,7 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
 
 
 def fields_and_views() -> list[str]:
-    return [*SIZES, "cell", *SWITCHES, "sample", "step", "view_layer"] + [
+    return [*SIZES, "cell", *SWITCHES, *CHOICES, "sample", "step", "view_layer"] + [
         "view_direction",
         "present",
         "section",

@@ -130,6 +130,21 @@ def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
             ),
         ),
     ]
+    d = r.divergence
+    if d is not None:
+        figs.append(
+            (
+                "divergence",
+                figures.delta_bars(
+                    d.per_step,
+                    d.tolerance,
+                    f"time step t (T = {c.T})",
+                    "Largest |Δh_t| per time step, every layer, direction, sample and unit: "
+                    "where the bug shows and how the gap grows",
+                    start=1,
+                ),
+            )
+        )
     if a.per_step is not None:
         figs.append(
             (

@@ -61,6 +61,7 @@ PAGE_CSS = """
   background: var(--st-background-color, #fff); }
 .rnnviz-numbers tr:nth-child(even) td { background: var(--st-secondary-background-color, #f2f4f7); }
 .rnnviz-numbers th, .rnnviz-numbers td { white-space: nowrap; }
+.rnnviz-numbers tr.rnnviz-first td { background: #ffd8d8; font-weight: 600; }
 .rnnviz-wide { overflow-x: auto; max-width: 100%; }
 .rnnviz-wide.rnnviz-tall { max-height: 22em; overflow-y: auto; }
 </style>
@@ -300,9 +301,25 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
         where += "\n\n$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
     columns = {"unit m": np.arange(c.M)}
     columns.update({frames.plain(term.name): term.value for term in terms})
+    first = _first_difference(r, n, t, view)
+    if first is not None:
+        where += (
+            f"\n\n:red[**First difference: unit m = {first}**] — the highlighted row, where "
+            "NumPy's h_t (with the bug) first leaves Keras' h_t."
+        )
     output_text, output_table = _output_at(r, n, t)
     st.markdown(where + "\n\n" + output_text)
-    st.html(_table(columns, "step", scroll=c.M > 10) + output_table)
+    st.html(_table(columns, "step", scroll=c.M > 10, highlight=first) + output_table)
+
+
+def _first_difference(r: run.Run, n: int, t: int, view: View) -> int | None:
+    """The unit m to highlight when step t of sample n, in the path on view, is where a
+    planted bug first shows; None anywhere else."""
+    d = r.divergence
+    if d is None or d.t != t:
+        return None
+    layer, direction, first_n, m = d.where
+    return m if (layer, direction, first_n) == (view.layer, view.direction, n) else None
 
 
 def _vector(v: np.ndarray) -> str:
@@ -315,6 +332,7 @@ def _table(
     scroll: bool = False,
     formats: dict[str, str] | None = None,
     digits: int = 6,
+    highlight: int | None = None,
 ) -> str:
     """A plain HTML table of numbers: integers as they are, floats to ``digits`` decimals.
 
@@ -330,7 +348,8 @@ def _table(
     rows = []
     for i in range(len(next(iter(columns.values())))):
         cells = "".join(f"<td>{v[i]:{spec[k]}}</td>" for k, v in columns.items())
-        rows.append(f"<tr>{cells}</tr>")
+        mark = " class='rnnviz-first'" if i == highlight else ""
+        rows.append(f"<tr{mark}>{cells}</tr>")
     table = (
         f"<table class='rnnviz-numbers' data-table='{name}'><tr>{head}</tr>{''.join(rows)}</table>"
     )
@@ -372,6 +391,13 @@ def _output_at(r: run.Run, n: int, t: int) -> tuple[str, str]:
     return f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$", table
 
 
+def _go_to(t: int, n: int, layer: int, direction: str) -> None:
+    st.session_state.update(
+        {"step": t, "_step": t, "sample": n, "_sample": n}
+        | {"view_layer": layer, "view_direction": direction}
+    )
+
+
 def output_agreement(r: run.Run) -> None:
     a, c = r.agreement, r.config
     st.header("6 · Output agreement")
@@ -379,6 +405,22 @@ def output_agreement(r: run.Run) -> None:
         st.success(a.verdict, icon=":material/check_circle:")
     else:
         st.error(a.verdict, icon=":material/error:")
+    sentence = run.symptom(r)
+    if sentence:
+        st.warning(sentence, icon=":material/bug_report:")
+        if r.divergence.t is not None:
+            st.button(
+                f"Show step t = {r.diverges_from_t} in the step panel",
+                on_click=_go_to,
+                # the place, not the run: a session must not hold a run the cache let go
+                args=(r.diverges_from_t, *r.divergence.where[2:3], *r.divergence.where[:2]),
+                key="first_difference",
+            )
+    st.caption(
+        f"Both sides in {c.dtype}: "
+        + ("unit round-off 6e-8" if c.dtype == "float32" else "unit round-off 1.1e-16")
+        + f", tolerance {a.tolerance:.0e} (scaled by max(1, max |y|))."
+    )
     figs = cache.agreement_figures(c)
     for (key, fig), col in zip(figs[:2], st.columns(2), strict=True):
         col.plotly_chart(fig, key=key)

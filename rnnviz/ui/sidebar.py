@@ -25,9 +25,11 @@ from datetime import timedelta
 
 import streamlit as st
 
+from rnnviz import bugs
 from rnnviz.cells import CELLS
 from rnnviz.config import (
     BOUNDS,
+    DTYPES,
     FIELDS,
     SECTIONS,
     SWITCHES,
@@ -128,6 +130,36 @@ def _look_at(layers: int, bidirectional: bool) -> tuple[int, str]:
     return int(layer), direction
 
 
+def _debugger(values: dict) -> dict:
+    """Precision and a planted bug: the agreement debugger's two controls."""
+    st.header("Debugger")
+    st.segmented_control(
+        "Precision",
+        options=list(DTYPES),
+        key="dtype",
+        required=True,
+        help="Both Keras and NumPy in this precision (?dtype=). "
+        + " ".join(f"{k}: {why}." for k, (_, why) in DTYPES.items()),
+    )
+    try:  # which bugs apply depends on the model; sizes over the cap apply none
+        offered = bugs.applicable(RNNConfig(**values, dtype=st.session_state["dtype"]))
+    except ConfigError:
+        offered = []
+    names = [bugs.NONE] + [bug.name for bug in offered]
+    if st.session_state.get("bug") not in names:  # the model changed under the bug
+        st.session_state["bug"] = bugs.NONE
+    st.selectbox(
+        "Plant a bug in the NumPy side",
+        options=names,
+        key="bug",
+        format_func=lambda name: bugs.bug_of(name).title,
+        help="A classic mistake of a hand-written recurrence (?bug=); Keras stays right. "
+        "The agreement section shows from which step the two part ways. Only the bugs "
+        "that apply to this model are offered.",
+    )
+    return {"dtype": st.session_state["dtype"], "bug": st.session_state["bug"]}
+
+
 def _lecture() -> tuple[bool, bool]:
     st.header("Lecture")
     present = st.toggle(
@@ -181,6 +213,7 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         values["seed"] = _size_input("seed")
         values.update({k: st.session_state[k] for k in ("cell", *SWITCHES)})
         layer, direction = _look_at(values["layers"], values["bidirectional"])
+        values.update(_debugger(values))
         present, quiz = _lecture()
 
     try:
