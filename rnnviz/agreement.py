@@ -34,9 +34,23 @@ class Agreement:
 
     @property
     def verdict(self) -> str:
-        if self.agree:
-            return f"Same output (max |Δ| = {self.max_abs_diff:.1e} ≤ {self.tolerance:.2g})"
-        return f"Different output (max |Δ| = {self.max_abs_diff:.1e} > {self.tolerance:.2g})"
+        return verdict_line(self.max_abs_diff, self.tolerance)
+
+
+# The two functions below are copied verbatim into the standalone script and notebook
+# (rnnviz.standalone), so they use nothing but NumPy and TOLERANCE.
+
+
+def scaled_tolerance(y_keras: np.ndarray) -> float:
+    """TOLERANCE · max(1, max |y_keras|): round-off grows with the size of y."""
+    return TOLERANCE * max(1.0, float(np.abs(y_keras).max()))
+
+
+def verdict_line(max_abs_diff: float, tolerance: float) -> str:
+    """The verdict: "Same output (max |Δ| = 3.0e-08 ≤ 1e-05)", or "Different output (…)"."""
+    if max_abs_diff <= tolerance:
+        return f"Same output (max |Δ| = {max_abs_diff:.1e} ≤ {tolerance:.2g})"
+    return f"Different output (max |Δ| = {max_abs_diff:.1e} > {tolerance:.2g})"
 
 
 def compare(y_keras: np.ndarray, y_numpy: np.ndarray, tolerance: float | None = None) -> Agreement:
@@ -48,7 +62,7 @@ def compare(y_keras: np.ndarray, y_numpy: np.ndarray, tolerance: float | None = 
         raise ValueError(f"y shapes differ: Keras {y_keras.shape}, NumPy {y_numpy.shape}")
     delta = np.abs(y_keras.astype(np.float64) - y_numpy.astype(np.float64))  # (N, [T,] K)
     if tolerance is None:
-        tolerance = TOLERANCE * max(1.0, float(np.abs(y_keras).max()))
+        tolerance = scaled_tolerance(y_keras)
     return Agreement(
         per_sample=delta.reshape(delta.shape[0], -1).max(axis=1),  # (N,)
         per_output=delta.reshape(-1, delta.shape[-1]).max(axis=0),  # (K,)
