@@ -18,7 +18,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from rnnviz import frames, layouts, ledger, run
+from rnnviz import export, frames, layouts, ledger, run
 from rnnviz.cells import cell_of, shape_text
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache, player, weights
@@ -397,12 +397,7 @@ def output_agreement(r: run.Run) -> None:
 
 def downloads(r: run.Run) -> None:
     c = r.config
-    options = "".join(
-        f"_{flag}" for flag, on in (("bidi", c.bidirectional), ("seq", c.return_sequences)) if on
-    )
-    name = (
-        f"rnnviz_{c.cell}_L{c.layers}{options}_N{c.N}_T{c.T}_D{c.D}_M{c.M}_K{c.K}_seed{c.seed}.npz"
-    )
+    name = export.file_name(c)
     st.download_button(
         "Download this run (.npz)",
         # Streamlit keeps this callable for as long as the session (and 2 minutes after it
