@@ -24,7 +24,7 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from rnnviz import ledger, standalone
+from rnnviz import cli, ledger, standalone
 from rnnviz.config import RNNConfig
 from rnnviz.export import write_npz
 from rnnviz.run import execute
@@ -143,6 +143,50 @@ def test_the_notebook_runs_and_ends_with_the_verdict(key, runs):
 
 def test_the_notebook_is_the_same_file_each_time(runs):
     assert standalone.notebook_bytes(runs["lstm"]) == standalone.notebook_bytes(runs["lstm"])
+
+
+def test_cli_writes_the_script_and_the_notebook(runs, tmp_path, capsys):
+    script, notebook = tmp_path / "run.py", tmp_path / "run.ipynb"
+    argv = ["--cell", "lstm", "--seed", "1", "--json"]
+    assert (
+        cli.main([*argv, "--export-script", str(script), "--export-notebook", str(notebook)]) == 0
+    )
+    err = capsys.readouterr().err
+    assert f"Wrote a script of the run (numpy and tensorflow only) to {script}" in err
+    assert f"Wrote a notebook of the run to {notebook}" in err
+    assert script.read_text() == standalone.script_text(runs["lstm"])
+    nbformat.validate(nbformat.read(notebook, as_version=4))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run.ipynb", "run.py"]  # no leftovers
+
+
+def test_cli_points_a_large_runs_script_at_its_export(runs, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(standalone, "EMBED_LIMIT", 0)
+    (tmp_path / "data").mkdir()
+    script, npz = tmp_path / "run.py", tmp_path / "data" / "run.npz"
+    assert cli.main(["--export-script", str(script), "--export", str(npz)]) == 0
+    assert "it reads " in capsys.readouterr().out
+    text = script.read_text()
+    assert "'data/run.npz'" in text  # --export's file, as seen from the script's folder
+
+
+BAD_PATHS = [
+    ("--export-script", "{tmp}/missing/run.py", "does not exist"),
+    ("--export-script", "{tmp}", "is a directory; give a file name such as run.py"),
+    ("--export-notebook", "{tmp}/missing/run.ipynb", "does not exist"),
+    ("--export-notebook", "{tmp}/", "is a directory; give a file name such as run.ipynb"),
+]
+
+
+@pytest.mark.parametrize("flag, path, message", BAD_PATHS)
+def test_a_bad_path_is_one_line_and_exit_2(flag, path, message, root, tmp_path):
+    path = path.replace("{tmp}", str(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-m", "rnnviz", flag, path], cwd=root, capture_output=True, text=True
+    )
+    assert proc.returncode == 2 and proc.stdout == ""
+    (line,) = proc.stderr.splitlines()  # one line, no traceback
+    assert line.startswith(f"rnnviz: error: {flag}: ") and message in line
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_failed_write_leaves_nothing_behind(tmp_path):
