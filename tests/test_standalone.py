@@ -196,3 +196,19 @@ def test_a_failed_write_leaves_nothing_behind(tmp_path):
     standalone.write_file(tmp_path / "run.py", b"print(1)\n")
     assert (tmp_path / "run.py").read_bytes() == b"print(1)\n"
     assert list(tmp_path.iterdir()) == [tmp_path / "run.py"]
+
+
+def test_the_page_offers_the_script_and_the_notebook():
+    from streamlit.testing.v1 import AppTest
+
+    from rnnviz.ui import cache
+
+    at = AppTest.from_file("../app.py", default_timeout=120)
+    at.query_params.update(cell="gru", reset_after="false")
+    at.run()
+    assert not at.exception, at.exception
+    labels = [b.proto.label for b in at.get("download_button")]
+    assert labels[-2:] == ["Script (.py)", "Notebook (.ipynb)"]
+    config = RNNConfig(cell="gru", reset_after=False)
+    assert cache.script_bytes(config).decode("utf-8") == standalone.script_text(execute(config))
+    nbformat.validate(nbformat.reads(cache.notebook_bytes(config).decode(), as_version=4))

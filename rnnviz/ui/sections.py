@@ -18,7 +18,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from rnnviz import export, frames, layouts, ledger, run
+from rnnviz import export, frames, layouts, ledger, run, standalone
 from rnnviz.cells import cell_of, shape_text
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache, player, weights
@@ -424,6 +424,26 @@ def downloads(r: run.Run) -> None:
         )
     else:
         st.caption(r.cell.torch_refusal)
+    beside = "" if standalone.embeds(r) else f" It reads {name} (above) from its own folder."
+    for label, data, extension, mime, what in (
+        ("Script (.py)", cache.script_bytes, ".py", "text/x-python", "A Python script"),
+        (
+            "Notebook (.ipynb)",
+            cache.notebook_bytes,
+            ".ipynb",
+            "application/x-ipynb+json",
+            "A Jupyter notebook",
+        ),
+    ):
+        st.download_button(
+            label,
+            data=functools.partial(data, c),  # the config, not the run: see above
+            file_name=export.file_name(c, extension),
+            mime=mime,
+            on_click="ignore",
+            help=f"{what} that needs only numpy and tensorflow: it rebuilds this model, loads "
+            "these weights and X, runs the NumPy recurrence and prints the verdict." + beside,
+        )
     st.caption(
         f"This run holds {_size(r.nbytes)} of arrays. The server's run cache: "
         f"{cache.usage()['runs']}."
