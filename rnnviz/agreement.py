@@ -22,11 +22,6 @@ TOLERANCE = 1e-5  # per unit of max |y|, in float32
 TOLERANCES = {"float32": TOLERANCE, "float64": 1e-12}
 
 
-def tolerance_for(reference: np.ndarray) -> float:
-    """The tolerance for results like ``reference``: its precision's, times max(1, max |·|)."""
-    return TOLERANCES[reference.dtype.name] * max(1.0, float(np.abs(reference).max()))
-
-
 @dataclass(frozen=True)
 class Agreement:
     per_sample: np.ndarray  # (N,) max |Δ| over outputs (and steps), for each sample n
@@ -41,9 +36,24 @@ class Agreement:
 
     @property
     def verdict(self) -> str:
-        if self.agree:
-            return f"Same output (max |Δ| = {self.max_abs_diff:.1e} ≤ {self.tolerance:.2g})"
-        return f"Different output (max |Δ| = {self.max_abs_diff:.1e} > {self.tolerance:.2g})"
+        return verdict_line(self.max_abs_diff, self.tolerance)
+
+
+# The two functions below are copied verbatim into the standalone script and notebook
+# (rnnviz.standalone), so they use nothing but NumPy, TOLERANCE and TOLERANCES.
+
+
+def scaled_tolerance(y_keras: np.ndarray) -> float:
+    """The tolerance of y_keras' precision (TOLERANCE in float32) · max(1, max |y_keras|):
+    round-off grows with the size of y."""
+    return TOLERANCES[y_keras.dtype.name] * max(1.0, float(np.abs(y_keras).max()))
+
+
+def verdict_line(max_abs_diff: float, tolerance: float) -> str:
+    """The verdict: "Same output (max |Δ| = 3.0e-08 ≤ 1e-05)", or "Different output (…)"."""
+    if max_abs_diff <= tolerance:
+        return f"Same output (max |Δ| = {max_abs_diff:.1e} ≤ {tolerance:.2g})"
+    return f"Different output (max |Δ| = {max_abs_diff:.1e} > {tolerance:.2g})"
 
 
 def compare(y_keras: np.ndarray, y_numpy: np.ndarray, tolerance: float | None = None) -> Agreement:
@@ -56,7 +66,7 @@ def compare(y_keras: np.ndarray, y_numpy: np.ndarray, tolerance: float | None = 
         raise ValueError(f"y shapes differ: Keras {y_keras.shape}, NumPy {y_numpy.shape}")
     delta = np.abs(y_keras.astype(np.float64) - y_numpy.astype(np.float64))  # (N, [T,] K)
     if tolerance is None:
-        tolerance = tolerance_for(y_keras)
+        tolerance = scaled_tolerance(y_keras)
     return Agreement(
         per_sample=delta.reshape(delta.shape[0], -1).max(axis=1),  # (N,)
         per_output=delta.reshape(-1, delta.shape[-1]).max(axis=0),  # (K,)
@@ -94,7 +104,7 @@ def diverge(
         for path in keras_h
     }
     per_step = np.max([gap.max(axis=(0, 2)) for gap in gaps.values()], axis=0)  # (T,)
-    tolerance = max(tolerance_for(h) for h in keras_h.values())
+    tolerance = max(scaled_tolerance(h) for h in keras_h.values())
     T = per_step.shape[0]
     for layer in sorted({layer for layer, _ in gaps}):
         starts = []  # (steps walked, direction, index of t)

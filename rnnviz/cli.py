@@ -32,9 +32,10 @@ from rnnviz.config import (
     parse_field,
     quote,
 )
-from rnnviz.export import write_npz
+from rnnviz.export import file_name, write_npz
 from rnnviz.model import build  # imports TensorFlow only when called
 from rnnviz.run import Run, execute, symptom  # execute() imports TensorFlow on first use
+from rnnviz.standalone import embeds, notebook_bytes, script_text, write_file
 
 EXIT_AGREE, EXIT_DISAGREE, EXIT_USAGE = 0, 1, 2
 ROWS_SHOWN = 20  # the plain report lists this many samples; --json and --export have them all
@@ -92,7 +93,12 @@ def build_parser() -> argparse.ArgumentParser:
             "torch.nn.RNN/LSTM/GRU(D, M, num_layers=layers, bidirectional=..., batch_first=True)\n"
             ".state_dict(), plus head.weight (K, M or 2M) and head.bias (K,) for the Dense head;\n"
             "--import-torch reads such a file back (Keras' GRU with reset_after=False has no\n"
-            "PyTorch equivalent and is refused)."
+            "PyTorch equivalent and is refused).\n"
+            "--export-script and --export-notebook write the run as a Python script and as a\n"
+            "Jupyter notebook that need only numpy and tensorflow: they rebuild the model, load\n"
+            "the weights and X (stored in the file), run the NumPy recurrence and print the same\n"
+            "verdict; the script exits 0 or 1 as rnnviz does. A run whose arrays are over 2 MB\n"
+            "reads them from the .npz of --export instead, next to the script."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # an abbreviation that works today could become ambiguous later
@@ -164,6 +170,18 @@ def build_parser() -> argparse.ArgumentParser:
         "head.bias",
     )
     parser.add_argument(
+        "--export-script",
+        metavar="PATH",
+        help="also write a standalone .py (numpy and tensorflow only) that rebuilds the model, "
+        "loads the weights and checks the NumPy recurrence",
+    )
+    parser.add_argument(
+        "--export-notebook",
+        metavar="PATH",
+        help="also write the same as a Jupyter notebook (.ipynb), with the shapes and the "
+        "parameter count explained",
+    )
+    parser.add_argument(
         "--import-torch",
         metavar="PATH",
         help="run with the weights of PATH, a .npz in --export-torch's layout, instead of the "
@@ -202,13 +220,30 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
         raise UsageError(f"{_flag(err.field)}: {err} ({fits} would fit)") from None
 
 
+# flag -> what its file is called in messages; these flags all write a file after the run
+FILE_FLAGS = {
+    "--export": "run.npz",
+    "--export-torch": "run.npz",
+    "--export-script": "run.py",
+    "--export-notebook": "run.ipynb",
+}
+
+
+def _file_flag(args: argparse.Namespace, flag: str) -> str | None:
+    """The PATH given to one of FILE_FLAGS, or None: "--export-torch" -> args.export_torch."""
+    return getattr(args, flag.removeprefix("--").replace("-", "_"))
+
+
 def check_export_path(path: str, flag: str = "--export") -> None:
     """UsageError unless ``path`` could be created as a file (checked before the slow run)."""
+    example = FILE_FLAGS[flag]
     if not path:
-        raise UsageError(f"{flag}: PATH is empty; give a file name such as run.npz")
+        raise UsageError(f"{flag}: PATH is empty; give a file name such as {example}")
     full = os.path.abspath(path)
     if path.endswith(("/", os.sep)) or os.path.isdir(full):
-        raise UsageError(f"{flag}: {quote(path)} is a directory; give a file name such as run.npz")
+        raise UsageError(
+            f"{flag}: {quote(path)} is a directory; give a file name such as {example}"
+        )
     parent = os.path.dirname(full)
     if not os.path.isdir(parent):
         raise UsageError(f"{flag}: directory {quote(parent)} does not exist")
@@ -354,6 +389,44 @@ def list_bugs() -> str:
     return "\n".join(f"{name.ljust(width)}  {bug.description}" for name, bug in bugs.BUGS.items())
 
 
+def _npz_beside(args: argparse.Namespace, script: str, config: RNNConfig) -> str:
+    """The .npz a script or notebook reads when its run is too large to embed: --export's
+    file, as seen from the script's folder, or the name the page's download gives it."""
+    if args.export is None:
+        return file_name(config)
+    return os.path.relpath(os.path.abspath(args.export), os.path.dirname(os.path.abspath(script)))
+
+
+def _file_writers(args: argparse.Namespace, run: Run):
+    """(flag, write(path), notice) for each flag of FILE_FLAGS, in the order they are written."""
+    c = run.config
+    reads = ""
+    if not embeds(run):
+        npz = args.export or file_name(c)
+        reads = f" (its arrays are too large to embed: it reads {npz}"
+        reads += ")" if args.export else ", which --export writes)"
+    return [
+        ("--export", lambda path: write_npz(run, path), "Wrote the run to {}"),
+        (
+            "--export-torch",
+            lambda path: layouts.torch_npz(c, run.weights, path),
+            "Wrote the weights in PyTorch's layout to {}",
+        ),
+        (
+            "--export-script",
+            lambda path: write_file(
+                path, script_text(run, _npz_beside(args, path, c)).encode("utf-8")
+            ),
+            "Wrote a script of the run (numpy and tensorflow only) to {}" + reads,
+        ),
+        (
+            "--export-notebook",
+            lambda path: write_file(path, notebook_bytes(run, _npz_beside(args, path, c))),
+            "Wrote a notebook of the run to {}" + reads,
+        ),
+    ]
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI on ``argv`` (default ``sys.argv[1:]``); return the exit status."""
     parser = build_parser()
@@ -363,10 +436,11 @@ def main(argv: list[str] | None = None) -> int:
             print(list_bugs())
             return EXIT_AGREE
         config = parse_config(args)
-        if args.export is not None:
-            check_export_path(args.export)
+        for flag in FILE_FLAGS:
+            path = _file_flag(args, flag)
+            if path is not None:
+                check_export_path(path, flag)
         if args.export_torch is not None:
-            check_export_path(args.export_torch, "--export-torch")
             try:
                 layouts.torch_shapes(config)  # refuses a cell PyTorch does not have
             except layouts.LayoutError as err:
@@ -389,35 +463,26 @@ def main(argv: list[str] | None = None) -> int:
             keras_model.set_weights(imported)
             run = execute(config, keras_model, states=True)
 
-    if args.export_torch is not None:
+    written = []  # the notices, printed after the report
+    for flag, write, notice in _file_writers(args, run):
+        path = _file_flag(args, flag)
+        if path is None:
+            continue
         try:
-            layouts.torch_npz(config, run.weights, args.export_torch)
+            write(path)
         except OSError as err:
             print(
-                f"rnnviz: error: --export-torch: cannot write {quote(args.export_torch)}: "
-                f"{err.strerror or err}",
+                f"rnnviz: error: {flag}: cannot write {quote(path)}: {err.strerror or err}",
                 file=sys.stderr,
             )
             return EXIT_USAGE
-
-    if args.export is not None:
-        try:
-            write_npz(run, args.export)
-        except OSError as err:
-            print(
-                f"rnnviz: error: --export: cannot write {quote(args.export)}: "
-                f"{err.strerror or err}",
-                file=sys.stderr,
-            )
-            return EXIT_USAGE
+        written.append(notice.format(path))
 
     if args.json:
         print(json.dumps(to_json(run)))
     else:
         print(report(run))
     notices = sys.stderr if args.json else sys.stdout
-    if args.export is not None:
-        print(f"Wrote the run to {args.export}", file=notices)
-    if args.export_torch is not None:
-        print(f"Wrote the weights in PyTorch's layout to {args.export_torch}", file=notices)
+    for line in written:
+        print(line, file=notices)
     return EXIT_AGREE if run.agreement.agree else EXIT_DISAGREE

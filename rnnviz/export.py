@@ -18,7 +18,19 @@ from typing import BinaryIO
 
 import numpy as np
 
+from rnnviz.config import RNNConfig
 from rnnviz.run import Run
+
+
+def file_name(config: RNNConfig, extension: str = ".npz") -> str:
+    """What a download of ``config``'s run is called: the config in the name, so that files
+    of different runs never collide: rnnviz_lstm_L2_bidi_N10_T10_D3_M5_K2_seed0.npz."""
+    c = config
+    options = "".join(
+        f"_{flag}" for flag, on in (("bidi", c.bidirectional), ("seq", c.return_sequences)) if on
+    )
+    sizes = f"N{c.N}_T{c.T}_D{c.D}_M{c.M}_K{c.K}_seed{c.seed}"
+    return f"rnnviz_{c.cell}_L{c.layers}{options}_{sizes}{extension}"
 
 
 def arrays(run: Run) -> dict[str, np.ndarray]:

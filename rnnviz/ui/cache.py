@@ -26,7 +26,7 @@ import plotly.graph_objects as go
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from rnnviz import export, figures, frames, layouts, ledger, model, weightmaps
+from rnnviz import export, figures, frames, layouts, ledger, model, standalone, weightmaps
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
 from rnnviz.config import RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
@@ -176,6 +176,17 @@ def torch_npz_bytes(config: RNNConfig) -> bytes:
     """The run's weights in PyTorch's layout as an .npz (``rnnviz.layouts``); a click on a
     download button, like ``npz_bytes``."""
     return layouts.torch_npz_bytes(config, _run(config).weights)
+
+
+def script_bytes(config: RNNConfig) -> bytes:
+    """The run as a standalone Python script (``rnnviz.standalone``); a click on a download
+    button, like ``npz_bytes``: built from the cached run when clicked, never kept."""
+    return standalone.script_text(_run(config), export.file_name(config)).encode("utf-8")
+
+
+def notebook_bytes(config: RNNConfig) -> bytes:
+    """The run as a Jupyter notebook (``rnnviz.standalone``), like ``script_bytes``."""
+    return standalone.notebook_bytes(_run(config), export.file_name(config))
 
 
 def usage() -> dict[str, str]:

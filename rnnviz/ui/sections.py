@@ -18,7 +18,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from rnnviz import frames, layouts, ledger, run
+from rnnviz import export, frames, layouts, ledger, run, standalone
 from rnnviz.cells import cell_of, shape_text
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache, player, weights
@@ -439,12 +439,7 @@ def output_agreement(r: run.Run) -> None:
 
 def downloads(r: run.Run) -> None:
     c = r.config
-    options = "".join(
-        f"_{flag}" for flag, on in (("bidi", c.bidirectional), ("seq", c.return_sequences)) if on
-    )
-    name = (
-        f"rnnviz_{c.cell}_L{c.layers}{options}_N{c.N}_T{c.T}_D{c.D}_M{c.M}_K{c.K}_seed{c.seed}.npz"
-    )
+    name = export.file_name(c)
     st.download_button(
         "Download this run (.npz)",
         # Streamlit keeps this callable for as long as the session (and 2 minutes after it
@@ -471,6 +466,26 @@ def downloads(r: run.Run) -> None:
         )
     else:
         st.caption(r.cell.torch_refusal)
+    beside = "" if standalone.embeds(r) else f" It reads {name} (above) from its own folder."
+    for label, data, extension, mime, what in (
+        ("Script (.py)", cache.script_bytes, ".py", "text/x-python", "A Python script"),
+        (
+            "Notebook (.ipynb)",
+            cache.notebook_bytes,
+            ".ipynb",
+            "application/x-ipynb+json",
+            "A Jupyter notebook",
+        ),
+    ):
+        st.download_button(
+            label,
+            data=functools.partial(data, c),  # the config, not the run: see above
+            file_name=export.file_name(c, extension),
+            mime=mime,
+            on_click="ignore",
+            help=f"{what} that needs only numpy and tensorflow: it rebuilds this model, loads "
+            "these weights and X, runs the NumPy recurrence and prints the verdict." + beside,
+        )
     st.caption(
         f"This run holds {_size(r.nbytes)} of arrays. The server's run cache: "
         f"{cache.usage()['runs']}."
