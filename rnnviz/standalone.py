@@ -228,7 +228,11 @@ def _numpy_code(c: RNNConfig, recurrence_fn: Callable) -> str:
     """Each layer and direction in turn, as rnnviz.run.numpy_forward runs them, written out
     for this config: one line per path, then the Dense head."""
     name = recurrence_fn.__name__
-    weights = list(inspect.signature(recurrence_fn).parameters)[1:]  # after X: W_xh, ...
+    weights = [  # after X, the weights: W_xh, ...; not the keyword-only options (h_0, ...)
+        p.name
+        for p in list(inspect.signature(recurrence_fn).parameters.values())[1:]
+        if p.kind is p.POSITIONAL_OR_KEYWORD
+    ]
     H = ledger.head_symbol(c)
     lines, reads = [], "X"
     for layer in range(1, c.layers + 1):

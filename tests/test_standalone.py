@@ -38,6 +38,7 @@ CONFIGS = {
     "gru": RNNConfig(cell="gru", M=4, seed=2),
     "gru_reset_before": RNNConfig(cell="gru", reset_after=False, K=3, seed=5),
     "lstm_stacked_bidirectional_sequences": STACKED,
+    "gru_float64": RNNConfig(cell="gru", dtype="float64", seed=4),
 }
 
 
