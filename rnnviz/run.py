@@ -25,7 +25,7 @@ import numpy as np
 from rnnviz import ledger, recurrence
 from rnnviz.agreement import Agreement, compare
 from rnnviz.budget import give_back
-from rnnviz.cells import HEAD, Cell, cell_of
+from rnnviz.cells import HEAD, HEAD_FORMULAS, Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
 from rnnviz.data import make_X
 
@@ -151,9 +151,10 @@ class Run:
         return np.concatenate(below)  # (M·directions,)
 
     def step_terms(
-        self, n: int, t: int, layer: int = 1, direction: str = "fwd"
+        self, n: int, t: int, layer: int = 1, direction: str = "fwd", layout: str = "keras"
     ) -> list[recurrence.Term]:
-        """The terms of step t (1-based, as on the page) of one path, for sample n.
+        """The terms of step t (1-based, as on the page) of one path, for sample n, named
+        and written as ``layout`` (``rnnviz.cells.LAYOUTS``) does: the same numbers in each.
 
         The state before the step is h_{t-1} going forward and h_{t+1} going backward
         (zero at the sequence's start, which is t = T for the backward path).
@@ -170,7 +171,7 @@ class Run:
         before = {k: (v[n, j] if 0 <= j < c.T else zero) for k, v in p.trace.items()}
         now = {k: v[n, i] for k, v in p.trace.items()}
         x_t = self.layer_input(layer, n, i)  # (D_l,)
-        terms = self.cell.step_terms(x_t, before, now, p.weights)
+        terms = self.cell.step_terms(x_t, before, now, p.weights, layout)
         if direction == "fwd":
             return terms
         # Going backward the state carried into step t is the one after step t + 1.
@@ -193,14 +194,16 @@ class OutputStep:
     y_keras: np.ndarray  # (K,)
 
 
-def head_equation(config: RNNConfig) -> str:
-    """The Dense head as LaTeX, with what it reads when bidirectional: the forward path's
-    state after its last step beside the backward path's, which ends at t = 1."""
+def head_equation(config: RNNConfig, layout: str = "keras") -> str:
+    """The Dense head as LaTeX, as ``layout`` writes it, with what it reads when
+    bidirectional: the forward path's state after its last step beside the backward
+    path's, which ends at t = 1."""
+    y = HEAD_FORMULAS[layout][0]  # h_T W_o + b_o
     if config.return_sequences:
         both = r",\quad h_t = [\,\overrightarrow{h}_t ; \overleftarrow{h}_t\,]"
-        return r"y_t = h_t W_o + b_o" + (both if config.bidirectional else "")
+        return "y_t = " + y.replace("h_T", "h_t") + (both if config.bidirectional else "")
     both = r",\quad h_T = [\,\overrightarrow{h}_T ; \overleftarrow{h}_1\,]"
-    return r"y = h_T W_o + b_o" + (both if config.bidirectional else "")
+    return "y = " + y + (both if config.bidirectional else "")
 
 
 def output_step(run: Run, n: int, t: int) -> OutputStep | None:

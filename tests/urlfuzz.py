@@ -267,6 +267,7 @@ def expected(state: State) -> Expected:
     named, unknown = [], []
     fields = [*SIZES, "cell", *SWITCHES]
     views = ["sample", "step", "view_layer", "view_direction", "present", "section", "quiz"]
+    views.append("layout")
     for key, value in state.pairs:
         if key not in fields + views:
             if key not in unknown:
@@ -354,6 +355,7 @@ def fields_and_views() -> list[str]:
         "present",
         "section",
         "quiz",
+        "layout",
     ]
 
 
