@@ -103,19 +103,8 @@ def _blocks(A: np.ndarray, order: np.ndarray) -> np.ndarray:
 
 def torch_shapes(config: RNNConfig) -> dict[str, tuple[int, ...]]:
     """Every entry of the PyTorch export and its shape, in state_dict order, head last."""
-    c = config
-    cell = _convertible(c)
-    gM = cell.blocks * c.M
-    shapes = {}
-    for layer, d in c.paths:
-        sfx = torch_suffix(layer, d)
-        shapes["weight_ih" + sfx] = (gM, c.width(layer))
-        shapes["weight_hh" + sfx] = (gM, c.M)
-        shapes["bias_ih" + sfx] = (gM,)
-        shapes["bias_hh" + sfx] = (gM,)
-    shapes["head.weight"] = (c.K, c.head_width)
-    shapes["head.bias"] = (c.K,)
-    return shapes
+    _convertible(config)
+    return shapes_in(config, "pytorch")
 
 
 @dataclass(frozen=True)
@@ -324,16 +313,27 @@ def count_note(config: RNNConfig, layout: str) -> str:
     )
 
 
+def shapes_in(config: RNNConfig, layout: str) -> dict[str, tuple[int, ...]]:
+    """Every weight of ``config`` by its name in ``layout`` and its shape, in ``convert``'s
+    order (paths first, the head last), from the config alone."""
+    c = config
+    cell = cell_of(c.cell, c.reset_after)
+    out = {}
+    for layer, d in c.paths:
+        sizes, sfx = _sizes(c, cell, layer), path_suffix(layout, layer, d)
+        out |= {e.name + sfx: _numeric(e, sizes) for e in path_entries(cell, layout)}
+    sizes = _sizes(c, cell, c.layers)
+    return out | {e.name: _numeric(e, sizes) for e in head_entries(layout)}
+
+
+def _numeric(entry: Entry, sizes: Mapping[str, int]) -> tuple[int, ...]:
+    return tuple(sizes[axis] for axis in entry.axes if axis)
+
+
 def numbers(config: RNNConfig, layout: str) -> int:
     """How many numbers ``layout``'s weights hold for ``config``: the parameter count, plus
     PyTorch's bias_hh (zeros) for the cells that keep one bias."""
-    c = config
-    cell = cell_of(c.cell, c.reset_after)
-    every = [
-        (e, _sizes(c, cell, layer)) for layer, _ in c.paths for e in path_entries(cell, layout)
-    ]
-    every += [(e, _sizes(c, cell, c.layers)) for e in head_entries(layout)]
-    return sum(math.prod(sizes[axis] for axis in e.axes if axis) for e, sizes in every)
+    return sum(math.prod(shape) for shape in shapes_in(config, layout).values())
 
 
 def check_torch(config: RNNConfig, state: Mapping[str, np.ndarray]) -> None:

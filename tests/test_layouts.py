@@ -63,6 +63,8 @@ def test_each_layouts_ledger_names_and_shapes_its_arrays(config):
         for name, value in arrays.items():
             forward = name.removesuffix("_reverse").removesuffix("_bwd")
             assert listed.get(forward) == value.shape, f"{layout}: {name} {value.shape}"
+        shapes = [(k, v.shape) for k, v in arrays.items()]
+        assert shapes == list(layouts.shapes_in(c, layout).items()), layout  # in this order
         assert sum(v.size for v in arrays.values()) == layouts.numbers(c, layout), layout
 
 
