@@ -322,6 +322,19 @@ def test_the_layout_control_rewrites_the_views_and_the_url():
     assert "a_t = W x_t + U h_{t-1} + b" in text(at) and "y = W_y h_T + b_y" in text(at)
 
 
+def test_pytorch_layout_of_a_stacked_bidirectional_gru_counts_layers_from_0():
+    at = open_app(
+        cell="gru", layers=2, bidirectional="true", layout="pytorch", view_layer=2,
+        view_direction="bwd",
+    )  # fmt: skip
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "832"
+    assert "<code>weight_ih_l1</code>" in html(at) and "<code>h_t_2</code>" not in html(at)
+    assert weight_titles(at).startswith("weight_ih_l1_reverse[0:5] (5, 10) — reset gate r")
+    captions = " ".join(c.value for c in at.caption)
+    assert "the weights hold the same 832 parameters" in captions  # b' is bias_hh
+
+
 def test_pytorch_layout_of_the_gru_without_an_equivalent_says_why():
     at = open_app(cell="gru", reset_after="false", layout="pytorch")
     assert not at.exception, at.exception

@@ -120,10 +120,12 @@ def shapes_ledger(config: RNNConfig, quiz: bool = False, layout: str = "keras") 
         with left:
             st.caption(layouts.CONVENTIONS[layout])
             rows = ["<tr><th>tensor</th><th>shape</th><th>here</th><th>what it is</th></tr>"]
+            # PyTorch's names are state_dict keys, not symbols: shown beside them as code
+            keys = layouts.shapes_in(c, layout) if layout == "pytorch" else {}
             for r in shape_rows:
                 here = shape_text(r.numeric)
                 symbol = ledger.html_symbol(r.latex)
-                if layout == "pytorch" and r.name != frames.plain(r.latex):  # a state_dict key
+                if r.name in keys:
                     symbol += f" <code>{html.escape(r.name)}</code>"
                 rows.append(
                     f"<tr><td>{symbol}</td><td>{r.symbolic}</td>"
@@ -214,8 +216,8 @@ def weight_heatmaps(r: run.Run, view: View) -> None:
     where = f" of layer{tag}" if tag else ""
     order = [name for _, name in layouts.gate_order(r.cell, layout)]
     st.caption(
-        f"Weights{where} in the {LAYOUTS[layout]} layout, one row of blocks per gate"
-        + (f" (in its order: {', '.join(order)})" if order else "")
+        f"Weights{where} in the {LAYOUTS[layout]} layout"
+        + (f", one row of blocks per gate, in its order {', '.join(order)}" if order else "")
         + ". "
         + layouts.CONVENTIONS[layout]
         + " One colour scale for every panel, centred on zero (red positive, blue negative) and "
