@@ -120,23 +120,23 @@ def column_vector_rnn(config: RNNConfig, tb: dict[str, np.ndarray], X: np.ndarra
         for t in range(T):
             x = X[n, t].astype(np.float64)  # (D,)
             if not cell.gates:  # h_t = tanh(W x_t + U h_{t-1} + b)
-                h = np.tanh(g["W"] @ x + g["U"] @ h + g["b"])
+                h = np.tanh(g["W"] @ x + g["U"] @ h + g["b"])  # (M,)
             elif c.cell == "lstm":
                 i, f, o = (_sigmoid(g[f"W_{k}"] @ x + g[f"U_{k}"] @ h + g[f"b_{k}"]) for k in "ifo")
-                cand = np.tanh(g["W_g"] @ x + g["U_g"] @ h + g["b_g"])
-                cc = f * cc + i * cand
-                h = o * np.tanh(cc)
+                cand = np.tanh(g["W_g"] @ x + g["U_g"] @ h + g["b_g"])  # (M,)
+                cc = f * cc + i * cand  # (M,)
+                h = o * np.tanh(cc)  # (M,)
             elif c.reset_after:  # b' beside U h, scaled by r in the candidate
                 z, r = (
                     _sigmoid(g[f"W_{k}"] @ x + g[f"b_{k}"] + g[f"U_{k}"] @ h + g[f"b'_{k}"])
                     for k in "zr"
                 )
-                cand = np.tanh(g["W_h"] @ x + g["b_h"] + r * (g["U_h"] @ h + g["b'_h"]))
-                h = z * h + (1 - z) * cand
+                cand = np.tanh(g["W_h"] @ x + g["b_h"] + r * (g["U_h"] @ h + g["b'_h"]))  # (M,)
+                h = z * h + (1 - z) * cand  # (M,)
             else:
                 z, r = (_sigmoid(g[f"W_{k}"] @ x + g[f"U_{k}"] @ h + g[f"b_{k}"]) for k in "zr")
-                cand = np.tanh(g["W_h"] @ x + g["U_h"] @ (r * h) + g["b_h"])
-                h = z * h + (1 - z) * cand
+                cand = np.tanh(g["W_h"] @ x + g["U_h"] @ (r * h) + g["b_h"])  # (M,)
+                h = z * h + (1 - z) * cand  # (M,)
             hs[n, t] = h
         y[n] = g["W_y"] @ h + g["b_y"]  # (K,)
     return hs, y
