@@ -21,11 +21,12 @@ def main() -> None:
     st.set_page_config(page_title=sections.page_title(config))
     sections.style(view.present)
     sections.title(config, view.present)
+    sections.layout_notice(config, view.layout)
     shown = list(sections.KERAS_SECTIONS)
     if view.present:
         shown = [view.section] if view.section in shown else []
     if not view.present or view.section == "shapes":
-        sections.shapes_ledger(config, view.quiz)
+        sections.shapes_ledger(config, view.quiz, view.layout)
     # What needs no TensorFlow is on the page by now; the first run imports it here (a
     # background import would only slow the ledger down: the two would share one GIL).
     slots = sections.waiting(shown) if not model.ready() else {}

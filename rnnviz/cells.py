@@ -10,6 +10,12 @@ Weights keep Keras' layout: the gates' blocks sit side by side along the last ax
 Keras' order, so ``W_xh`` of an LSTM is (D, 4M). In a weight's shape, D stands for the
 layer's input width: D for the first layer, M (or 2M when bidirectional) for the layers
 stacked on it.
+
+Each entry also says how the other two layouts write it (``LAYOUTS``; ``rnnviz.layouts``
+converts the numbers): PyTorch's, with its gate order and its documented equations, and the
+textbook's column vectors, one W^(g) (M, D), U^(g) (M, M) and b^(g) per gate, named by each
+gate's ``letter`` and each weight's ``textbook`` symbols (W, U, b, and b' for the GRU's
+recurrent bias). A ``Notation`` holds a layout's equations and its names for the step's terms.
 """
 
 from __future__ import annotations
@@ -34,6 +40,8 @@ class Weight:
     meaning: str  # "input to hidden"
     columns: str = ""  # its columns when they are not a cell's gate blocks: "K" for the head
     row_labels: tuple[str, ...] = ()  # what each row is, where rows are not units or inputs
+    # Its name in the textbook layout, one per row of a two-row bias: ("W",), ("b", "b'").
+    textbook: tuple[str, ...] = ()
 
     def shape(self, columns: str = "") -> str:
         """The shape in symbols, with ``columns`` (a cell's "4M") unless the weight has its
@@ -50,6 +58,23 @@ class Gate:
     latex: str  # "f_t"
     name: str  # "forget gate f"
     bounds: tuple[float, float] | None = (-1.0, 1.0)  # σ: (0, 1), tanh: (-1, 1), c: None
+    letter: str = ""  # the textbook's subscript of its weights: "f" in W_f; "" for a state
+
+
+LAYOUTS: dict[str, str] = {  # how weights are named, shaped and written: key -> title
+    "keras": "Keras",  # x_t @ W, kernels (D, gM), the blocks side by side in columns
+    "pytorch": "PyTorch",  # W @ x_t, weight_ih_l0 (gM, D), bias_ih and bias_hh
+    "textbook": "textbook",  # column vectors, one W^(g) (M, D) and U^(g) (M, M) per gate
+}
+
+
+@dataclass(frozen=True)
+class Notation:
+    """How a layout other than Keras' writes one step: its equations, (left, right) in
+    LaTeX, and its names for the step's terms where they differ from Keras'."""
+
+    formulas: tuple[tuple[str, str], ...]
+    names: Mapping[str, str] = field(default_factory=dict)  # Keras' term name -> this one's
 
 
 class ShapeError(ValueError):
@@ -78,6 +103,7 @@ class Cell:
     torch_name: str = ""
     torch_gates: tuple[tuple[str, str], ...] = ()  # (key here, PyTorch's name), its order
     torch_refusal: str = ""
+    notations: Mapping[str, Notation] = field(default_factory=dict)  # "pytorch", "textbook"
 
     @property
     def blocks(self) -> int:
@@ -122,10 +148,17 @@ class Cell:
         factor = f"{self.blocks}·{M}" if self.blocks > 1 else str(M)
         return f"{factor}·({' + '.join(terms)})"
 
+    def formulas_in(self, layout: str = "keras") -> tuple[tuple[str, str], ...]:
+        """One step's equations as ``layout`` writes them."""
+        return self.notations[layout].formulas if layout in self.notations else self.formulas
+
     @property
     def equations(self) -> tuple[str, ...]:
+        return self.equations_in("keras")
+
+    def equations_in(self, layout: str = "keras") -> tuple[str, ...]:
         """The step's equations as the page shows them, two to a line, then h_0."""
-        parts = [f"{name} = {formula}" for name, formula in self.formulas]
+        parts = [f"{name} = {formula}" for name, formula in self.formulas_in(layout)]
         lines = [r",\quad ".join(parts[i : i + 2]) for i in range(0, len(parts), 2)]
         lines[-1] += r",\quad " + self.start
         return tuple(lines)
@@ -167,13 +200,18 @@ class Cell:
         self.check(weights, X.shape[2], M)
         return self.recurrence(X, **{w.symbol: weights[w.symbol] for w in self.weights})
 
-    def step_terms(self, x_t, prev, now, weights: Mapping[str, np.ndarray], **activations):
-        """One step for one sample, term by term, with each term's formula from the table.
+    def step_terms(
+        self, x_t, prev, now, weights: Mapping[str, np.ndarray], layout="keras", **activations
+    ):
+        """One step for one sample, term by term, with each term's formula from the table,
+        named and written as ``layout`` does: the same numbers in every layout.
         ``activations`` (tanh=...) replace the step's own, as a planted bug does."""
-        formulas = dict(self.formulas)
+        formulas = dict(self.formulas_in(layout))
+        names = self.notations[layout].names if layout in self.notations else {}
         W = {w.symbol: weights[w.symbol] for w in self.weights}
         values = self.step(x_t, prev, now, **W, **activations)
-        return [recurrence.Term(name, formulas.get(name, ""), value) for name, value in values]
+        terms = [(names.get(name, name), value) for name, value in values]
+        return [recurrence.Term(name, formulas.get(name, ""), value) for name, value in terms]
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -189,9 +227,9 @@ SIMPLE = Cell(
     title="SimpleRNN (Elman)",
     keras_name="SimpleRNN",
     weights=(
-        Weight("W_xh", "W_{xh}", "D", "input to hidden"),
-        Weight("W_hh", "W_{hh}", "M", "hidden to hidden"),
-        Weight("b_h", "b_h", "", "hidden bias"),
+        Weight("W_xh", "W_{xh}", "D", "input to hidden", textbook=("W",)),
+        Weight("W_hh", "W_{hh}", "M", "hidden to hidden", textbook=("U",)),
+        Weight("b_h", "b_h", "", "hidden bias", textbook=("b",)),
     ),
     gates=(),
     states=(H,),
@@ -204,6 +242,23 @@ SIMPLE = Cell(
     recurrence=recurrence.simple_rnn,
     step=recurrence.simple_rnn_step,
     torch_name="RNN",  # nonlinearity="tanh", its default
+    notations={
+        "pytorch": Notation(  # torch.nn.RNN's documented equation, split like Keras'
+            (
+                ("a_t", r"x_t W_{ih}^T + b_{ih} + h_{t-1} W_{hh}^T + b_{hh}"),
+                ("h_t", r"\tanh(a_t)"),
+            ),
+            {
+                r"x_t W_{xh}": r"x_t W_{ih}^T",
+                r"h_{t-1} W_{hh}": r"h_{t-1} W_{hh}^T",
+                "b_h": r"b_{ih} + b_{hh}",  # Keras' one bias is their sum
+            },
+        ),
+        "textbook": Notation(
+            (("a_t", r"W x_t + U h_{t-1} + b"), ("h_t", r"\tanh(a_t)")),
+            {r"x_t W_{xh}": r"W x_t", r"h_{t-1} W_{hh}": r"U h_{t-1}", "b_h": "b"},
+        ),
+    },
 )
 
 
@@ -215,54 +270,77 @@ def _gate(name: str, activation: str = r"\sigma") -> str:
     )
 
 
+def _torch_gate(g: str, activation: str = r"\sigma") -> str:
+    """PyTorch's documented gate: σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf) for g = "f"."""
+    return rf"{activation}(W_{{i{g}}} x_t + b_{{i{g}}} + W_{{h{g}}} h_{{t-1}} + b_{{h{g}}})"
+
+
+def _textbook_gate(g: str, activation: str = r"\sigma", two_biases: bool = False) -> str:
+    """The textbook's gate: σ(W_f x_t + U_f h_{t-1} + b_f); with two biases (Keras' GRU
+    with reset_after), σ(W_f x_t + b_f + U_f h_{t-1} + b'_f)."""
+    if two_biases:
+        return rf"{activation}(W_{g} x_t + b_{g} + U_{g} h_{{t-1}} + b'_{g})"
+    return rf"{activation}(W_{g} x_t + U_{g} h_{{t-1}} + b_{g})"
+
+
+def _lstm_formulas(gate: Callable[..., str]) -> tuple[tuple[str, str], ...]:
+    return (
+        ("i_t", gate("i")),
+        ("f_t", gate("f")),
+        ("g_t", gate("g", r"\tanh")),
+        ("o_t", gate("o")),
+        ("c_t", r"f_t \odot c_{t-1} + i_t \odot g_t"),
+        ("h_t", r"o_t \odot \tanh(c_t)"),
+    )
+
+
 LSTM = Cell(
     key="lstm",
     title="LSTM",
     keras_name="LSTM",  # unit_forget_bias: b_h^(f) starts at 1
     weights=(
-        Weight("W_xh", "W_{xh}", "D", "input to the 4 gates"),
-        Weight("W_hh", "W_{hh}", "M", "hidden to the 4 gates"),
-        Weight("b_h", "b_h", "", "gate biases (forget gate's start at 1)"),
+        Weight("W_xh", "W_{xh}", "D", "input to the 4 gates", textbook=("W",)),
+        Weight("W_hh", "W_{hh}", "M", "hidden to the 4 gates", textbook=("U",)),
+        Weight("b_h", "b_h", "", "gate biases (forget gate's start at 1)", textbook=("b",)),
     ),
     gates=(
-        Gate("i", "i_t", "input gate i", (0.0, 1.0)),
-        Gate("f", "f_t", "forget gate f", (0.0, 1.0)),
-        Gate("g", "g_t", "candidate g (Keras: c)"),
-        Gate("o", "o_t", "output gate o", (0.0, 1.0)),
+        Gate("i", "i_t", "input gate i", (0.0, 1.0), "i"),
+        Gate("f", "f_t", "forget gate f", (0.0, 1.0), "f"),
+        Gate("g", "g_t", "candidate g (Keras: c)", letter="g"),
+        Gate("o", "o_t", "output gate o", (0.0, 1.0), "o"),
     ),
     states=(H, Gate("c", "c_t", "cell state c", None)),
-    formulas=(
-        ("i_t", _gate("i")),
-        ("f_t", _gate("f")),
-        ("g_t", _gate("g", r"\tanh")),
-        ("o_t", _gate("o")),
-        ("c_t", r"f_t \odot c_{t-1} + i_t \odot g_t"),
-        ("h_t", r"o_t \odot \tanh(c_t)"),
-    ),
+    formulas=_lstm_formulas(_gate),
     start="h_0 = c_0 = 0",
     params_note="Four SimpleRNN-sized blocks, one per gate (i, f, g, o): 4× the parameters.",
     recurrence=recurrence.lstm,
     step=recurrence.lstm_step,
     torch_name="LSTM",
     torch_gates=(("i", "i"), ("f", "f"), ("g", "g"), ("o", "o")),  # Keras' order too
+    notations={
+        "pytorch": Notation(_lstm_formulas(_torch_gate)),
+        "textbook": Notation(_lstm_formulas(_textbook_gate)),
+    },
 )
 
 _GRU_GATES = (
-    Gate("z", "z_t", "update gate z", (0.0, 1.0)),
-    Gate("r", "r_t", "reset gate r", (0.0, 1.0)),
-    Gate("hh", r"\tilde h_t", "candidate h̃"),
+    Gate("z", "z_t", "update gate z", (0.0, 1.0), "z"),
+    Gate("r", "r_t", "reset gate r", (0.0, 1.0), "r"),
+    Gate("hh", r"\tilde h_t", "candidate h̃", letter="h"),
 )
 _GRU_W = (
-    Weight("W_xh", "W_{xh}", "D", "input to the 3 blocks"),
-    Weight("W_hh", "W_{hh}", "M", "hidden to the 3 blocks"),
+    Weight("W_xh", "W_{xh}", "D", "input to the 3 blocks", textbook=("W",)),
+    Weight("W_hh", "W_{hh}", "M", "hidden to the 3 blocks", textbook=("U",)),
 )
 _H = r"(\tilde h)"
 
 
-def _gru_formulas(candidate: str) -> tuple[tuple[str, str], ...]:
+def _gru_formulas(
+    candidate: str, gate: Callable[[str], str] = _gate
+) -> tuple[tuple[str, str], ...]:
     return (
-        ("z_t", _gate("z")),
-        ("r_t", _gate("r")),
+        ("z_t", gate("z")),
+        ("r_t", gate("r")),
         (r"\tilde h_t", candidate),
         ("h_t", r"z_t \odot h_{t-1} + (1 - z_t) \odot \tilde h_t"),
     )
@@ -280,6 +358,7 @@ GRU = Cell(
             "2",
             "input bias (row 0), recurrent bias (row 1)",
             row_labels=("input b", "recurrent b'"),
+            textbook=("b", "b'"),
         ),
     ),
     gates=_GRU_GATES,
@@ -299,13 +378,30 @@ GRU = Cell(
     switches=("reset_after",),
     torch_name="GRU",  # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)): reset after
     torch_gates=(("r", "r"), ("z", "z"), ("hh", "n")),
+    notations={
+        "pytorch": Notation(  # torch.nn.GRU's documented equations, in its order
+            (
+                ("r_t", _torch_gate("r")),
+                ("z_t", _torch_gate("z")),
+                ("n_t", r"\tanh(W_{in} x_t + b_{in} + r_t \odot (W_{hn} h_{t-1} + b_{hn}))"),
+                ("h_t", r"(1 - z_t) \odot n_t + z_t \odot h_{t-1}"),
+            ),
+            {r"\tilde h_t": "n_t"},
+        ),
+        "textbook": Notation(
+            _gru_formulas(
+                r"\tanh(W_h x_t + b_h + r_t \odot (U_h h_{t-1} + b'_h))",
+                lambda g: _textbook_gate(g, two_biases=True),
+            )
+        ),
+    },
 )
 
 GRU_RESET_BEFORE = Cell(
     key="gru",
     title="GRU (reset_after=False)",
     keras_name="GRU",
-    weights=(*_GRU_W, Weight("b_h", "b_h", "", "biases")),
+    weights=(*_GRU_W, Weight("b_h", "b_h", "", "biases", textbook=("b",))),
     gates=_GRU_GATES,
     states=(H,),
     formulas=_gru_formulas(
@@ -323,6 +419,11 @@ GRU_RESET_BEFORE = Cell(
         "(W_hn h_{t-1} + b_hn)), as Keras' default reset_after=True does; this one multiplies "
         "r_t ⊙ h_{t-1} before it. Choose reset_after=True to convert."
     ),
+    notations={
+        "textbook": Notation(
+            _gru_formulas(r"\tanh(W_h x_t + U_h (r_t \odot h_{t-1}) + b_h)", _textbook_gate)
+        )
+    },
 )
 
 CELLS: dict[str, Cell] = {c.key: c for c in (SIMPLE, LSTM, GRU)}  # each key's default variant
@@ -349,6 +450,14 @@ def variant_text(cell: Cell) -> str:
 # The Dense head, y = h_T W_o + b_o, is the same whatever the cell; "H" is the width
 # of what it reads: M, or 2M when the last layer is bidirectional.
 HEAD = (
-    Weight("W_o", "W_o", "H", "hidden to output", columns="K"),
-    Weight("b_o", "b_o", "", "output bias", columns="K"),
+    Weight("W_o", "W_o", "H", "hidden to output", columns="K", textbook=("W_y",)),
+    Weight("b_o", "b_o", "", "output bias", columns="K", textbook=("b_y",)),
 )
+# The head's y in each layout (PyTorch's is torch.nn.Linear's y = x A^T + b; the textbook's
+# W_y, b_y, since W_o and b_o are an LSTM's output gate there), and the names of its product
+# and bias in the step panel's table.
+HEAD_FORMULAS: dict[str, tuple[str, str, str]] = {
+    "keras": (r"h_T W_o + b_o", "h W_o", "b_o"),
+    "pytorch": (r"h_T W_{head}^T + b_{head}", "h W_head^T", "b_head"),
+    "textbook": (r"W_y h_T + b_y", "W_y h", "b_y"),
+}

@@ -18,7 +18,7 @@ import sys
 
 from rnnviz import bugs, layouts, ledger
 from rnnviz.agreement import TOLERANCE, TOLERANCES
-from rnnviz.cells import CELLS, shape_text
+from rnnviz.cells import CELLS, LAYOUTS, shape_text
 from rnnviz.config import (
     BOUNDS,
     DEFAULT,
@@ -76,14 +76,17 @@ def build_parser() -> argparse.ArgumentParser:
             "  1  they disagree (always, with --plant-bug)\n"
             "  2  bad input: one line on stderr names each bad value and the allowed range\n"
             "     (a flag given twice: each value is checked, the last one is used)\n\n"
-            "--json prints one object with config, shapes, params {rnn, dense, total},\n"
+            "--json prints one object with config, layout, shapes, params {rnn, dense, total},\n"
             "max_abs_diff, tolerance, agree, verdict, per_sample_max_abs_diff,\n"
             "per_step_max_abs_diff (null unless --return-sequences), dtype, bug and\n"
             "diverges_from_t: the first step (from 1) at which Keras' h_t (from a twin of the\n"
             "model that returns sequences) and NumPy's differ by more than the tolerance, in\n"
             "the lowest layer that differs, counted along each direction's own walk; when\n"
             "every h_t agrees but y does not, the step whose h the head reads (T, or 1 for\n"
-            "the backward layer); null when they agree.\n"
+            "the backward layer); null when they agree. shapes has X, every\n"
+            "weight by its name in --layout's layout and y: W_xh, W_hh_2_bwd, W_o (keras, the\n"
+            "default); weight_ih_l0, bias_hh_l1_reverse, head.weight (pytorch); W_f, U_f_2,\n"
+            "b'_h, W_y (textbook: one W, U, b per gate, b' the GRU's recurrent bias).\n"
             "--plant-bug NAME plants a classic mistake in the NumPy side (--list-bugs names\n"
             "them); a bug that does not apply to the model is refused, naming where it does.\n"
             "--export writes X, every weight, y_keras, y_numpy and the NumPy trace (for\n"
@@ -157,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
         "--list-bugs",
         action="store_true",
         help="print each bug's name and one-line description, and exit",
+    )
+    parser.add_argument(
+        "--layout",
+        action="append",
+        metavar="{" + ",".join(LAYOUTS) + "}",
+        help="how the report and the JSON's shapes name and shape the weights: keras (x_t W, "
+        "W_xh (D, gM)), pytorch (weight_ih_l0 (gM, D), bias_ih and bias_hh) or textbook "
+        "(column vectors: W_f (M, D), U_f (M, M), b_f per gate); the numbers are the same "
+        "(default keras)",
     )
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object on stdout instead of a report"
@@ -234,6 +246,21 @@ def _file_flag(args: argparse.Namespace, flag: str) -> str | None:
     return getattr(args, flag.removeprefix("--").replace("-", "_"))
 
 
+def parse_layout(args: argparse.Namespace, config: RNNConfig) -> str:
+    """``--layout``'s value (the last one given, each checked), or UsageError naming a bad
+    value, or why PyTorch's layout does not exist for ``config`` (as ``--export-torch``)."""
+    layout = "keras"
+    for raw in args.layout or []:
+        try:
+            layout = parse_field("layout", raw)
+        except ConfigError as err:
+            raise UsageError(f"--layout: {err}") from None
+    _, refusal = layouts.shown(config, layout)
+    if refusal:
+        raise UsageError(f"--layout {layout}: {refusal}")
+    return layout
+
+
 def check_export_path(path: str, flag: str = "--export") -> None:
     """UsageError unless ``path`` could be created as a file (checked before the slow run)."""
     example = FILE_FLAGS[flag]
@@ -284,14 +311,17 @@ def _stdout_to_stderr():
             os.close(saved)
 
 
-def to_json(run: Run) -> dict:
-    """The JSON contract of ``--json`` (see the module docstring and ``--help``)."""
+def to_json(run: Run, layout: str = "keras") -> dict:
+    """The JSON contract of ``--json`` (see the module docstring and ``--help``); the
+    weights' shapes by their names in ``layout``."""
     c = run.config
     a = run.agreement
-    shapes = {"X": run.X.shape, **{k: v.shape for k, v in run.weights.items()}}
+    weights = layouts.convert(c, layout, run.weights)
+    shapes = {"X": run.X.shape, **{k: v.shape for k, v in weights.items()}}
     shapes["y"] = run.y_keras.shape
     return {
         "config": dataclasses.asdict(c),
+        "layout": layout,
         "shapes": {name: [int(n) for n in shape] for name, shape in shapes.items()},
         "params": ledger.param_totals(c),
         "max_abs_diff": a.max_abs_diff,
@@ -318,8 +348,9 @@ def _table(rows: list[list[str]], right: bool = False) -> list[str]:
     return lines
 
 
-def report(run: Run) -> str:
-    """The plain-text report: config, shapes, Keras summary, parameters, Keras vs NumPy."""
+def report(run: Run, layout: str = "keras") -> str:
+    """The plain-text report: config, shapes (the weights named and shaped as ``layout``
+    writes them), Keras summary, parameters, Keras vs NumPy."""
     c = run.config
     options = [f"layers={c.layers}"]
     options += [f"{name}={getattr(c, name)}" for name in run.cell.switches]
@@ -328,10 +359,11 @@ def report(run: Run) -> str:
         f"rnnviz  cell={c.cell}  N={c.N}  T={c.T}  D={c.D}  M={c.M}  K={c.K}  seed={c.seed}  "
         + "  ".join(options),
         "",
-        "Shapes",
+        f"Shapes ({LAYOUTS[layout]} layout)",
+        "  " + layouts.CONVENTIONS[layout],
     ]
     rows = [["name", "shape", "numeric", "meaning"]]
-    for r in ledger.shapes(c):
+    for r in layouts.ledger(c, layout):
         rows.append([r.name, r.symbolic, shape_text(r.numeric), r.meaning])
     out += _table(rows)
 
@@ -342,6 +374,8 @@ def report(run: Run) -> str:
         rows.append([p.layer, f"{derivation} = {p.count}"])
     out += _table(rows)
     out.append(f"  ({run.cell.params_note})")
+    if layout != "keras":
+        out.append(f"  ({layouts.count_note(c, layout)})")
 
     a = run.agreement
     y_keras, y_numpy = run.y_keras, run.y_numpy  # (N, K), or (N, T, K) with return_sequences
@@ -436,6 +470,7 @@ def main(argv: list[str] | None = None) -> int:
             print(list_bugs())
             return EXIT_AGREE
         config = parse_config(args)
+        layout = parse_layout(args, config)
         for flag in FILE_FLAGS:
             path = _file_flag(args, flag)
             if path is not None:
@@ -479,9 +514,9 @@ def main(argv: list[str] | None = None) -> int:
         written.append(notice.format(path))
 
     if args.json:
-        print(json.dumps(to_json(run)))
+        print(json.dumps(to_json(run, layout)))
     else:
-        print(report(run))
+        print(report(run, layout))
     notices = sys.stderr if args.json else sys.stdout
     for line in written:
         print(line, file=notices)

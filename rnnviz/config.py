@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rnnviz.bugs import BUGS, NONE, bug_of
-from rnnviz.cells import CELLS, SWITCH_DEFAULTS
+from rnnviz.cells import CELLS, LAYOUTS, SWITCH_DEFAULTS
 
 # The most numbers in any array a run keeps: every h_t of every layer for the visualiser
 # (N·T·M, times layers and directions), the input X (N·T·D) and, with return_sequences,
@@ -314,6 +314,8 @@ def parse_field(name: str, raw: str, config: RNNConfig | None = None):
     config = config or DEFAULT
     if name == "section":
         return _choice(name, raw, tuple(SECTIONS), lower=False)
+    if name == "layout":
+        return _choice(name, raw, tuple(LAYOUTS))
     if name == "view_direction":
         allowed = ("fwd", "bwd") if config.bidirectional else ("fwd",)
         return _choice(name, raw, allowed, lower=False, why=" for this config")
@@ -324,8 +326,18 @@ def parse_field(name: str, raw: str, config: RNNConfig | None = None):
 # View state that is not part of the experiment but belongs in a shared link:
 # which sample n and which step t the lecturer is pointing at (1-based t).
 # For stacked or bidirectional models, also which layer and which direction;
-# and the lecture mode: present (one section at a time), which section, quiz.
-VIEW_KEYS = ("sample", "step", "view_layer", "view_direction", "present", "section", "quiz")
+# and the lecture mode: present (one section at a time), which section, quiz; and the
+# layout the weights are written in (keras, pytorch or textbook), which changes no number.
+VIEW_KEYS = (
+    "sample",
+    "step",
+    "view_layer",
+    "view_direction",
+    "present",
+    "section",
+    "quiz",
+    "layout",
+)
 VIEW_SWITCHES = ("present", "quiz")
 # section key -> its title; lecture mode shows one at a time
 SECTIONS: dict[str, str] = {
@@ -350,6 +362,7 @@ def view_default(key: str, config: RNNConfig) -> int | str | bool:
     """What the page shows for view key ``key`` when the link does not set it (or badly)."""
     defaults = {"sample": 0, "step": config.T, "view_layer": config.layers}
     defaults |= {"view_direction": "fwd", "present": False, "section": "time", "quiz": False}
+    defaults["layout"] = "keras"
     return defaults[key]
 
 
@@ -395,7 +408,8 @@ def from_query(
     """Read a URL's query parameters; never raises.
 
     Returns the config, the view state ({"sample": n, "step": t, "view_layer": l,
-    "view_direction": "fwd" or "bwd", "present": bool, "section": key, "quiz": bool}
+    "view_direction": "fwd" or "bwd", "present": bool, "section": key, "quiz": bool,
+    "layout": "keras", "pytorch" or "textbook"}
     for the keys present and valid) and the warnings. The rules:
 
     - a key given several times takes its last valid value; every invalid value is

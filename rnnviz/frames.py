@@ -52,21 +52,27 @@ def colorscale(name: str) -> list[list]:
     return [[float(stop), colour] for stop, colour in plotly.colors.get_colorscale(name)]
 
 
-def step_table(run: Run, n: int, layer: int = 1, direction: str = "fwd") -> dict[str, np.ndarray]:
+def step_table(
+    run: Run, n: int, layer: int = 1, direction: str = "fwd", layout: str = "keras"
+) -> dict[str, np.ndarray]:
     """The step-by-step terms of every step t = 1..T for sample n: name -> (T, M) float32.
 
-    Built from ``Run.step_terms``, the same terms the step panel shows for one t.
+    Built from ``Run.step_terms``, the same terms the step panel shows for one t, named as
+    ``layout`` names them.
     """
     T = run.config.T
     columns: dict[str, list[np.ndarray]] = {}
     for t in range(1, T + 1):
-        for term in run.step_terms(n, t, layer, direction):
+        for term in run.step_terms(n, t, layer, direction, layout):
             columns.setdefault(term.name, []).append(term.value)  # (M,)
     return {name: np.stack(values).astype(np.float32) for name, values in columns.items()}
 
 
-def frames(run: Run, n: int, layer: int = 1, direction: str = "fwd") -> Frames:
-    """The player's data for sample n of one (layer, direction) path."""
+def frames(
+    run: Run, n: int, layer: int = 1, direction: str = "fwd", layout: str = "keras"
+) -> Frames:
+    """The player's data for sample n of one (layer, direction) path; its step table
+    names the terms as ``layout`` does."""
     c = run.config
     path = run.path(layer, direction)
     panels, arrays = [], []
@@ -92,7 +98,7 @@ def frames(run: Run, n: int, layer: int = 1, direction: str = "fwd") -> Frames:
         arrays.append(S_n)
     U = min(c.M, TABLE_UNITS)
     terms = []
-    for name, values in step_table(run, n, layer, direction).items():
+    for name, values in step_table(run, n, layer, direction, layout).items():
         terms.append(dict(name=plain(name), latex=name, shape=[c.T, U]))
         arrays.append(np.ascontiguousarray(values[:, :U]))  # (T, U)
     backward = direction == "bwd"

@@ -10,6 +10,7 @@ bidirectional) where the first reads D.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from rnnviz.cells import (
@@ -73,8 +74,15 @@ def _tag(c: RNNConfig, layer: int) -> str:
     return f"^{{[{layer}]}}" if c.layers > 1 else ""
 
 
-def shapes(c: RNNConfig) -> list[ShapeRow]:
-    """Every tensor of the run, data first, then each layer's weights, then the output."""
+def shapes(
+    c: RNNConfig,
+    layer_weights: Callable[[int], list[ShapeRow]] | None = None,
+    head: list[ShapeRow] | None = None,
+) -> list[ShapeRow]:
+    """Every tensor of the run, data first, then each layer's weights, then the output.
+
+    The weights are Keras'; another layout (``rnnviz.layouts.ledger``) gives its own rows
+    for each layer (``layer_weights(layer)``) and for the head."""
     cell = cell_of(c.cell, c.reset_after)
     H = head_symbol(c)
     each = " (each direction)" if c.bidirectional else ""
@@ -84,7 +92,9 @@ def shapes(c: RNNConfig) -> list[ShapeRow]:
     ]
     for layer in range(1, c.layers + 1):
         tag, sfx = _tag(c, layer), suffix(layer, "fwd")
-        for w in cell.weights:
+        if layer_weights is not None:
+            rows += layer_weights(layer)
+        for w in cell.weights if layer_weights is None else ():
             symbolic = cell.shape(w).replace("(D,", f"({width_symbol(c, layer)},")
             rows.append(ShapeRow(w.symbol + sfx, w.latex + tag, symbolic, (), w.meaning + each))
         for s in cell.states:
@@ -96,7 +106,9 @@ def shapes(c: RNNConfig) -> list[ShapeRow]:
         if c.bidirectional:
             what += ", forward and backward side by side"
         rows.append(ShapeRow("H" + sfx, "H" + tag, out, (), f"layer output: {what}"))
-    rows += [ShapeRow(w.symbol, w.latex, w.shape().replace("H", H), (), w.meaning) for w in HEAD]
+    if head is None:
+        head = [ShapeRow(w.symbol, w.latex, w.shape().replace("H", H), (), w.meaning) for w in HEAD]
+    rows += head
     y_shape = "(N, T, K)" if c.return_sequences else "(N, K)"
     y_from = "Dense on every step" if c.return_sequences else "Dense on the last output"
     rows.append(ShapeRow("y", "y", y_shape, (), f"output: {y_from}"))

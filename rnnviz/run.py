@@ -25,7 +25,7 @@ import numpy as np
 from rnnviz import bugs, ledger, recurrence
 from rnnviz.agreement import Agreement, Divergence, compare, diverge
 from rnnviz.budget import give_back
-from rnnviz.cells import HEAD, Cell, cell_of
+from rnnviz.cells import HEAD, HEAD_FORMULAS, Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
 from rnnviz.data import make_X
 
@@ -174,9 +174,10 @@ class Run:
         return np.concatenate(below)  # (M·directions,)
 
     def step_terms(
-        self, n: int, t: int, layer: int = 1, direction: str = "fwd"
+        self, n: int, t: int, layer: int = 1, direction: str = "fwd", layout: str = "keras"
     ) -> list[recurrence.Term]:
-        """The terms of step t (1-based, as on the page) of one path, for sample n.
+        """The terms of step t (1-based, as on the page) of one path, for sample n, named
+        and written as ``layout`` (``rnnviz.cells.LAYOUTS``) does: the same numbers in each.
 
         The state before the step is h_{t-1} going forward and h_{t+1} going backward
         (zero at the sequence's start, which is t = T for the backward path). With a bug
@@ -199,7 +200,8 @@ class Run:
         now = {k: v[n, i] for k, v in p.trace.items()}
         x_t = self.layer_input(layer, n, i)  # (D_l,)
         W = bug.weights(self.cell, p.weights)
-        terms = self.cell.step_terms(x_t, before, now, W, **bug.activations(self.cell.step))
+        activations = bug.activations(self.cell.step)
+        terms = self.cell.step_terms(x_t, before, now, W, layout, **activations)
         if p.keras_h is not None:
             terms.append(recurrence.Term(r"h_t^{\text{Keras}}", "", p.keras_h[n, i]))  # (M,)
         if walk == "fwd":
@@ -224,14 +226,16 @@ class OutputStep:
     y_keras: np.ndarray  # (K,)
 
 
-def head_equation(config: RNNConfig) -> str:
-    """The Dense head as LaTeX, with what it reads when bidirectional: the forward path's
-    state after its last step beside the backward path's, which ends at t = 1."""
+def head_equation(config: RNNConfig, layout: str = "keras") -> str:
+    """The Dense head as LaTeX, as ``layout`` writes it, with what it reads when
+    bidirectional: the forward path's state after its last step beside the backward
+    path's, which ends at t = 1."""
+    y = HEAD_FORMULAS[layout][0]  # h_T W_o + b_o
     if config.return_sequences:
         both = r",\quad h_t = [\,\overrightarrow{h}_t ; \overleftarrow{h}_t\,]"
-        return r"y_t = h_t W_o + b_o" + (both if config.bidirectional else "")
+        return "y_t = " + y.replace("h_T", "h_t") + (both if config.bidirectional else "")
     both = r",\quad h_T = [\,\overrightarrow{h}_T ; \overleftarrow{h}_1\,]"
-    return r"y = h_T W_o + b_o" + (both if config.bidirectional else "")
+    return "y = " + y + (both if config.bidirectional else "")
 
 
 def symptom(run: Run) -> str | None:

@@ -3,7 +3,9 @@
 The page draws the weights in the browser from one payload (``rnnviz.frames.pack``
 layout: JSON header, then raw float32), one panel per block: for each gate of the cell,
 its W_xh, W_hh and b_h blocks, cut out of Keras' side-by-side layout along the last
-axis, then the Dense head's W_o and b_o. Every panel shares one colour range, centred
+axis, then the Dense head's W_o and b_o; or the same numbers in PyTorch's or the
+textbook's layout (``rnnviz.layouts``), with axis titles that say what rows and columns
+are there. Every panel shares one colour range, centred
 on zero, so a colour means the same number everywhere.
 """
 
@@ -13,7 +15,8 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnnviz.cells import HEAD, Cell, shape_text
+from rnnviz import layouts
+from rnnviz.cells import Cell, shape_text
 from rnnviz.frames import DIVERGING, Frames, colorscale
 
 # The shared range is a high percentile of |w|, not the maximum, so a few outliers (an
@@ -29,31 +32,48 @@ def weight_grid(
     width: tuple[str, int],
     tag: str = "",
     head_width: tuple[str, int] | None = None,
+    layout: str = "keras",
 ) -> Frames:
-    """Rows of panels: one row per gate of ``cell`` (W_xh, W_hh, b_h blocks), then the head.
+    """Rows of panels: one row per gate of ``cell`` (its input, recurrent and bias blocks),
+    then the head, as ``layout`` (``rnnviz.cells.LAYOUTS``) writes them.
 
-    ``weights`` are one path's, in Keras' layout. ``width`` is the symbol and size of what
-    the layer reads ("D", 3), or ("2M", 10) for a stacked bidirectional layer. ``tag``
-    tells paths apart in titles ("", " [2]", " [1] backward"). ``head_width`` is what the
-    head reads, ("2M", 10) when bidirectional; ("M", M) unless given.
+    ``weights`` are one path's, in Keras' layout; ``layout`` cuts them as it keeps them:
+    Keras' gate blocks side by side in columns, PyTorch's stacked in rows (in its gate order,
+    with bias_ih and bias_hh), the textbook's one W, U and b per gate. ``width`` is the
+    symbol and size of what the layer reads ("D", 3), or ("2M", 10) for a stacked
+    bidirectional layer. ``tag`` tells paths apart in names ("", " [2] backward", or
+    PyTorch's "_l1_reverse"). ``head_width`` is what the head reads, ("2M", 10) when
+    bidirectional; ("M", M) unless given.
     """
     M = weights["W_hh"].shape[0]
     symbol, size = width
+    H_symbol, H = head_width or ("M", M)
+    K = head["W_o"].shape[1]
     every = np.concatenate([np.abs(w).ravel() for w in (*weights.values(), *head.values())])
     zmax = float(np.percentile(every, RANGE_PERCENTILE)) or float(every.max()) or 1.0
     unit = f"hidden unit (M = {M})"
+    titles = {
+        "in": f"input ({symbol} = {size})",
+        "unit": unit,
+        "from": f"from {unit}",
+        "to": f"to {unit}",
+        "H": f"last layer's output ({H_symbol} = {H})",
+        "K": f"output (K = {K})",
+        "bias": "",
+        "": "",
+    }
     panels, arrays = [], []
 
-    def add(row: int, W: np.ndarray, label: str, what: str, rows: str, cols: str, labels=None):
+    def add(row: int, W: np.ndarray, label: str, what: str, axes: tuple[str, str], labels=()):
         Z = np.atleast_2d(W).astype(np.float32)  # (rows, cols); a vector is one row
         panels.append(
             dict(
                 row=row,
                 name=label,
                 title=f"{label} {shape_text(W.shape)} — {what}",
-                row_title=rows,
-                col_title=cols,
-                row_labels=labels,
+                row_title=titles[axes[0]],
+                col_title=titles[axes[1]],
+                row_labels=list(labels) or None,
                 vector=W.ndim == 1,
                 numbers=max(Z.shape) <= NUMBERS_MAX_SIDE,
                 shape=list(Z.shape),
@@ -61,23 +81,26 @@ def weight_grid(
         )
         arrays.append(np.ascontiguousarray(Z))
 
-    gates = cell.gates or (None,)
-    for k, gate in enumerate(gates):
-        block = slice(k * M, (k + 1) * M)
-        for w in cell.weights:
-            W = weights[w.symbol][..., block]  # (D, M), (M, M), (M,) or (2, M)
-            label = f"{w.symbol}{tag}" + (f" · {gate.key}" if gate else "")
-            what = gate.name if gate else w.meaning
-            if w.rows == "D":  # what the layer reads
-                add(k, W, label, what, f"input ({symbol} = {size})", unit)
-            elif w.rows == "M":  # the state before the step
-                add(k, W, label, what, f"from {unit}", f"to {unit}")
-            else:
-                add(k, W, label, what, "", unit, list(w.row_labels) or None)
-    H_symbol, H = head_width or ("M", M)
-    K = head["W_o"].shape[1]
-    for w in HEAD:
-        rows = f"last layer's output ({H_symbol} = {H})"
-        add(len(gates), head[w.symbol], w.symbol, w.meaning, rows, f"output (K = {K})")
+    entries = layouts.path_entries(cell, layout)
+    path = layouts.path_arrays(cell, layout, weights)
+    gates = layouts.gate_order(cell, layout) or [(None, "")]
+    for k, (gate, called) in enumerate(gates):
+        for e, A in zip(entries, path, strict=True):
+            if e.gate and e.gate != gate.key:  # a textbook weight of another gate
+                continue
+            label, axes = f"{e.name}{tag}", e.axes
+            if "gates" in axes:  # cut gate k's block out of the blocks side by side
+                axis = -1 if axes[1] == "gates" else 0  # Keras: columns; PyTorch: rows
+                A = np.take(A, np.arange(k * M, (k + 1) * M), axis=axis)  # (·, M) or (M, ·)
+                cut = "to" if "from" in axes else "unit"
+                axes = tuple(cut if a == "gates" else a for a in axes)
+                if gate is not None:  # PyTorch's blocks are slices of a state_dict entry
+                    label += f"[{k * M}:{(k + 1) * M}]" if layout == "pytorch" else f" · {called}"
+            what = e.meaning if gate is None else gate.name
+            if gate is not None and called not in (gate.key, gate.letter):
+                what += f" ({called} here)"
+            add(k, A, label, what, axes, e.row_labels)
+    for e, A in zip(layouts.head_entries(layout), layouts.head_arrays(layout, head), strict=True):
+        add(len(gates), A, e.name, e.meaning, e.axes)
     header = dict(zmax=zmax, colorscale=colorscale(DIVERGING), panels=panels)
     return Frames(header=header, arrays=arrays)

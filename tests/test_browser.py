@@ -105,6 +105,15 @@ def test_default_page(open_page: OpenPage):
     assert_same_output_and_no_exception(page)
 
 
+def test_pytorch_layout_names_the_state_dict(open_page: OpenPage):
+    page = open_page("?cell=lstm&layout=pytorch")
+    loaded(page, total=192, panels=4 * 4 + 2)  # 4 gates × (weight_ih, weight_hh, 2 biases)
+    ledger = page.locator(".st-key-ledger")
+    expect(ledger.locator("code", has_text="weight_ih_l0")).to_be_visible()
+    expect(weights_root(page).locator('[data-name="weight_ih_l0[5:10]"]')).to_be_visible()
+    assert_same_output_and_no_exception(page)
+
+
 def test_changing_m_in_the_sidebar_updates_the_page_and_the_url(open_page: OpenPage):
     page = open_page()
     loaded(page, total=57)

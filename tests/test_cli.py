@@ -295,6 +295,14 @@ BAD_INPUT = [
     ),
     (["--export-torch", "{tmp}/missing/w.npz"], "--export-torch: directory"),
     (["--import-torch", "{tmp}/none.npz"], "--import-torch: no file"),
+    (
+        ["--layout", "tf"],
+        "--layout: layout='tf' is not allowed; layout must be one of keras, pytorch, textbook",
+    ),
+    (
+        ["--cell", "gru", "--no-reset-after", "--layout", "pytorch"],
+        "--layout pytorch: Keras' GRU with reset_after=False has no PyTorch equivalent",
+    ),
 ]
 
 
@@ -312,7 +320,15 @@ def test_bad_input_is_one_line_and_exit_2(args, message, root, tmp_path):
     assert list(tmp_path.iterdir()) == []  # nothing was written
 
 
-@pytest.mark.parametrize("args", [["--M", "0"], ["--export", "/no/such/dir/run.npz"], ["--help"]])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--M", "0"],
+        ["--export", "/no/such/dir/run.npz"],
+        ["--cell", "gru", "--no-reset-after", "--layout", "pytorch"],
+        ["--help"],
+    ],
+)
 def test_bad_input_and_help_never_import_tensorflow(args, root):
     code = (
         "import sys; from rnnviz.cli import main; status = main(sys.argv[1:]); "
@@ -482,3 +498,28 @@ def test_an_import_that_does_not_fit_is_one_line_and_exit_2(content, message, ro
     proc = rnnviz("--import-torch", str(path), root=root)
     assert proc.returncode == 2 and proc.stdout == ""
     assert len(proc.stderr.splitlines()) == 1 and message in proc.stderr, proc.stderr
+
+
+def test_layout_pytorch_names_the_json_shapes_as_torch_does(capsys):
+    from rnnviz.layouts import torch_shapes
+
+    args = ["--cell", "lstm", "--layers", "2", "--bidirectional", "--json"]
+    assert cli.main([*args, "--layout", "pytorch"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert cli.main(args) == 0
+    keras = json.loads(capsys.readouterr().out)
+    config = RNNConfig(cell="lstm", layers=2, bidirectional=True)
+    weights = {k: tuple(v) for k, v in out["shapes"].items() if k not in ("X", "y")}
+    assert weights == torch_shapes(config)
+    assert (out["layout"], keras["layout"]) == ("pytorch", "keras")
+    assert out["shapes"]["X"] == keras["shapes"]["X"] and out["params"] == keras["params"]
+    assert out["max_abs_diff"] == keras["max_abs_diff"], "the layout changes no number"
+
+
+def test_layout_textbook_report(capsys):
+    assert cli.main(["--cell", "gru", "--layout", "keras", "--layout", "textbook"]) == 0
+    out = capsys.readouterr().out
+    assert "Shapes (textbook layout)" in out
+    rows = {line.split("  (")[0].strip() for line in out.splitlines()}
+    assert "W_z, W_r, W_h" in rows and "b'_z, b'_r, b'_h" in rows and "W_y" in rows
+    assert "In the textbook layout the weights hold the same 162 parameters." in out

@@ -233,6 +233,12 @@ def test_parse_takes_plain_digits_only(raw):
         ({"view_layer": "3", "layers": "2"}, "shown) must be a whole number between 1 and 2"),
         ({"view_direction": "bwd"}, "view_direction must be one of fwd for this config"),
         ({"view_direction": "up", "bidirectional": "true"}, "must be one of fwd, bwd"),
+        (
+            {"layout": "tf"},
+            "layout='tf' is not allowed; layout must be one of keras, pytorch, textbook. "
+            "Using layout=keras.",
+        ),
+        ({"layout": ""}, "layout='' is empty; layout must be one of keras, pytorch, textbook"),
     ],
 )
 def test_bad_view_in_the_url_warns(params, fragment):
@@ -349,3 +355,13 @@ def test_over_the_cap_each_array_lowers_its_own_largest_factor():
     # h: M = 256 is the largest: 5,000,000 // (100·200) = 250; X = 100·200·64 fits
     assert (config.N, config.T, config.M, config.D) == (100, 200, 250, 64)
     assert len(warnings) == 1 and "so M fell back from 256 to 250" in warnings[0]
+
+
+@pytest.mark.parametrize("layout", ["keras", "pytorch", "textbook"])
+def test_layout_round_trips_through_the_url(layout):
+    """The layout is a view key: it survives a link next to any config, changes no field,
+    and its text is read case-blind, as the cell's is."""
+    config = RNNConfig(cell="lstm", layers=2, M=4)
+    again, view, warnings = from_query({**config.to_query(), "layout": layout})
+    assert (again, view, warnings) == (config, {"layout": layout}, [])
+    assert from_query({"layout": f" {layout.upper()} "})[1] == {"layout": layout}

@@ -286,6 +286,7 @@ def expected(state: State) -> Expected:
     named, unknown = [], []
     fields = [*SIZES, "cell", *SWITCHES, *CHOICES]
     views = ["sample", "step", "view_layer", "view_direction", "present", "section", "quiz"]
+    views.append("layout")
     for key, value in state.pairs:
         if key not in fields + views:
             if key not in unknown:
@@ -383,6 +384,7 @@ def fields_and_views() -> list[str]:
         "present",
         "section",
         "quiz",
+        "layout",
     ]
 
 

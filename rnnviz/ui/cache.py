@@ -60,13 +60,16 @@ def give_way(nice: int = 10) -> None:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def _ledger(config: RNNConfig) -> tuple[list[ledger.ShapeRow], list[ledger.ParamRow]]:
-    return ledger.shapes(config), ledger.params(config)
+def _ledger(config: RNNConfig, layout: str) -> tuple[list[ledger.ShapeRow], list[ledger.ParamRow]]:
+    return layouts.ledger(config, layout), ledger.params(config)
 
 
-def shapes_and_params(config: RNNConfig) -> tuple[list[ledger.ShapeRow], list[ledger.ParamRow]]:
-    """The ledger's rows; the seed changes no shape and no count."""
-    return _ledger(config.replace(seed=0))
+def shapes_and_params(
+    config: RNNConfig, layout: str = "keras"
+) -> tuple[list[ledger.ShapeRow], list[ledger.ParamRow]]:
+    """The ledger's rows, its weights named and shaped as ``layout`` does (one that
+    ``layouts.shown`` allows); the seed changes no shape and no count."""
+    return _ledger(config.replace(seed=0), layout)
 
 
 @st.cache_resource(max_entries=MAX_MODELS, show_spinner="Building the Keras model…")
@@ -102,13 +105,14 @@ def run(config: RNNConfig) -> Run:
 
 
 @within(VIEW_BUDGET, sizeof=lambda payload: len(payload) + VIEW_OVERHEAD, follows=_run)
-def weight_payload(config: RNNConfig, layer: int, direction: str) -> bytes:
+def weight_payload(config: RNNConfig, layer: int, direction: str, layout: str = "keras") -> bytes:
+    """The weights view of one path in ``layout`` (one that ``layouts.shown`` allows)."""
     r = run(config)
     width = (ledger.width_symbol(config, layer), config.width(layer))
-    tag = ledger.path_tag(config, layer, direction)
+    tag = layouts.path_label(config, layout, layer, direction)
     head_width = (ledger.head_symbol(config), config.head_width)
     grid = weightmaps.weight_grid(
-        r.cell, r.path(layer, direction).weights, r.head, width, tag, head_width
+        r.cell, r.path(layer, direction).weights, r.head, width, tag, head_width, layout
     )
     return frames.pack(grid)
 
@@ -162,8 +166,10 @@ def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
 
 
 @within(VIEW_BUDGET, sizeof=lambda f: f.nbytes + VIEW_OVERHEAD, follows=_run)
-def player_frames(config: RNNConfig, n: int, layer: int, direction: str) -> frames.Frames:
-    return frames.frames(run(config), n, layer, direction)
+def player_frames(
+    config: RNNConfig, n: int, layer: int, direction: str, layout: str = "keras"
+) -> frames.Frames:
+    return frames.frames(run(config), n, layer, direction, layout)
 
 
 def npz_bytes(config: RNNConfig) -> bytes:

@@ -19,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import export, frames, layouts, ledger, run, standalone
-from rnnviz.cells import cell_of, shape_text
+from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache, player, weights
 from rnnviz.ui.sidebar import View, sample_input, section_picker, step_slider
@@ -101,19 +101,35 @@ def title(config: RNNConfig, present: bool = False) -> None:
     )
 
 
-def shapes_ledger(config: RNNConfig, quiz: bool = False) -> None:
-    """Section 1, from the config alone: drawn before TensorFlow has loaded."""
+def layout_notice(config: RNNConfig, layout: str) -> None:
+    """Why the page shows Keras' layout where another was asked for (PyTorch has no
+    such cell); nothing when it shows the one asked for."""
+    _, refusal = layouts.shown(config, layout)
+    if refusal:
+        st.warning(f"{refusal} The weights are shown in Keras' layout instead.", icon="⚠️")
+
+
+def shapes_ledger(config: RNNConfig, quiz: bool = False, layout: str = "keras") -> None:
+    """Section 1, from the config alone: drawn before TensorFlow has loaded. The weights
+    are named and shaped as ``layout`` writes them; the parameter count is the model's."""
     c = config
-    shape_rows, param_rows = cache.shapes_and_params(c)
+    layout, _ = layouts.shown(c, layout)
+    shape_rows, param_rows = cache.shapes_and_params(c, layout)
     with st.container(key="ledger"):
         st.header("1 · Shapes ledger")
         left, right = st.columns([3, 2], gap="large")
         with left:
+            st.caption(layouts.CONVENTIONS[layout])
             rows = ["<tr><th>tensor</th><th>shape</th><th>here</th><th>what it is</th></tr>"]
+            # PyTorch's names are state_dict keys, not symbols: shown beside them as code
+            keys = layouts.shapes_in(c, layout) if layout == "pytorch" else {}
             for r in shape_rows:
                 here = shape_text(r.numeric)
+                symbol = ledger.html_symbol(r.latex)
+                if r.name in keys:
+                    symbol += f" <code>{html.escape(r.name)}</code>"
                 rows.append(
-                    f"<tr><td>{ledger.html_symbol(r.latex)}</td><td>{r.symbolic}</td>"
+                    f"<tr><td>{symbol}</td><td>{r.symbolic}</td>"
                     f"<td class='num'>{_hidden(here) if quiz else here}</td>"
                     f"<td>{html.escape(r.meaning)}</td></tr>"
                 )
@@ -138,6 +154,8 @@ def shapes_ledger(config: RNNConfig, quiz: bool = False) -> None:
                 st.metric("Parameters in total", f"{total.count:,}", help="Keras' count_params()")
             st.html(f"<ul class='rnnviz-quiz'>{''.join(lines)}</ul>")
             st.caption(cell_of(c.cell, c.reset_after).params_note)
+            if layout != "keras":
+                st.caption(layouts.count_note(c, layout))
             if c.layers > 1:
                 st.caption(
                     "Every layer but the last returns its whole sequence (return_sequences=True),"
@@ -193,19 +211,24 @@ def model_summary(r: run.Run) -> None:
 
 def weight_heatmaps(r: run.Run, view: View) -> None:
     c = r.config
+    layout, _ = layouts.shown(c, view.layout)
     st.header("3 · Weights")
     tag = ledger.path_tag(c, view.layer, view.direction)
     where = f" of layer{tag}" if tag else ""
+    order = [name for _, name in layouts.gate_order(r.cell, layout)]
     st.caption(
-        f"Weights{where}, split into the blocks Keras stores side by side"
-        + (f" (gate order {', '.join(g.key for g in r.cell.gates)})" if r.cell.gates else "")
-        + ". One colour scale for every panel, centred on zero (red positive, blue negative) and "
+        f"Weights{where} in the {LAYOUTS[layout]} layout"
+        + (f", one row of blocks per gate, in its order {', '.join(order)}" if order else "")
+        + ". "
+        + layouts.CONVENTIONS[layout]
+        + " One colour scale for every panel, centred on zero (red positive, blue negative) and "
         "spanning 99.5% of the values (rarer, larger ones saturate); hover a cell for its value."
     )
     if not any(v.any() for k, v in r.weights.items() if k.startswith("b_")):
         st.caption("Keras starts every bias at zero, so the bias strips are white until trained.")
     with st.container(key="weight_panels"):
-        weights.weights(cache.weight_payload(c, view.layer, view.direction), key="weights")
+        payload = cache.weight_payload(c, view.layer, view.direction, layout)
+        weights.weights(payload, key="weights")
     with st.expander("The same weights in PyTorch"):
         torch_mapping(r)
 
@@ -243,6 +266,7 @@ def states_and_steps(r: run.Run, view: View) -> None:
 @st.fragment
 def _look(c: RNNConfig, view: View) -> None:
     r = cache.run(c)
+    layout, _ = layouts.shown(c, view.layout)
     if view.present:
         left, right = st.columns([1, 1], gap="medium")
     else:
@@ -257,11 +281,11 @@ def _look(c: RNNConfig, view: View) -> None:
             + (" Pick the layer in the sidebar." if c.layers > 1 else "")
             + (" Pick the direction in the sidebar." if c.bidirectional else "")
         )
-        data = cache.player_frames(c, n, view.layer, view.direction)
+        data = cache.player_frames(c, n, view.layer, view.direction, layout)
         player.player(frames.pack(data, st.session_state["_step"]), key="player")
     with right:
         st.header("5 · Step by step")
-        for equation in r.cell.equations:
+        for equation in r.cell.equations_in(layout):
             st.latex(equation)
         _step_panel(c, view, n)
 
@@ -276,6 +300,7 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     # so one Markdown block (text and equations) and one HTML block (both tables) step
     # faster than a dozen elements.
     r = cache.run(c)
+    layout, _ = layouts.shown(c, view.layout)
     t = step_slider(c.T)
     player.t_sync(t, on_change=_follow_player)
     tag = ledger.path_tag(c, view.layer, view.direction)
@@ -290,7 +315,7 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
         )
         + "."
     )
-    terms = r.step_terms(n, t, view.layer, view.direction)
+    terms = r.step_terms(n, t, view.layer, view.direction, layout)
     if c.M <= LATEX_MAX_UNITS:
         rows = [
             f"{term.name} &= "
@@ -307,7 +332,7 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
             f"\n\n:red[**First difference: unit m = {first}**] — the highlighted row, where "
             "NumPy's h_t (with the bug) first leaves Keras' h_t."
         )
-    output_text, output_table = _output_at(r, n, t)
+    output_text, output_table = _output_at(r, n, t, layout)
     st.markdown(where + "\n\n" + output_text)
     st.html(_table(columns, "step", scroll=c.M > 10, highlight=first) + output_table)
 
@@ -357,18 +382,20 @@ def _table(
     return f"<div class='rnnviz-wide{' rnnviz-tall' if scroll else ''}'>{table}</div>"
 
 
-def _output_at(r: run.Run, n: int, t: int) -> tuple[str, str]:
+def _output_at(r: run.Run, n: int, t: int, layout: str = "keras") -> tuple[str, str]:
     """y for sample n from the last layer (at every step with return_sequences, else at T):
-    its equation as Markdown and its numbers as an HTML table ("" where there is no y)."""
+    its equation as Markdown and its numbers as an HTML table ("" where there is no y),
+    written as ``layout`` writes the head."""
     c = r.config
     out = run.output_step(r, n, t)
+    y, product, bias = HEAD_FORMULAS[layout]
     if out is None:
-        return f"➜ Move t to T = {c.T} to see the output y = h_T W_o + b_o computed.", ""
+        return f"➜ Move t to T = {c.T} to see the output y = {frames.plain(y)} computed.", ""
     if c.return_sequences:
         text = f"With return_sequences the Dense head reads every step; at t = {t}:"
     else:
         text = "At the last step the Dense head reads h_T:"
-    equation = run.head_equation(c)
+    equation = run.head_equation(c, layout)
     if c.K <= LATEX_MAX_UNITS:
         equation += (
             r" \\ "
@@ -380,8 +407,8 @@ def _output_at(r: run.Run, n: int, t: int) -> tuple[str, str]:
     table = _table(
         {
             "output k": np.arange(c.K),
-            "h W_o": out.hW,
-            "b_o": out.b_o,
+            product: out.hW,
+            bias: out.b_o,
             "y NumPy": out.y_numpy,
             "y Keras": out.y_keras,
         },

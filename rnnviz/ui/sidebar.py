@@ -26,7 +26,7 @@ from datetime import timedelta
 import streamlit as st
 
 from rnnviz import bugs
-from rnnviz.cells import CELLS
+from rnnviz.cells import CELLS, LAYOUTS
 from rnnviz.config import (
     BOUNDS,
     DTYPES,
@@ -50,6 +50,7 @@ class View:
     present: bool = False  # lecture mode: one section at a time, larger type
     section: str = "time"  # the section lecture mode shows
     quiz: bool = False  # hide the ledger's numbers until each is clicked
+    layout: str = "keras"  # how weights are named, shaped and written: rnnviz.cells.LAYOUTS
 
 
 def as_plain_markdown(text: str) -> str:
@@ -69,7 +70,7 @@ def read_url_once() -> None:
         st.session_state[name] = getattr(config, name)
     for key, state in (("sample", "_sample"), ("step", "_step"), ("section", "_section")):
         st.session_state[state] = view.get(key, view_default(key, config))
-    for key in ("view_layer", "view_direction", "present", "quiz"):
+    for key in ("view_layer", "view_direction", "present", "quiz", "layout"):
         st.session_state[key] = view.get(key, view_default(key, config))
     st.session_state["_url_config"] = config
     st.session_state["_url_warnings"] = warnings
@@ -99,10 +100,22 @@ def _restore(key: str, low: int, high: int) -> None:
     st.session_state[key] = min(max(int(value), low), high)
 
 
-def _look_at(layers: int, bidirectional: bool) -> tuple[int, str]:
+def _look_at(layers: int, bidirectional: bool) -> tuple[int, str, str]:
     layer, direction = 1, "fwd"
-    if layers > 1 or bidirectional:
-        st.header("Look at")
+    st.header("Look at")
+    if st.session_state.get("layout") not in LAYOUTS:
+        st.session_state["layout"] = "keras"
+    layout = st.segmented_control(
+        "Layout of the weights",
+        options=list(LAYOUTS),
+        format_func=LAYOUTS.get,
+        key="layout",
+        required=True,
+        help="How the ledger, the weights and the step panel name, shape and write the "
+        "weights: Keras' x_t W with kernels (D, gM), PyTorch's weight_ih_l0 (gM, D) with "
+        "bias_ih and bias_hh, or the textbook's column vectors W x_t, one W, U and b per gate "
+        "(?layout= in a link). The numbers are the same in each.",
+    )
     if layers > 1:
         _restore("view_layer", 1, layers)
         layer = (
@@ -127,7 +140,7 @@ def _look_at(layers: int, bidirectional: bool) -> tuple[int, str]:
             )
             or "fwd"
         )
-    return int(layer), direction
+    return int(layer), direction, layout
 
 
 def _debugger(values: dict) -> dict:
@@ -212,7 +225,7 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         st.toggle("Bidirectional", key="bidirectional", help=SWITCHES["bidirectional"])
         values["seed"] = _size_input("seed")
         values.update({k: st.session_state[k] for k in ("cell", *SWITCHES)})
-        layer, direction = _look_at(values["layers"], values["bidirectional"])
+        layer, direction, layout = _look_at(values["layers"], values["bidirectional"])
         values.update(_debugger(values))
         present, quiz = _lecture()
 
@@ -239,8 +252,10 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         query |= {"present": 1, "section": section}
     if quiz:
         query["quiz"] = 1
+    if layout != "keras":
+        query["layout"] = layout
     st.query_params.from_dict(query)
-    return config, View(layer, direction, present, section, quiz)
+    return config, View(layer, direction, present, section, quiz, layout)
 
 
 def sample_input(N: int) -> int:
