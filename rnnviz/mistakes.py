@@ -248,6 +248,13 @@ def _w_hh_transposed(live: _Live) -> Mistake:
     return _accepted(gap, lines, **item)
 
 
+def targets(config: RNNConfig) -> np.ndarray:
+    """Y ~ N(0, 1) of (N, T, K): a target at every step, for the Dense-head mistake; its own
+    stream of the seed, so Y is not X when K == D."""
+    rng = np.random.default_rng([config.seed, 1])
+    return rng.standard_normal((config.N, config.T, config.K), dtype=np.float32)  # (N, T, K)
+
+
 def _head_not_sequences(live: _Live, build: Callable) -> Mistake:
     c = live.c
     cell = cell_of(c.cell, c.reset_after)
@@ -259,7 +266,7 @@ def _head_not_sequences(live: _Live, build: Callable) -> Mistake:
     # the notebook's names: i is the Input, x what a layer made; H is M, or 2M both ways
     below, H = ("i" if c.layers == 1 else "x"), head_symbol(c)
     last = " the last recurrent layer," if c.layers > 1 else ""
-    Y = np.random.default_rng([c.seed, 1]).standard_normal((c.N, c.T, c.K), dtype=np.float32)
+    Y = targets(c)  # (N, T, K)
     item = dict(
         key="head_not_sequences",
         title="A Dense head on a sequence without return_sequences",
