@@ -275,6 +275,7 @@ def _head_not_sequences(live: _Live, keras, build: Callable) -> Mistake:
             f"Y = np.random.randn(N, T, K)  # ({c.N}, {c.T}, {c.K}): a target at every step\n"
             f"x = {layer}({below})  #{last} (N, {H}): h_T only\n"
             f"x = Dense(K)(x)  # y: (N, K) = ({c.N}, {c.K})\n"
+            "model = Model(i, x)\n"
             "mse = keras.losses.MeanSquaredError()  # the loss fit and evaluate use\n"
             "mse(Y, model.predict(X))"
         ),

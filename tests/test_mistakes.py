@@ -152,6 +152,7 @@ def test_each_silent_result_is_what_numpy_computes_with_the_wrong_shapes(made, n
             got["head_not_sequences"].gap, abs(wrong - right), rtol=1e-3, err_msg="loss"
         )
     for m in got.values():
+        assert m.kind in shape_mistakes.KINDS, m
         if m.kind == "silent":
             assert m.gap > 1e-3 and "No error" in m.outcome, m
 
