@@ -217,3 +217,15 @@ def test_the_full_page_makes_no_mistake_until_the_expander_is_opened():
     assert not at.exception, at.exception
     assert "7 · What if the shape is wrong?" in [h.value for h in at.header]
     assert not [s for s in at.subheader if s.value == "A kernel for the wrong D"]
+
+
+def test_where_the_sizes_hide_a_mistake_it_is_called_harmless_not_wrong():
+    # T = D = 1: X as (N, D, T) is X itself, and with one step W_hh never meets a state
+    # other than h_0 = 0; Keras adds the missing batch axis of a (1, 1) sample itself.
+    got = {m.key: m for m in shape_mistakes.mistakes(RNNConfig(T=1, D=1))}
+    for key in ("x_transposed", "w_hh_transposed", "no_batch"):
+        assert got[key].kind == "harmless" and got[key].gap <= 1e-6, got[key]
+    # D = 1: Keras makes X[0] (T, 1) into T one-step samples: y has T rows, not one.
+    no_batch = {m.key: m for m in shape_mistakes.mistakes(RNNConfig(D=1))}["no_batch"]
+    assert (no_batch.kind, no_batch.gap) == ("silent", None)
+    assert "y is (10, 2), not (1, 2)" in no_batch.outcome
