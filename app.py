@@ -36,6 +36,7 @@ def main() -> None:
         "weights": lambda: sections.weight_heatmaps(run, view),
         "time": lambda: sections.states_and_steps(run, view),
         "agreement": lambda: sections.output_agreement(run),
+        "mistakes": lambda: sections.shape_mistakes(config, view.present),
     }
     for slot in slots.values():
         slot.empty()

@@ -346,6 +346,7 @@ SECTIONS: dict[str, str] = {
     "weights": "Weights",
     "time": "States and steps",
     "agreement": "Agreement",
+    "mistakes": "Shape mistakes",
 }
 
 

@@ -26,7 +26,17 @@ import plotly.graph_objects as go
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from rnnviz import export, figures, frames, layouts, ledger, model, standalone, weightmaps
+from rnnviz import (
+    export,
+    figures,
+    frames,
+    layouts,
+    ledger,
+    mistakes,
+    model,
+    standalone,
+    weightmaps,
+)
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
 from rnnviz.config import RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
@@ -36,6 +46,7 @@ limit_arenas()  # on import: before TensorFlow's threads allocate
 # per-step matmuls gain nothing from a second one, and the other visitors get the core.
 threadpool_limits(1, user_api="blas")
 
+MAX_MISTAKES = 32  # a few kB each: the texts of five mistakes and a few numbers
 MAX_MODELS = 2  # weights of ≤ 1.3 MB each, and its traced graph: ~15 MB for the largest
 RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 128) * MB  # a run at the cap: ~120 MB
 VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 32) * MB  # each kind of view
@@ -76,6 +87,16 @@ def shapes_and_params(
 def keras_model(config: RNNConfig) -> model.KerasRNN:
     # Called with config.model_config (N = 1): one model serves every N of the same shape.
     return model.build(config)
+
+
+@st.cache_resource(max_entries=MAX_MISTAKES, show_spinner="Making each mistake against Keras…")
+def shape_mistakes(config: RNNConfig) -> tuple[mistakes.Mistake, ...]:
+    """The shape mistakes made live for ``config``, on models of their own (~0.7 s at the
+    notebook's sizes, several forward passes at the largest). Every field matters: N and the
+    sizes are in Keras' messages, the seed in the wrong numbers. Frozen items, so shared."""
+    if planned_nbytes(config) > HEAVY:
+        give_way()
+    return tuple(mistakes.mistakes(config))
 
 
 @within(RUN_BUDGET, sizeof=lambda r: r.nbytes)

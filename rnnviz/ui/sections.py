@@ -22,7 +22,13 @@ from rnnviz import export, frames, layouts, ledger, run, standalone
 from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache, player, weights
-from rnnviz.ui.sidebar import View, sample_input, section_picker, step_slider
+from rnnviz.ui.sidebar import (
+    View,
+    as_plain_markdown,
+    sample_input,
+    section_picker,
+    step_slider,
+)
 
 LATEX_MAX_UNITS = 6  # wider vectors are shown as a table only
 
@@ -181,6 +187,7 @@ KERAS_SECTIONS = {
     "weights": "3 · Weights",
     "time": "4 · Hidden states · 5 · Step by step",
     "agreement": "6 · Output agreement",
+    "mistakes": "7 · What if the shape is wrong?",
 }
 
 
@@ -462,6 +469,66 @@ def output_agreement(r: run.Run) -> None:
         columns[f"Keras y[{k}]{at}"] = y_keras[:, k]
         columns[f"NumPy y[{k}]{at}"] = y_numpy[:, k]
     st.html(_table(columns, "agreement", scroll=c.N > 10, formats={"max |Δ|": ".2e"}, digits=7))
+
+
+# How each outcome of a mistake is labelled: Keras raised, accepted wrongly, accepted harmlessly.
+OUTCOME_BADGES = {
+    "error": ":red-badge[:material/error: Keras raised {error}]",
+    "silent": ":orange-badge[:material/warning: No error, and a wrong result]",
+    "harmless": ":green-badge[:material/check: No error, and no harm for these sizes]",
+}
+
+
+def shape_mistakes(config: RNNConfig, present: bool = False) -> None:
+    """Section 7: each shape mistake made live against Keras (``rnnviz.mistakes``), beside
+    its fix. Making them costs Keras calls, so the full page makes them only once the
+    expander is opened; lecture mode, which shows this section alone, makes them at once."""
+    st.header(KERAS_SECTIONS["mistakes"])
+    st.caption(
+        "Each mistake below is run now, on a Keras model of this config built for the purpose, "
+        "with this page's X: what you read is the installed Keras' own message, or the numbers "
+        "it returned without a word, beside the fix."
+    )
+    if present:
+        _mistakes(config)
+    else:
+        _mistakes_on_demand(config)
+
+
+@st.fragment
+def _mistakes_on_demand(c: RNNConfig) -> None:
+    # A fragment, so that opening the expander reruns this section alone.
+    box = st.expander("Make the five mistakes", on_change="rerun", key="mistakes_open")
+    if box.open:
+        with box:
+            _mistakes(c)
+
+
+def _mistakes(c: RNNConfig) -> None:
+    try:
+        items = cache.shape_mistakes(c)
+    except Exception as err:  # the page shows a sentence, never a traceback
+        st.error(f"Keras could not be asked: {type(err).__name__}: {err}", icon=":material/error:")
+        return
+    for m in items:
+        with st.container(key=f"mistake_{m.key}"):
+            st.subheader(m.title, anchor=False)
+            wrong, right = st.columns(2, gap="large")
+            with wrong:
+                st.markdown("**The mistake**")
+                st.code(m.wrong, language="python")
+                st.markdown(OUTCOME_BADGES[m.kind].format(error=m.error))
+                st.code(m.outcome, language=None, wrap_lines=True)
+                if m.note:
+                    st.caption(m.note)
+                if m.also:
+                    st.caption("Once `model.predict(X)` has run, Keras says instead:")
+                    st.code(m.also, language=None, wrap_lines=True)
+            with right:
+                st.markdown("**The fix**")
+                st.code(m.fix, language="python")
+                shape = as_plain_markdown(m.fix_shape)
+                st.markdown(f":green-badge[:material/check: Shape] {shape}")
 
 
 def downloads(r: run.Run) -> None:
