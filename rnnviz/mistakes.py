@@ -340,7 +340,7 @@ def _wrong_d(live: _Live) -> Mistake:
     )
     layer = live.first_layer()
     wx, wh, bh = layer.get_weights()
-    _, err = _attempt(lambda: layer.set_weights([np.zeros(wrong, np.float32), wh, bh]))
+    _, err = _attempt(lambda: layer.set_weights([np.zeros(wrong, c.dtype), wh, bh]))
     if err is not None:
         return _raised(err, **item)
     layer.set_weights([wx, wh, bh])  # never reached with Keras 3.15, which checks shapes
@@ -355,10 +355,10 @@ def mistakes(config: RNNConfig) -> list[Mistake]:
     """
     from rnnviz import model as keras_side  # imports TensorFlow on first use
 
-    c = config
+    c = config.model_config.replace(N=config.N)  # a planted bug is the NumPy side's only
     keras, _ = keras_side._keras()
     with _ONE_AT_A_TIME:
-        live = _Live(c, make_X(c.N, c.T, c.D, c.seed), keras_side.build(c).model)
+        live = _Live(c, make_X(c.N, c.T, c.D, c.seed, c.dtype), keras_side.build(c).model)
         # W_hh first: it reuses the predict function traced for y, before another
         # mistake's shapes make Keras trace it anew.
         w_hh = _w_hh_transposed(live)

@@ -34,7 +34,7 @@ CHOICES = {
 }
 CHOICE_DEFAULTS = {"dtype": "float32", "bug": "none"}
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
-SECTIONS = ("shapes", "summary", "weights", "time", "agreement")
+SECTIONS = ("shapes", "summary", "weights", "time", "agreement", "mistakes")
 CAP = 5_000_000
 QUOTED = 40
 

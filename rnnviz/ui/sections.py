@@ -18,7 +18,7 @@ import html
 import numpy as np
 import streamlit as st
 
-from rnnviz import export, frames, layouts, ledger, run, standalone
+from rnnviz import bugs, export, frames, layouts, ledger, run, standalone
 from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache, player, weights
@@ -506,7 +506,7 @@ def _mistakes_on_demand(c: RNNConfig) -> None:
 
 def _mistakes(c: RNNConfig) -> None:
     try:
-        items = cache.shape_mistakes(c)
+        items = cache.shape_mistakes(c.replace(bug=bugs.NONE))  # the bug is NumPy's alone
     except Exception as err:  # the page shows a sentence, never a traceback
         st.error(f"Keras could not be asked: {type(err).__name__}: {err}", icon=":material/error:")
         return
