@@ -17,14 +17,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnnviz is not pip-installed
 
 from rnnviz import model as keras_side  # noqa: E402
+from rnnviz.cells import GRU, LSTM  # noqa: E402
 from rnnviz.config import RNNConfig  # noqa: E402
 from rnnviz.mistakes import mistakes  # noqa: E402
 
 CONFIGS = {
     "notebook SimpleRNN": RNNConfig(),
-    "notebook LSTM": RNNConfig(cell="lstm"),
-    "GRU × 2, bidirectional": RNNConfig(cell="gru", layers=2, bidirectional=True),
-    "LSTM N=200 T=100 D=8 M=64": RNNConfig(cell="lstm", N=200, T=100, D=8, M=64, K=4),
+    "notebook LSTM": RNNConfig(cell=LSTM.key),
+    "GRU × 2, bidirectional": RNNConfig(cell=GRU.key, layers=2, bidirectional=True),
+    "LSTM N=200 T=100 D=8 M=64": RNNConfig(cell=LSTM.key, N=200, T=100, D=8, M=64, K=4),
 }
 
 
