@@ -529,3 +529,47 @@ def test_the_weights_section_maps_every_block_to_pytorch():
     assert "`bias_hh_l0 (3M,)`" in table and "`head.weight (K, M)`" in table
     at = open_app(cell="gru", reset_after="false")
     assert any("no PyTorch equivalent" in c.value for c in at.caption)
+
+
+# One model per bug that has it; the first step each shows at, worked out in test_debugger.
+BUG_PAGES = {
+    "whh_transposed": ({"cell": "lstm"}, 2),
+    "bias_dropped": ({}, 1),
+    "h0_ones": ({"cell": "gru", "reset_after": "false"}, 1),
+    "h_t_for_h_prev": ({"cell": "simple", "layers": 2}, 2),
+    "torch_gate_order": ({"cell": "gru"}, 1),
+    "activations_swapped": ({"cell": "lstm"}, 1),
+    "reset_before": ({"cell": "gru"}, 1),
+    "time_reversed": ({"return_sequences": "true"}, 1),
+    "bwd_last_index": ({"cell": "gru", "bidirectional": "true"}, 1),
+}
+
+
+@pytest.mark.parametrize("bug", BUG_PAGES)
+def test_a_planted_bug_shows_where_it_starts_on_the_page(bug):
+    from rnnviz.bugs import BUGS
+
+    query, t = BUG_PAGES[bug]
+    at = open_app(bug=bug, present="true", section="agreement", **query)
+    assert not at.exception
+    assert at.query_params["bug"] == bug  # kept in the link
+    assert at.error[0].value.startswith("Different output")
+    (sentence,) = [w.value for w in at.warning if "planted" in w.value]
+    assert f"diverges from t = {t}, {BUGS[bug].symptom}" in sentence
+    assert any(key == "divergence" for key in (c.key for c in at.get("plotly_chart")))
+    if bug != "bwd_last_index":  # every h_t agrees there: no step to go to
+        at.button(key="first_difference").click().run()
+        assert at.session_state["step"] == t
+        at.query_params["section"] = "time"
+        at.segmented_control(key="section").set_value("time").run()
+        assert "rnnviz-first" in html(at)  # the first unit that differs, highlighted
+        assert "First difference: unit m" in text(at)
+
+
+def test_float64_shows_a_gap_under_1e_12():
+    at = open_app(dtype="float64", cell="lstm", present="true", section="agreement")
+    assert not at.exception
+    verdict = at.success[0].value
+    assert verdict.startswith("Same output") and verdict.endswith("≤ 1e-12)")
+    assert float(verdict.split("= ")[1].split(" ")[0]) < 1e-14
+    assert "Both sides in float64" in " ".join(c.value for c in at.caption)
