@@ -572,4 +572,6 @@ def test_float64_shows_a_gap_under_1e_12():
     verdict = at.success[0].value
     assert verdict.startswith("Same output") and verdict.endswith("≤ 1e-12)")
     assert float(verdict.split("= ")[1].split(" ")[0]) < 1e-14
-    assert "Both sides in float64" in " ".join(c.value for c in at.caption)
+    (caption,) = [c.value for c in at.caption if c.value.startswith("Both sides in float64")]
+    narrow = execute(RNNConfig(cell="lstm")).agreement.max_abs_diff  # the float32 run's gap
+    assert f"float32 {narrow:.1e} → float64 " in caption and narrow > 1e-9
