@@ -32,6 +32,7 @@ from rnnviz.config import (
     DTYPES,
     FIELDS,
     SECTIONS,
+    SEEDED,
     SWITCHES,
     ConfigError,
     RNNConfig,
@@ -67,7 +68,8 @@ def read_url_once() -> None:
     params = {key: st.query_params.get_all(key) for key in st.query_params}
     config, view, warnings = from_query(params)
     for name in FIELDS:
-        st.session_state[name] = getattr(config, name)
+        if name != "weights":  # not a widget
+            st.session_state[name] = getattr(config, name)
     for key, state in (("sample", "_sample"), ("step", "_step"), ("section", "_section")):
         st.session_state[state] = view.get(key, view_default(key, config))
     for key in ("view_layer", "view_direction", "present", "quiz", "layout"):
@@ -155,7 +157,7 @@ def _debugger(values: dict) -> dict:
         + " ".join(f"{k}: {why}." for k, (_, why) in DTYPES.items()),
     )
     try:  # which bugs apply depends on the model; sizes over the cap apply none
-        offered = bugs.applicable(RNNConfig(**values, dtype=st.session_state["dtype"]))
+        offered = bugs.applicable(RNNConfig(**values | {"dtype": st.session_state["dtype"]}))
     except ConfigError:
         offered = []
     names = [bugs.NONE] + [bug.name for bug in offered]
@@ -225,6 +227,7 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         st.toggle("Bidirectional", key="bidirectional", help=SWITCHES["bidirectional"])
         values["seed"] = _size_input("seed")
         values.update({k: st.session_state[k] for k in ("cell", *SWITCHES)})
+        values["weights"] = SEEDED
         layer, direction, layout = _look_at(values["layers"], values["bidirectional"])
         values.update(_debugger(values))
         present, quiz = _lecture()
