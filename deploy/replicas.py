@@ -191,7 +191,7 @@ log_format rnnviz '$remote_addr [$time_local] "$request" $status '
 server {{
     listen {listen};
 
-    client_max_body_size 5m;  # Streamlit's server.maxUploadSize
+    client_max_body_size 16m;  # Streamlit's server.maxUploadSize
     proxy_http_version 1.1;  # for the WebSocket upgrade
     proxy_set_header Upgrade $http_upgrade;
     proxy_set_header Connection $rnnviz_connection;

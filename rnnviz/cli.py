@@ -33,7 +33,7 @@ from rnnviz.config import (
     quote,
 )
 from rnnviz.export import file_name, write_npz
-from rnnviz.model import build  # imports TensorFlow only when called
+from rnnviz.imported import digest
 from rnnviz.run import Run, execute, symptom  # execute() imports TensorFlow on first use
 from rnnviz.standalone import embeds, notebook_bytes, script_text, write_file
 
@@ -212,7 +212,7 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
     values = dataclasses.asdict(DEFAULT) | {name: getattr(args, name) for name in SWITCHES}
     problems = []
     for name in FIELDS:
-        if name in SWITCHES:
+        if name in SWITCHES or name == "weights":  # weights: set by --import-torch's file
             continue
         for raw in getattr(args, name) or []:  # None when the flag is not given
             try:
@@ -483,6 +483,8 @@ def main(argv: list[str] | None = None) -> int:
         imported = None
         if args.import_torch is not None:
             imported = read_torch_weights(args.import_torch, config)
+            # named in the config, as on the page: the JSON, the export and its script say so
+            config = config.replace(weights=digest(imported))
     except UsageError as err:
         print(f"rnnviz: error: {' '.join(str(err).splitlines())}", file=sys.stderr)
         return EXIT_USAGE
@@ -491,12 +493,7 @@ def main(argv: list[str] | None = None) -> int:
 
     with _stdout_to_stderr():  # TensorFlow is imported here, after every check
         # states: Keras' h_t are compared with NumPy's too, for diverges_from_t
-        if imported is None:
-            run = execute(config, states=True)
-        else:
-            keras_model = build(config)
-            keras_model.set_weights(imported)
-            run = execute(config, keras_model, states=True)
+        run = execute(config, states=True, weights=imported)
 
     written = []  # the notices, printed after the report
     for flag, write, notice in _file_writers(args, run):

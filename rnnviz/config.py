@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from rnnviz.bugs import BUGS, NONE, bug_of
@@ -56,6 +56,17 @@ SWITCHES: dict[str, str] = {
 }
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
+# The weights field: the seed's weights, or weights uploaded from PyTorch, named by the first
+# DIGEST_CHARS hex digits of their sha256 (rnnviz.imported), so the config, its cache keys and
+# its link stay small and exact.
+SEEDED = "seeded"
+DIGEST_CHARS = 16
+_DIGEST = re.compile(f"[0-9a-f]{{{DIGEST_CHARS}}}")
+WEIGHTS_ALLOWED = (
+    f"weights must be {SEEDED} or the {DIGEST_CHARS} hex digits that name weights uploaded "
+    "to this server"
+)
+
 
 class ConfigError(ValueError):
     """A value outside what rnnviz allows; ``field`` names the offending symbol."""
@@ -78,6 +89,10 @@ def check_field(name: str, value) -> None:
         if value not in CHOICES[name]:
             allowed = ", ".join(CHOICES[name])
             raise ConfigError(name, f"{name} must be one of {allowed}, got {value!r}")
+        return
+    if name == "weights":
+        if not (value == SEEDED or isinstance(value, str) and _DIGEST.fullmatch(value)):
+            raise ConfigError(name, f"{WEIGHTS_ALLOWED}, got {value!r}")
         return
     if name in SWITCHES:
         if not isinstance(value, bool):
@@ -140,6 +155,7 @@ class RNNConfig:
     bidirectional: bool = False  # each layer also runs backwards; widths concatenate to 2M
     dtype: str = "float32"  # the precision of both sides: float32 (Keras' default) or float64
     bug: str = NONE  # a classic mistake planted in the NumPy side only (rnnviz.bugs)
+    weights: str = SEEDED  # the seed's, or the digest of weights imported from PyTorch
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
@@ -298,6 +314,25 @@ def _switch(name: str, raw: str) -> bool:
     )
 
 
+def _weights(raw: str) -> str:
+    text = raw.strip().lower()
+    if text == SEEDED or _DIGEST.fullmatch(text):
+        return text
+    problem = "is empty" if not raw else "is only whitespace" if not text else "is not allowed"
+    raise ConfigError("weights", f"weights={quote(raw)} {problem}; {WEIGHTS_ALLOWED}")
+
+
+NOT_HELD = (
+    "are not on this server (they were uploaded in another session or before a restart); "
+    "using the seeded weights. Upload the .npz again to use them."
+)
+
+
+def none_held(config: RNNConfig) -> str:
+    """``from_query``'s default check of imported weights: nothing is imported here."""
+    return NOT_HELD
+
+
 def parse_field(name: str, raw: str, config: RNNConfig | None = None):
     """One URL/CLI string as the value of field or view key ``name``, or ConfigError.
 
@@ -312,6 +347,8 @@ def parse_field(name: str, raw: str, config: RNNConfig | None = None):
     if name in BOUNDS:
         return _integer(name, raw, *BOUNDS[name])
     config = config or DEFAULT
+    if name == "weights":
+        return _weights(raw)
     if name == "section":
         return _choice(name, raw, tuple(SECTIONS), lower=False)
     if name == "layout":
@@ -404,7 +441,9 @@ def occurrences(params: Query) -> dict[str, list[str]]:
 
 
 def from_query(
-    params: Query, base: RNNConfig = DEFAULT
+    params: Query,
+    base: RNNConfig = DEFAULT,
+    held: Callable[[RNNConfig], str | None] = none_held,
 ) -> tuple[RNNConfig, dict[str, int | str | bool], list[str]]:
     """Read a URL's query parameters; never raises.
 
@@ -419,7 +458,10 @@ def from_query(
       ``view_default``), that field alone;
     - unknown keys are named in one warning and ignored;
     - over WORK_CAP, the largest of N, T, M falls back to the largest value that fits
-      (``fit_under_cap``), and the warning names it.
+      (``fit_under_cap``), and the warning names it;
+    - ``weights=<digest>`` names imported weights, which only the server that holds them
+      can use: ``held(config)`` says why they cannot be used for the effective config (None
+      if they can; by default none are held), and then the seeded weights are.
     """
     given = occurrences(params)
     warnings: list[str] = []
@@ -463,6 +505,11 @@ def from_query(
         )
         values["bug"] = NONE
     config = RNNConfig(**values)
+    if config.weights != SEEDED:
+        problem = held(config)
+        if problem is not None:
+            warnings.append(f"URL parameter weights={config.weights} {problem}")
+            config = config.replace(weights=SEEDED)
 
     view: dict[str, int | str | bool] = {}
     for key in VIEW_KEYS:

@@ -18,18 +18,20 @@ from typing import BinaryIO
 
 import numpy as np
 
-from rnnviz.config import RNNConfig
+from rnnviz.config import SEEDED, RNNConfig
 from rnnviz.run import Run
 
 
 def file_name(config: RNNConfig, extension: str = ".npz") -> str:
     """What a download of ``config``'s run is called: the config in the name, so that files
-    of different runs never collide: rnnviz_lstm_L2_bidi_N10_T10_D3_M5_K2_seed0.npz."""
+    of different runs never collide: rnnviz_lstm_L2_bidi_N10_T10_D3_M5_K2_seed0.npz, and
+    with imported weights their digest after the seed (_seed0_weights3f2a…)."""
     c = config
     options = "".join(
         f"_{flag}" for flag, on in (("bidi", c.bidirectional), ("seq", c.return_sequences)) if on
     )
     sizes = f"N{c.N}_T{c.T}_D{c.D}_M{c.M}_K{c.K}_seed{c.seed}"
+    sizes += "" if c.weights == SEEDED else f"_weights{c.weights}"
     return f"rnnviz_{c.cell}_L{c.layers}{options}_{sizes}{extension}"
 
 

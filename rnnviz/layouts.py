@@ -407,11 +407,29 @@ def torch_npz_bytes(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> byt
     return buffer.getvalue()
 
 
+UNPACKED_SLACK = 2**20  # beyond the weights' float64 bytes: .npy headers, a few extra entries
+
+
 def read_torch_npz(config: RNNConfig, file: str | os.PathLike | BinaryIO) -> dict[str, np.ndarray]:
     """A PyTorch-layout ``.npz`` as Keras-layout weights for ``config``; a LayoutError that
     says what is wrong with a file that is not one, or does not fit."""
     if not zipfile.is_zipfile(file):
         raise LayoutError("not an .npz file: an .npz is a zip archive of .npy arrays")
+    # A compressed archive can unpack to far more than it weighs: its members' sizes are
+    # checked before one is read, so an upload cannot make the server allocate gigabytes.
+    expected = torch_shapes(config)  # refuses a cell PyTorch does not have, with the reason
+    most = 8 * sum(math.prod(shape) for shape in expected.values()) + UNPACKED_SLACK
+    try:
+        with zipfile.ZipFile(file) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (OSError, EOFError, zipfile.BadZipFile) as err:
+        raise LayoutError(f"the .npz cannot be read: {err}") from err
+    if unpacked > most:
+        raise LayoutError(
+            f"the .npz unpacks to {unpacked:,} bytes, more than the weights of "
+            f"{model_name(config)} take even in float64 ({most:,} bytes with room for the "
+            "headers); it is not read"
+        )
     if not isinstance(file, str | os.PathLike):
         file.seek(0)
     try:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -290,9 +290,10 @@ def _head_not_sequences(live: _Live, keras, build: Callable) -> Mistake:
         ),
     )
 
-    # Models built from one seed have the same weights whatever their return_sequences; the
-    # one the config does not describe runs through its compiled forward pass (rnnviz.model),
-    # which equals predict's to float32 round-off at a fraction of the cost.
+    # Models built from one seed (or given the same weights) have the same weights whatever
+    # their return_sequences; the one the config does not describe runs through its compiled
+    # forward pass (rnnviz.model), which equals predict's to float32 round-off at a fraction
+    # of the cost.
     def y_of(sequences: bool) -> np.ndarray:
         if sequences == c.return_sequences:
             return live.y  # (N, [T,] K)
@@ -347,18 +348,23 @@ def _wrong_d(live: _Live) -> Mistake:
     return _accepted(float("inf"), ["No error: set_weights took a kernel of the wrong D."], **item)
 
 
-def mistakes(config: RNNConfig) -> list[Mistake]:
+def mistakes(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) -> list[Mistake]:
     """Each shape mistake made on Keras models of ``config``, with what Keras did and the fix.
 
     The models are built here for this call alone, so the shared cached model and its lock
-    are never involved; X is the page's X (``make_X``), so the right y is the page's y.
+    are never involved; X is the page's X (``make_X``) and the weights are the page's
+    (``weights``: imported ones the config names), so the right y is the page's y.
     """
     from rnnviz import model as keras_side  # imports TensorFlow on first use
 
     c = config.model_config.replace(N=config.N)  # a planted bug is the NumPy side's only
     keras, _ = keras_side._keras()
+
+    def build(config: RNNConfig):  # the page's weights in every model made here
+        return keras_side.build(config, weights)
+
     with _ONE_AT_A_TIME:
-        live = _Live(c, make_X(c.N, c.T, c.D, c.seed, c.dtype), keras_side.build(c).model)
+        live = _Live(c, make_X(c.N, c.T, c.D, c.seed, c.dtype), build(c).model)
         # W_hh first: it reuses the predict function traced for y, before another
         # mistake's shapes make Keras trace it anew.
         w_hh = _w_hh_transposed(live)
@@ -366,6 +372,6 @@ def mistakes(config: RNNConfig) -> list[Mistake]:
             _x_transposed(live),
             _no_batch(live),
             w_hh,
-            _head_not_sequences(live, keras, keras_side.build),
+            _head_not_sequences(live, keras, build),
             _wrong_d(live),
         ]

@@ -16,12 +16,14 @@ import contextlib
 import gc
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rnnviz.cells import HEAD, cell_of
-from rnnviz.config import RNNConfig, suffix
+from rnnviz.config import SEEDED, RNNConfig, suffix
+from rnnviz.imported import digest
 
 EAGER_MAX_STEPS = 32  # a first call over at most this many cell steps skips tracing
 KERAS_THREADS = 1  # TensorFlow's threads per call (intra- and inter-op)
@@ -153,8 +155,7 @@ class KerasRNN:
             if self._states is None:
                 twin = self
                 if not c.return_sequences:
-                    twin = build(c.replace(return_sequences=True))
-                    twin.set_weights(self.weights())
+                    twin = build(c.replace(return_sequences=True), self.weights())
                 keras, _ = _keras()
                 sequences = keras.Model(twin.model.inputs, twin._outputs)
                 self._states = tf.function(
@@ -214,10 +215,16 @@ class KerasRNN:
         return int(self.model.count_params())
 
 
-def build(config: RNNConfig) -> KerasRNN:
-    """The Keras model of ``config`` (its N is ignored), initialised from its seed."""
-    keras, tf = _keras()
+def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) -> KerasRNN:
+    """The Keras model of ``config`` (its N is ignored), initialised from its seed, or
+    holding ``weights`` (Keras layout, by export name). A config whose ``weights`` names
+    imported weights needs them, and only them: their digest must be its name, so that a
+    model cached under a config always holds the weights the config says."""
     c = config.model_config
+    if c.weights != SEEDED and (weights is None or digest(weights) != c.weights):
+        given = "none" if weights is None else f"weights={digest(weights)}"
+        raise ValueError(f"the config names weights={c.weights}, but {given} were given")
+    keras, tf = _keras()
     # The kernels' seeds come first, in the order they always had; the biases' after them.
     kernel_seeds, bias_seeds = 4 * c.layers + 1, 2 * c.layers + 1
     drawn = _init_seeds(c.seed, kernel_seeds + bias_seeds)
@@ -270,7 +277,9 @@ def build(config: RNNConfig) -> KerasRNN:
     built = KerasRNN(
         model=model, config=c, paths=paths, head=head, _forward=forward_pass, _outputs=outputs
     )
-    if c.dtype != "float32":
+    if weights is not None:  # imported ones are float32: widened in a float64 model
+        built.set_weights({k: np.asarray(v, dtype=c.dtype) for k, v in weights.items()})
+    elif c.dtype != "float32":
         # Keras' initialisers draw other numbers in float64; the float32 model's, widened,
         # make a change of precision change nothing else.
         narrow = build(c.replace(dtype="float32")).weights()

@@ -285,8 +285,14 @@ def output_step(run: Run, n: int, t: int) -> OutputStep | None:
     return OutputStep(h=h, hW=hW, b_o=run.head["b_o"], y_numpy=y_numpy, y_keras=y_keras)
 
 
-def execute(config: RNNConfig, keras_model=None, states: bool = False) -> Run:
-    """Run ``config`` end to end; pass ``keras_model`` to reuse an already built one.
+def execute(
+    config: RNNConfig,
+    keras_model=None,
+    states: bool = False,
+    weights: Mapping[str, np.ndarray] | None = None,
+) -> Run:
+    """Run ``config`` end to end; pass ``keras_model`` to reuse an already built one, or
+    ``weights`` for a new one (``model.build``: imported weights the config names).
 
     With a bug planted, or with ``states``, Keras' h_t are compared with NumPy's step by
     step too (``Run.divergence``); a bug's run also keeps Keras' h_t for the step panel."""
@@ -294,7 +300,7 @@ def execute(config: RNNConfig, keras_model=None, states: bool = False) -> Run:
 
     c = config
     if keras_model is None:
-        keras_model = keras_side.build(c)
+        keras_model = keras_side.build(c, weights)
     elif keras_model.config != c.model_config:
         raise ValueError(f"the Keras model was built for {keras_model.config}, not for {c}")
     X = make_X(c.N, c.T, c.D, c.seed, c.dtype)  # (N, T, D)

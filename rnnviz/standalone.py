@@ -388,7 +388,11 @@ def _command(c: RNNConfig) -> str:
         value = getattr(c, name)
         if value == getattr(DEFAULT, name):
             continue
-        if name in SWITCHES:  # reset_after is on by default, the other switches off
+        if name == "bug":  # the file holds the recurrence done right, whatever was planted
+            continue
+        if name == "weights":  # imported ones come from the PyTorch .npz they were read from
+            words.append("--import-torch WEIGHTS.npz")
+        elif name in SWITCHES:  # reset_after is on by default, the other switches off
             words.append(f"--{'no-' if not value else ''}{name.replace('_', '-')}")
         else:
             words.append(f"--{name} {value}")

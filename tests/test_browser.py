@@ -372,3 +372,27 @@ def test_lecture_mode_fits_a_projector(open_page: OpenPage, section: str):
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=ARTIFACTS / f"present-{section}.png")
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_uploading_pytorch_weights_shows_them_and_names_them_in_the_url(
+    open_page: OpenPage, tmp_path: Path
+):
+    """The uploader's file input takes a PyTorch .npz as a visitor's file chooser would."""
+    from rnnviz.config import RNNConfig
+    from tests.test_imported import perturbed
+
+    path = tmp_path / "mine.npz"
+    np.savez(path, **perturbed(RNNConfig(N=4, T=6, seed=21)))
+    page = open_page("?N=4&T=6&seed=21")
+    loaded(page, total=57)
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
+    expect(page).to_have_url(re.compile(r"[?&]weights=[0-9a-f]{16}(&|$)"), timeout=RERUN)
+    expect(page.get_by_text(re.compile(r"^Loaded mine\.npz: weights="))).to_be_visible()
+    expect(page.get_by_text("The weights are imported from PyTorch")).to_be_visible()
+    wait_for_app(page, timeout=RERUN)
+    main = page.get_by_test_id("stMain")
+    expect(
+        main.get_by_test_id("stAlertContentSuccess").get_by_test_id("stMarkdownContainer")
+    ).to_have_text(re.compile(r"^Same output \(max \|Δ\| = "))
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)

@@ -70,7 +70,7 @@ def test_json_contract(default_run):
     assert out["config"] == {
         **{"N": 10, "T": 10, "D": 3, "M": 5, "K": 2, "seed": 0, "cell": "simple"},
         **{"reset_after": True, "return_sequences": False, "layers": 1, "bidirectional": False},
-        **{"dtype": "float32", "bug": "none"},
+        **{"dtype": "float32", "bug": "none", "weights": "seeded"},
     }
     assert (out["dtype"], out["bug"], out["diverges_from_t"]) == ("float32", "none", None)
     assert out["per_step_max_abs_diff"] is None
@@ -479,7 +479,11 @@ def test_export_torch_then_import_torch_gives_the_same_run(tmp_path, capsys):
     # Another seed draws other X, so compare the weights through y's agreement and shapes.
     assert imported["agree"] and imported["shapes"] == exported["shapes"]
     assert cli.main([*args, "--import-torch", str(path)]) == 0
-    assert json.loads(capsys.readouterr().out) == exported  # same seed: the same run
+    again = json.loads(capsys.readouterr().out)
+    # same seed: the same run, whose config names the imported weights by their digest
+    digest = imported["config"]["weights"]
+    assert len(digest) == 16 and exported["config"]["weights"] == "seeded"
+    assert again == exported | {"config": exported["config"] | {"weights": digest}}
 
 
 @pytest.mark.parametrize(

@@ -35,6 +35,7 @@ def check_page(state: urlfuzz.State) -> None:
     assert not at.exception, f"{at.exception}\nstate: {state.pairs[:8]!r}"
     fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES, *urlfuzz.CHOICES]
     config = {name: at.session_state[name] for name in fields}
+    config["weights"] = at.query_params["weights"]  # not a widget: the page's link says it
     urlfuzz.check(state, config, warnings(at), dict(at.query_params))
 
 

@@ -2,9 +2,10 @@
 
 ``states(seed, count)`` gives query strings as (key, value) pairs, every class of bad input
 mixed with good values: huge and over-long numbers, Unicode digits, floats, NaN, inf,
-booleans, empty and whitespace-only values, repeated and unknown keys, and sizes over the
-work cap. The first ``len(CLASSES)`` states put each class first, so any prefix of that
-length covers them all. ``expected(pairs, config)`` is the independent reference: it
+booleans, empty and whitespace-only values, repeated and unknown keys, sizes over the work
+cap, and weights that are malformed or that no upload made. The first ``len(CLASSES)`` states
+put each class first, so any prefix of that length covers them all. ``expected(pairs,
+config)`` is the independent reference: it
 decides which values are invalid from how they were made (the generator's label), not from
 ``rnnviz.config``, and derives the effective config from the rules in the README.
 """
@@ -33,6 +34,9 @@ CHOICES = {
     "bug": ("none", "h0_ones", "bias_dropped", "activations_swapped", "reset_before"),
 }
 CHOICE_DEFAULTS = {"dtype": "float32", "bug": "none"}
+# weights: "seeded", or 16 hex digits naming uploaded weights, which a fresh reader never holds
+SEEDED, DIGEST_CHARS = "seeded", 16
+HEX = "0123456789abcdef"
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 SECTIONS = ("shapes", "summary", "weights", "time", "agreement", "mistakes")
 CAP = 5_000_000
@@ -106,6 +110,8 @@ CLASSES = (
     "view out of range",
     "bad dtype or bug",
     "bug the model lacks",
+    "bad weights",
+    "weights not held",
 )
 
 
@@ -147,6 +153,8 @@ def _good(rng: random.Random, key: str) -> str:
         text = rng.choice(SECTIONS)
     elif key == "view_direction":
         text = "fwd"
+    elif key == "weights":
+        text = SEEDED.upper() if rng.random() < 0.2 else SEEDED
     else:  # sample, step, view_layer: the smallest is valid for every config
         text = "0" if key == "sample" else "1"
     return f" {text} " if rng.random() < 0.1 else text
@@ -213,6 +221,13 @@ def _forced(rng: random.Random, state: State, kind: str) -> None:
     elif kind == "bug the model lacks":  # valid in form; an LSTM has no reset gate
         state.add("cell", "lstm", True)
         state.add("bug", "reset_before", True)
+    elif kind == "bad weights":
+        digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
+        bad = [digits[:-1], digits + "0", digits[:-1] + "g", "seed", "", " ", "w" * 90, "٣" * 16]
+        state.add("weights", rng.choice(bad), False)
+    elif kind == "weights not held":  # valid in form; nothing was uploaded to this reader
+        digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
+        state.add("weights", digits.upper() if rng.random() < 0.2 else digits, True)
     elif kind == "view out of range":
         # valid in form; whether it is in range depends on the effective config
         key = rng.choice(["sample", "step", "view_layer", "view_direction"])
@@ -224,7 +239,7 @@ def states(seed: int, count: int) -> list[State]:
     """``count`` URL states from ``seed``; state i starts with class i % len(CLASSES)."""
     rng = random.Random(seed)
     out = []
-    keys = list(SIZES) + ["cell", *SWITCHES, *CHOICES, "sample", "step", "view_layer"]
+    keys = list(SIZES) + ["cell", *SWITCHES, *CHOICES, "weights", "sample", "step", "view_layer"]
     keys += ["view_direction", "present", "section", "quiz"]
     for i in range(count):
         state = State()
@@ -276,15 +291,16 @@ class Expected:
     unknown: list[str]
     fell_back: list[str]  # which fields the work cap lowered, one per array over it
     lacked: str | None = None  # a bug valid in form that the effective model does not have
+    unheld: str | None = None  # weights valid in form that the reader does not hold
 
 
 def expected(state: State) -> Expected:
     """What a correct reader makes of ``state``: last valid wins, the cap rule, every bad
     value named. View values valid in form are judged against the effective config."""
     config = {k: default for k, (_, _, default) in SIZES.items()}
-    config |= {"cell": "simple", **SWITCHES, **CHOICE_DEFAULTS}
+    config |= {"cell": "simple", **SWITCHES, **CHOICE_DEFAULTS, "weights": SEEDED}
     named, unknown = [], []
-    fields = [*SIZES, "cell", *SWITCHES, *CHOICES]
+    fields = [*SIZES, "cell", *SWITCHES, *CHOICES, "weights"]
     views = ["sample", "step", "view_layer", "view_direction", "present", "section", "quiz"]
     views.append("layout")
     for key, value in state.pairs:
@@ -295,7 +311,7 @@ def expected(state: State) -> Expected:
             text = value.strip().lower()
             if key in SIZES:
                 config[key] = int(text)
-            elif key == "cell" or key in CHOICES:
+            elif key in ("cell", "weights") or key in CHOICES:
                 config[key] = text
             else:
                 config[key] = text in TRUE
@@ -312,6 +328,9 @@ def expected(state: State) -> Expected:
     lacked = None
     if config["bug"] == "reset_before" and not (config["cell"] == "gru" and config["reset_after"]):
         lacked, config["bug"] = "reset_before", "none"
+    unheld = None
+    if config["weights"] != SEEDED:  # the last valid value, if it names uploaded weights
+        unheld, config["weights"] = config["weights"], SEEDED
     limits = {"sample": config["N"] - 1, "step": config["T"], "view_layer": config["layers"]}
     for key, value in state.pairs:
         if key in fields and (key, value) in state.invalid:
@@ -327,7 +346,7 @@ def expected(state: State) -> Expected:
                 named.append((key, value))
         elif key in views and (key, value) in state.invalid:
             named.append((key, value))
-    return Expected(config, named, unknown, fell_back, lacked)
+    return Expected(config, named, unknown, fell_back, lacked, unheld)
 
 
 def check(state: State, config: dict, warnings: list[str], query: dict | None = None) -> None:
@@ -342,13 +361,17 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
     for key, value in want.named:
         prefix = f"URL parameter {key}={shown(value)} "
         assert any(w.startswith(prefix) for w in value_warnings), f"{prefix!r} not named{context}"
-    lacking = [w for w in value_warnings if " applies only to " in w]
-    if want.lacked:
-        (line,) = lacking
-        assert line.startswith(f"URL parameter bug={want.lacked} applies only to "), context
-    else:
-        assert not lacking, context
-    assert len(value_warnings) == len(want.named) + len(lacking), f"expected {want.named}{context}"
+    # valid in form, yet not usable here: a bug the model lacks, weights no upload made
+    dropped = 0
+    for key, value, words in (
+        ("bug", want.lacked, "applies only to"),
+        ("weights", want.unheld, "are not on this server"),
+    ):
+        lines = [w for w in value_warnings if f" {words} " in w]
+        assert len(lines) == bool(value), context
+        assert not value or lines[0].startswith(f"URL parameter {key}={value} {words} "), context
+        dropped += len(lines)
+    assert len(value_warnings) == len(want.named) + dropped, f"expected {want.named}{context}"
     if want.unknown:
         (line,) = [w for w in warnings if w.startswith("Unknown URL parameter")]
         for key in want.unknown:
@@ -379,7 +402,7 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
 
 
 def fields_and_views() -> list[str]:
-    return [*SIZES, "cell", *SWITCHES, *CHOICES, "sample", "step", "view_layer"] + [
+    return [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", "sample", "step", "view_layer"] + [
         "view_direction",
         "present",
         "section",

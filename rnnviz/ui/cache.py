@@ -21,7 +21,9 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+from collections.abc import Mapping
 
+import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from threadpoolctl import threadpool_limits
@@ -30,6 +32,7 @@ from rnnviz import (
     export,
     figures,
     frames,
+    imported,
     layouts,
     ledger,
     mistakes,
@@ -38,7 +41,7 @@ from rnnviz import (
     weightmaps,
 )
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
-from rnnviz.config import RNNConfig
+from rnnviz.config import SEEDED, RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
 
 limit_arenas()  # on import: before TensorFlow's threads allocate
@@ -46,8 +49,10 @@ limit_arenas()  # on import: before TensorFlow's threads allocate
 # per-step matmuls gain nothing from a second one, and the other visitors get the core.
 threadpool_limits(1, user_api="blas")
 
+MAX_IMPORTED = 16  # uploaded weights kept for links, beyond those sessions hold themselves
+IMPORTED_BUDGET = megabytes("RNNVIZ_IMPORTED_MB", 64) * MB  # the largest model's: 14.6 MB
 MAX_MISTAKES = 32  # a few kB each: the texts of five mistakes and a few numbers
-MAX_MODELS = 2  # weights of ≤ 1.3 MB each, and its traced graph: ~15 MB for the largest
+MAX_MODELS = 2  # weights of ≤ 15 MB each (3 bidirectional LSTM(256) layers on D = 64) and a graph
 RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 128) * MB  # a run at the cap: ~120 MB
 VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 32) * MB  # each kind of view
 KEPT_FOR_OTHERS = RUN_BUDGET // 16  # 8 MB: ~1,000 notebook-sized runs
@@ -70,6 +75,23 @@ def give_way(nice: int = 10) -> None:
         os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), nice))
 
 
+# Weights uploaded in any session, by digest: a link to them works on this server while it
+# holds them. A session keeps its own upload too (sidebar), so the store's bound never
+# takes away the weights a page is showing.
+IMPORTED = imported.Store(MAX_IMPORTED, IMPORTED_BUDGET)
+
+
+def imported_weights(config: RNNConfig) -> Mapping[str, np.ndarray] | None:
+    """The imported weights ``config`` names, None for the seeded ones. The sidebar only
+    names weights its session holds, so they are here."""
+    if config.weights == SEEDED:
+        return None
+    held = IMPORTED.get(config.weights)
+    if held is None:
+        raise LookupError(f"weights={config.weights} are not held on this server")
+    return held.weights
+
+
 @st.cache_resource(max_entries=32, show_spinner=False)
 def _ledger(config: RNNConfig, layout: str) -> tuple[list[ledger.ShapeRow], list[ledger.ParamRow]]:
     return layouts.ledger(config, layout), ledger.params(config)
@@ -79,14 +101,15 @@ def shapes_and_params(
     config: RNNConfig, layout: str = "keras"
 ) -> tuple[list[ledger.ShapeRow], list[ledger.ParamRow]]:
     """The ledger's rows, its weights named and shaped as ``layout`` does (one that
-    ``layouts.shown`` allows); the seed changes no shape and no count."""
-    return _ledger(config.replace(seed=0), layout)
+    ``layouts.shown`` allows); neither the seed nor imported weights change a shape or a
+    count."""
+    return _ledger(config.replace(seed=0, weights=SEEDED), layout)
 
 
 @st.cache_resource(max_entries=MAX_MODELS, show_spinner="Building the Keras model…")
 def keras_model(config: RNNConfig) -> model.KerasRNN:
     # Called with config.model_config (N = 1): one model serves every N of the same shape.
-    return model.build(config)
+    return model.build(config, imported_weights(config))
 
 
 @st.cache_resource(max_entries=MAX_MISTAKES, show_spinner="Making each mistake against Keras…")
@@ -96,7 +119,7 @@ def shape_mistakes(config: RNNConfig) -> tuple[mistakes.Mistake, ...]:
     sizes are in Keras' messages, the seed in the wrong numbers. Frozen items, so shared."""
     if planned_nbytes(config) > HEAVY:
         give_way()
-    return tuple(mistakes.mistakes(config))
+    return tuple(mistakes.mistakes(config, imported_weights(config)))
 
 
 @within(RUN_BUDGET, sizeof=lambda r: r.nbytes)

@@ -20,7 +20,7 @@ import streamlit as st
 
 from rnnviz import bugs, export, frames, layouts, ledger, run, standalone
 from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
-from rnnviz.config import RNNConfig
+from rnnviz.config import SEEDED, RNNConfig
 from rnnviz.ui import cache, player, weights
 from rnnviz.ui.sidebar import (
     View,
@@ -104,6 +104,12 @@ def title(config: RNNConfig, present: bool = False) -> None:
         f"`Input((T, D)) → {ledger.model_name(c)}`{seq} on random X of shape (N, T, D) = "
         f"({c.N}, {c.T}, {c.D}), with M = {c.M} hidden units and K = {c.K} outputs. Keras "
         "computes y; a few lines of NumPy compute it again, step by step."
+        + (
+            ""
+            if c.weights == SEEDED
+            else f" The weights are imported from PyTorch (weights={c.weights}); the seed "
+            "draws X only."
+        )
     )
 
 

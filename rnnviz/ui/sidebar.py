@@ -12,6 +12,12 @@ sample n and the step t are drawn next to what they drive, inside fragments (see
 ``_sample`` and ``_step``, because Streamlit forgets a widget's value in a run that does
 not draw it, as lecture mode does with the sections it hides.
 
+The weights are the seed's, or a PyTorch-layout ``.npz`` uploaded in the sidebar
+(``rnnviz.imported``). The session keeps its upload and puts it back in the server's store on
+every run; the config names it by digest where it fits the model (``weights=`` in the URL),
+and the seeded weights stand in while the model is one it does not fit. A file that cannot
+be used is refused in one sentence, and the weights stay as they were.
+
 When the page's WebSocket reconnects to a server that does not know its session (another
 replica behind a load balancer, or a restarted server), ``rerun_after_reconnect`` makes the
 page run again, so a fresh session rebuilds the same view from the URL.
@@ -19,19 +25,22 @@ page run again, so a fresh session rebuilds the same view from the URL.
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from datetime import timedelta
 
 import streamlit as st
 
-from rnnviz import bugs
-from rnnviz.cells import CELLS, LAYOUTS
+from rnnviz import bugs, imported, layouts
+from rnnviz.cells import CELLS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import (
     BOUNDS,
     DTYPES,
     FIELDS,
+    NOT_HELD,
     SECTIONS,
+    SEEDED,
     SWITCHES,
     ConfigError,
     RNNConfig,
@@ -39,6 +48,8 @@ from rnnviz.config import (
     from_query,
     view_default,
 )
+from rnnviz.layouts import LayoutError
+from rnnviz.ui import cache
 
 
 @dataclass(frozen=True)
@@ -65,9 +76,23 @@ def read_url_once() -> None:
         return
     # every value of a repeated key: the last valid one wins, and each bad one is named
     params = {key: st.query_params.get_all(key) for key in st.query_params}
-    config, view, warnings = from_query(params)
+    linked: dict[str, imported.Imported] = {}
+
+    def held(config: RNNConfig) -> str | None:
+        """Whether this server holds the link's weights for its model; kept if so, since
+        the store may let them go before the sidebar takes them."""
+        found = cache.IMPORTED.get(config.weights)
+        if found is None:
+            return NOT_HELD
+        linked["weights"] = found
+        return imported.problem(config, found)
+
+    config, view, warnings = from_query(params, held=held)
     for name in FIELDS:
-        st.session_state[name] = getattr(config, name)
+        if name != "weights":  # not a widget: the session's upload, below
+            st.session_state[name] = getattr(config, name)
+    if config.weights != SEEDED:
+        st.session_state[UPLOADED] = linked["weights"]
     for key, state in (("sample", "_sample"), ("step", "_step"), ("section", "_section")):
         st.session_state[state] = view.get(key, view_default(key, config))
     for key in ("view_layer", "view_direction", "present", "quiz", "layout"):
@@ -98,6 +123,97 @@ def _restore(key: str, low: int, high: int) -> None:
     """Give widget ``key`` its kept value, clamped into [low, high] for the current sizes."""
     value = st.session_state.get(key, st.session_state.get("_" + key, low))
     st.session_state[key] = min(max(int(value), low), high)
+
+
+UPLOADED = "_imported"  # the session's imported weights (imported.Imported), if any
+UPLOAD_NOTE = "_upload_note"  # what became of the last file: (ok, message)
+NOTE_MAX = 600  # characters of a refusal's reason shown
+
+
+def load_upload(values: dict, name: str, data: bytes) -> None:
+    """Read an uploaded PyTorch-layout .npz for the model of ``values`` into the session's
+    weights; a file that cannot be read or does not fit leaves the previous weights as
+    they were, and the note says why in one sentence."""
+    try:
+        config = RNNConfig(**values | {"weights": SEEDED})
+        loaded = imported.read(config, io.BytesIO(data), name)
+    except (ConfigError, LayoutError) as err:
+        why = str(err)  # names the file's own keys, whose length the file decides
+        why = why if len(why) <= NOTE_MAX else why[:NOTE_MAX] + "…"
+        message = f"{name} was not loaded: {why}. The weights are as they were."
+        st.session_state[UPLOAD_NOTE] = (False, message)
+        return
+    st.session_state[UPLOADED] = cache.IMPORTED.put(loaded)
+    st.session_state[UPLOAD_NOTE] = (True, f"Loaded {name}: weights={loaded.digest}.")
+
+
+def _on_upload(values: dict) -> None:
+    """The uploader's callback: read its file, then give the next run a fresh uploader, so
+    the file is not held twice and the same file can be chosen again."""
+    key = _uploader_key()
+    file = st.session_state.get(key)
+    if file is not None:
+        load_upload(values, file.name, file.getvalue())
+    st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1
+
+
+def _uploader_key() -> str:
+    return f"_upload_{st.session_state.get('_uploads', 0)}"
+
+
+def _seeded() -> None:
+    st.session_state.pop(UPLOADED, None)
+    st.session_state[UPLOAD_NOTE] = (True, "Back to the seeded weights.")
+
+
+def _weights(values: dict) -> str:
+    """The weights controls: upload a PyTorch .npz, or go back to the seeded weights.
+    Returns the config's ``weights``: the session's upload where it fits the model,
+    else ``seeded``. An upload that does not fit this model is kept for when the model
+    fits it again, and the sidebar says so."""
+    held: imported.Imported | None = st.session_state.get(UPLOADED)
+    cell = cell_of(values["cell"], values["reset_after"])
+    try:
+        config = RNNConfig(**values)
+    except ConfigError:  # sizes over the cap: the page shows the error; no weights apply
+        config = None
+    fits = held is not None and config is not None and imported.fits(config, held.weights)
+    if held is not None:
+        cache.IMPORTED.put(held)  # the most recent again: a link to them keeps working
+        if fits:
+            st.caption(as_plain_markdown(f"Weights: {held.name}, from PyTorch."))
+        elif config is not None:
+            st.warning(
+                as_plain_markdown(
+                    f"Your weights from {held.name} are for {held.made_for}, not for "
+                    f"{imported.architecture(config)}: the seeded weights are used. Go back "
+                    "to that model to use them again."
+                ),
+                icon=":material/info:",
+            )
+        st.button("Use the seeded weights", on_click=_seeded, key="_seeded")
+    if not cell.torch_name:
+        st.caption(cell.torch_refusal)
+    elif config is not None:
+        expected = ", ".join(
+            f"{name} {shape_text(shape)}" for name, shape in layouts.torch_shapes(config).items()
+        )
+        st.file_uploader(
+            "Load PyTorch weights (.npz)",
+            type=["npz"],
+            key=_uploader_key(),
+            on_change=_on_upload,
+            args=(dict(values),),
+            help=f"The state_dict of torch.nn.{cell.torch_name}(D, M, num_layers, "
+            "bidirectional, batch_first=True) plus the Dense head, saved with numpy.savez, as "
+            f'the "Weights for PyTorch" download writes it: {expected}. The seed then draws '
+            "X only.",
+        )
+    note = st.session_state.pop(UPLOAD_NOTE, None)
+    if note is not None:
+        ok, message = note
+        (st.success if ok else st.error)(as_plain_markdown(message), icon=":material/upload:")
+    return held.digest if fits else SEEDED
 
 
 def _look_at(layers: int, bidirectional: bool) -> tuple[int, str, str]:
@@ -155,7 +271,7 @@ def _debugger(values: dict) -> dict:
         + " ".join(f"{k}: {why}." for k, (_, why) in DTYPES.items()),
     )
     try:  # which bugs apply depends on the model; sizes over the cap apply none
-        offered = bugs.applicable(RNNConfig(**values, dtype=st.session_state["dtype"]))
+        offered = bugs.applicable(RNNConfig(**values | {"dtype": st.session_state["dtype"]}))
     except ConfigError:
         offered = []
     names = [bugs.NONE] + [bug.name for bug in offered]
@@ -225,6 +341,7 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         st.toggle("Bidirectional", key="bidirectional", help=SWITCHES["bidirectional"])
         values["seed"] = _size_input("seed")
         values.update({k: st.session_state[k] for k in ("cell", *SWITCHES)})
+        values["weights"] = _weights(values)
         layer, direction, layout = _look_at(values["layers"], values["bidirectional"])
         values.update(_debugger(values))
         present, quiz = _lecture()
