@@ -60,12 +60,16 @@ def weight_titles(at: AppTest) -> str:
     return " | ".join(p["title"] for p in weights(at)[0]["panels"])
 
 
-def warnings(at: AppTest) -> list[str]:
+def warnings(at: AppTest, about_the_link: bool = False) -> list[str]:
     """The page's warnings as a reader sees them: rendered by an independent Markdown
-    parser, each must be plain text (no link, emphasis or code), and is returned as such."""
+    parser, each must be plain text (no link, emphasis or code), and is returned as such.
+    ``about_the_link``: only those about the URL's values (drawn with the link icon), not
+    what the page says of its run (a planted bug's symptom)."""
     md = MarkdownIt("commonmark").enable("strikethrough")
     out = []
     for w in at.warning:
+        if about_the_link and w.icon != ":material/link:":
+            continue
         text = re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", w.value)  # undo the backslash escapes
         assert md.renderInline(w.value) == escapeHtml(text), w.value
         out.append(text)

@@ -36,7 +36,7 @@ def check_page(state: urlfuzz.State) -> None:
     fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES, *urlfuzz.CHOICES]
     config = {name: at.session_state[name] for name in fields}
     config["weights"] = at.query_params["weights"]  # not a widget: the page's link says it
-    urlfuzz.check(state, config, warnings(at), dict(at.query_params))
+    urlfuzz.check(state, config, warnings(at, about_the_link=True), dict(at.query_params))
 
 
 @pytest.mark.parametrize("i", range(FAST))
