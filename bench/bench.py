@@ -9,6 +9,9 @@ at the corners of the allowed sizes (the evidence for ``rnnviz.agreement.TOLERAN
 process memory with a bounded model cache against an unbounded one. Run from the repository
 root with ``.venv/bin/python bench/bench.py``; ``--quick`` times the notebook's size only.
 The gated cells (LSTM, GRU) are timed at MID too, three ways (they have no notebook loop).
+Last, for every cell at MID, backpropagation through time in NumPy (``rnnviz.gradients``,
+reusing the forward trace) against the forward trace itself, with its target (≤ 2×) and its
+largest relative error against Keras' tf.GradientTape.
 """
 
 from __future__ import annotations
@@ -29,9 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnnviz is not pi
 
 from rnnviz import model as keras_side  # noqa: E402  (TensorFlow is imported on first use)
 from rnnviz.agreement import TOLERANCE, compare  # noqa: E402
-from rnnviz.cells import CELLS  # noqa: E402
+from rnnviz.cells import CELLS, VARIANTS, Cell  # noqa: E402
 from rnnviz.config import WORK_CAP, RNNConfig  # noqa: E402
 from rnnviz.data import make_X  # noqa: E402
+from rnnviz.gradients import gradients  # noqa: E402
 from rnnviz.run import execute, numpy_forward  # noqa: E402
 
 # (N, T, D, M, K). SEED is the notebook's; MID is over the app's N·T·M cap (6.4e6 > 5e6) but is
@@ -43,6 +47,7 @@ LARGE = (200, 100, 64, 250, 32)
 # sequence with one sample and with as many as fit, and the most samples (T = 10 would be over).
 CORNERS = [(1, 500, 64, 256, 32), (39, 500, 64, 256, 32), (2000, 9, 64, 256, 32)]
 
+BPTT_TARGET = 2.0  # hand-written BPTT at most this many times the forward trace's time
 BUDGET_S = 1.0  # keep repeating a call until this much time is spent...
 MIN_RUNS = 5  # ...and at least this many runs
 MIN_RUNS_SEED_LOOP = 3  # the notebook's loop takes seconds a call at MID
@@ -85,6 +90,20 @@ def median_time(f, warm_up=None, min_runs: int = MIN_RUNS) -> float:
         f()
         times.append(time.perf_counter() - t0)
     return float(np.median(times))
+
+
+def paired_times(f, g, min_runs: int = MIN_RUNS) -> tuple[float, float]:
+    """Median wall times of ``f()`` and ``g()`` called in turn, after one warm-up call each:
+    whatever else loads the machine meanwhile falls on both alike, so their ratio holds."""
+    f(), g()
+    times: tuple[list[float], list[float]] = ([], [])
+    start = time.perf_counter()
+    while len(times[0]) < min_runs or time.perf_counter() - start < 2 * BUDGET_S:
+        for call, spent in zip((f, g), times, strict=True):
+            t0 = time.perf_counter()
+            call()
+            spent.append(time.perf_counter() - t0)
+    return float(np.median(times[0])), float(np.median(times[1]))
 
 
 def model_config(T: int, D: int, M: int, K: int, cell: str = "simple", seed: int = 0):
@@ -132,6 +151,26 @@ def bench_cell(cell: str, N: int, T: int, D: int, M: int, K: int) -> dict[str, f
         "predict": median_time(lambda: net.predict(X)),
         "keras": median_time(lambda: net(X)),
         "Δ numpy": compare(net(X), y_numpy).max_abs_diff,
+    }
+
+
+def bench_bptt(cell: Cell, N: int, T: int, D: int, M: int, K: int) -> dict[str, float]:
+    """One cell variant: the NumPy forward trace, then its BPTT (every gradient of
+    ``rnnviz.gradients``: ∂y/∂x_t and ∂y/∂h_t of every path, and ∂h_T/∂h_t) from that trace,
+    and how far the gradients are from Keras' tf.GradientTape."""
+    c = model_config(T, D, M, K, cell.key).replace(**cell.options)
+    net = keras_side.build(c)
+    X = make_X(N, T, D, seed=0)  # (N, T, D)
+    W = net.weights()
+    traces, _ = numpy_forward(c, X, W)
+    forward, bptt = paired_times(
+        lambda: numpy_forward(c, X, W), lambda: gradients(c, X, W, traces=traces)
+    )
+    mine = gradients(c, X, W, traces=traces)
+    return {
+        "forward": forward,
+        "bptt": bptt,
+        "rel err": mine.against(net.gradients(X)).grad_max_rel_err,
     }
 
 
@@ -302,6 +341,27 @@ def print_cells(cells: dict[str, dict[str, float]]) -> None:
     print("\nThe NumPy trace keeps h and every gate (and c for the LSTM) at every step.")
 
 
+def print_bptt(bptt: dict[str, dict[str, float]]) -> None:
+    print(f"\n## Backpropagation through time at {label(MID)}, median wall time, timed in turn\n")
+    print("| cell | forward trace | BPTT from the trace | BPTT / forward | max rel err vs Keras |")
+    print("|---|--:|--:|--:|--:|")
+    for cell, r in bptt.items():
+        times = (r["forward"], r["bptt"])
+        row = [cell, *map(fmt_time, times), fmt_ratio(r["bptt"] / r["forward"])]
+        print("| " + " | ".join([*row, f"{r['rel err']:.1e}"]) + " |")
+    print(
+        "\nBPTT is all of rnnviz.gradients given the trace: one backward pass through every "
+        "layer for ∂y/∂x_t and ∂y/∂h_t, and one more through the last layer for ∂h_T/∂h_t. "
+        "The relative error is max |Δ| / max |g| against tf.GradientTape, float32.\n"
+    )
+    for cell, r in bptt.items():
+        ratio = r["bptt"] / r["forward"]
+        print(
+            f"- {'PASS' if ratio <= BPTT_TARGET else 'FAIL'}: BPTT ≤ {BPTT_TARGET:g}× the "
+            f"forward trace for {cell}: {fmt_ratio(ratio)}"
+        )
+
+
 def print_agreement(results: dict[tuple, dict[str, float]], corners: list[tuple]) -> None:
     print(
         "\n## Agreement with Keras: max |Δy| over all outputs "
@@ -348,6 +408,10 @@ def main(argv: list[str] | None = None) -> None:
         for cell in [key for key, c in CELLS.items() if c.gates]:  # the gated cells
             print(f"timing {cell} at {label(MID)} …", file=sys.stderr, flush=True)
             cells[cell] = bench_cell(cell, *MID)
+    bptt = {}
+    for cell in [] if quick else VARIANTS:
+        print(f"timing BPTT of {cell.title} at {label(MID)} …", file=sys.stderr, flush=True)
+        bptt[cell.title] = bench_bptt(cell, *MID)
     corners = []
     for c in [] if quick else CORNERS:
         run = execute(RNNConfig(*c))
@@ -359,6 +423,8 @@ def main(argv: list[str] | None = None) -> None:
     if cells:
         print_cells(cells)
     print_agreement(results, corners)
+    if bptt:
+        print_bptt(bptt)
     if memory:
         print_memory(memory)
     print(f"\nTotal bench time: {time.perf_counter() - started:.0f} s")

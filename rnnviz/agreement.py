@@ -9,10 +9,14 @@ classic 1e-5, twenty times the largest gap seen; trained or hand-set weights
 with |y| ≈ 20 get 2e-4 instead of failing on round-off. A real mistake (a
 transposed kernel, a missing bias, an off-by-one step) moves y by 1e-2 or more,
 far above either.
+
+Gradients (``rnnviz.gradients``, backpropagation through time in NumPy, against Keras'
+tf.GradientTape) are compared relative to their own size instead: see GRADIENT_TOLERANCES.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -120,3 +124,39 @@ def diverge(
             n, m = np.unravel_index(np.argmax(gaps[(layer, d)][:, i]), gaps[(layer, d)][:, i].shape)
             return Divergence(per_step, tolerance, i + 1, (layer, d, int(n), int(m)))
     return Divergence(per_step, tolerance, None, None)
+
+
+# Gradients (rnnviz.gradients against tf.GradientTape) are compared relative to their own
+# size: they shrink or grow along the sequence by orders of magnitude, so an absolute
+# tolerance would say nothing. Both sides sum the same terms in other orders; we measured
+# ~5e-7 of max |g| in float32 and ~1e-15 in float64 (tests/test_bptt.py).
+GRADIENT_TOLERANCES = {"float32": 1e-5, "float64": 1e-10}
+
+
+@dataclass(frozen=True)
+class GradientAgreement:
+    grad_max_rel_err: float  # max |Δ| / max |g| of the worst gradient, g Keras'
+    tolerance: float
+
+    @property
+    def grad_agree(self) -> bool:
+        return self.grad_max_rel_err <= self.tolerance
+
+
+def relative_error(mine: np.ndarray, theirs: np.ndarray) -> float:
+    """max |mine − theirs| / max |theirs|; 0 where both are all zero."""
+    if mine.shape != theirs.shape:
+        raise ValueError(f"gradient shapes differ: Keras {theirs.shape}, NumPy {mine.shape}")
+    delta = float(np.abs(mine.astype(np.float64) - theirs).max())
+    scale = float(np.abs(theirs).max())
+    return delta / scale if scale else (0.0 if delta == 0 else float("inf"))
+
+
+def compare_gradients(
+    mine: Mapping[str, np.ndarray], theirs: Mapping[str, np.ndarray]
+) -> GradientAgreement:
+    """The largest relative error over the gradients Keras gives (``dy_dx``, ``dh_T_dh``),
+    each against NumPy's of the same name, and the tolerance of Keras' precision."""
+    errors = [relative_error(mine[name], theirs[name]) for name in theirs]
+    dtype = next(iter(theirs.values())).dtype.name
+    return GradientAgreement(max(errors), GRADIENT_TOLERANCES[dtype])

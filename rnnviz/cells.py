@@ -3,8 +3,8 @@
 An entry holds everything the rest of the code knows about a cell: its Keras layer and
 options, its weights and their shapes, its gates in Keras' order, the equations of one step
 (for the page and for the step panel), and its NumPy recurrence. The parameter count and its
-derivation are computed from the weight shapes. Adding a cell is one entry here and one
-recurrence in ``rnnviz.recurrence``.
+derivation are computed from the weight shapes. Adding a cell is one entry here, one
+recurrence in ``rnnviz.recurrence`` and its backpropagation through time in ``rnnviz.bptt``.
 
 Weights keep Keras' layout: the gates' blocks sit side by side along the last axis, in
 Keras' order, so ``W_xh`` of an LSTM is (D, 4M). In a weight's shape, D stands for the
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz import recurrence
+from rnnviz import bptt, recurrence
 
 
 @dataclass(frozen=True)
@@ -96,6 +96,8 @@ class Cell:
     params_note: str  # one line on where the count comes from
     recurrence: Callable[..., dict[str, np.ndarray]]  # NumPy: (X, **weights) -> trace
     step: Callable[..., list[tuple[str, np.ndarray]]]  # NumPy: one step's (name, value)s
+    # NumPy BPTT: (trace, δh, **weights) -> (∂s/∂x_t, ∂s/∂h_t), each (N, T, ·); rnnviz.bptt
+    backward: Callable[..., tuple[np.ndarray, np.ndarray]]
     options: Mapping[str, object] = field(default_factory=dict)  # Keras options of the variant
     switches: tuple[str, ...] = ()  # the config switches that choose among its variants
     # PyTorch: the torch.nn module with the same equations ("" if none), the gates in its
@@ -200,6 +202,14 @@ class Cell:
         self.check(weights, X.shape[2], M)
         return self.recurrence(X, **{w.symbol: weights[w.symbol] for w in self.weights})
 
+    def backprop(
+        self, trace: Mapping[str, np.ndarray], δh: np.ndarray, weights: Mapping[str, np.ndarray]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Backpropagation through time over a trace of ``run``, with the weights given by
+        name: δh (N, T, M), the gradient reaching each h_t from outside the layer, in;
+        ∂s/∂x_t (N, T, D) and ∂s/∂h_t (N, T, M) in total, out (``rnnviz.bptt``)."""
+        return self.backward(trace, δh, **{w.symbol: weights[w.symbol] for w in self.weights})
+
     def step_terms(
         self, x_t, prev, now, weights: Mapping[str, np.ndarray], layout="keras", **activations
     ):
@@ -241,6 +251,7 @@ SIMPLE = Cell(
     params_note="Each hidden unit has a weight per input (D), one per hidden unit (M) and a bias.",
     recurrence=recurrence.simple_rnn,
     step=recurrence.simple_rnn_step,
+    backward=bptt.simple_rnn_backward,
     torch_name="RNN",  # nonlinearity="tanh", its default
     notations={
         "pytorch": Notation(  # torch.nn.RNN's documented equation, split like Keras'
@@ -315,6 +326,7 @@ LSTM = Cell(
     params_note="Four SimpleRNN-sized blocks, one per gate (i, f, g, o): 4× the parameters.",
     recurrence=recurrence.lstm,
     step=recurrence.lstm_step,
+    backward=bptt.lstm_backward,
     torch_name="LSTM",
     torch_gates=(("i", "i"), ("f", "f"), ("g", "g"), ("o", "o")),  # Keras' order too
     notations={
@@ -374,6 +386,7 @@ GRU = Cell(
     ),
     recurrence=recurrence.gru,
     step=recurrence.gru_step,
+    backward=bptt.gru_backward,
     options={"reset_after": True},
     switches=("reset_after",),
     torch_name="GRU",  # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)): reset after
@@ -411,6 +424,7 @@ GRU_RESET_BEFORE = Cell(
     params_note="reset_after=False: one bias per block, the textbook 3M(D + M + 1).",
     recurrence=recurrence.gru,
     step=recurrence.gru_step,
+    backward=bptt.gru_backward,
     options={"reset_after": False},
     switches=("reset_after",),
     torch_refusal=(

@@ -1,0 +1,149 @@
+"""∂y/∂x_t and ∂h_T/∂h_t of a whole model, by backpropagation through time in NumPy.
+
+The scalar differentiated is s = Σ_k w_k y_k summed over the samples (and over the steps
+with return_sequences), w all ones, or the one-hot e_k to follow a chosen output y_k. Since
+the samples do not mix, ∂s/∂X[n] is sample n's own gradient. From the Dense head
+(``y = h W_o + b_o``, so every h the head reads receives ``W_o w``) the gradient goes back
+through the layers, last to first, and through each layer's directions, each path by its
+cell's backward pass (``rnnviz.bptt``, through the cell table) over the forward trace that
+``rnnviz.run.numpy_forward`` keeps. A backward path walked the input from x_T to x_1, so its
+gradient walks it from x_1 to x_T: its trace and δh are reversed in time (views, no copy)
+and its results put back in the input's order, as numpy_forward does going forward. A
+planted bug (``config.bug``) changes nothing here: these are the correct recurrence's
+gradients, the ones Keras' tf.GradientTape gives (``rnnviz.model.KerasRNN.gradients``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from rnnviz.agreement import GradientAgreement, compare_gradients
+from rnnviz.bugs import NONE
+from rnnviz.cells import Cell, cell_of
+from rnnviz.config import RNNConfig, suffix
+from rnnviz.run import Run, numpy_forward
+
+Traces = Mapping[tuple[int, str], Mapping[str, np.ndarray]]
+
+
+@dataclass(frozen=True)
+class Gradients:
+    """The gradients of s (see the module docstring) that the page and the CLI show."""
+
+    dy_dx: np.ndarray  # (N, T, D)  ∂s/∂x_t for every sample; X is the model's input
+    # (N, T, M)  ∂(Σ_m h_T,m)/∂h_t for the last layer's forward path, its inputs held fixed
+    dh_T_dh: np.ndarray
+    dy_dh: Mapping[tuple[int, str], np.ndarray]  # (T,) each: ‖∂s/∂h_t‖ over samples and units
+    k: int | None  # the output followed, or None for the sum over all K
+
+    def against(self, theirs: Mapping[str, np.ndarray]) -> GradientAgreement:
+        """How far these are from Keras' (``KerasRNN.gradients``, same X, weights and k)."""
+        return compare_gradients({"dy_dx": self.dy_dx, "dh_T_dh": self.dh_T_dh}, theirs)
+
+    @property
+    def grad_norm_x(self) -> np.ndarray:
+        """(T,): entry t the L2 norm of dy_dx[:, t, :], how strongly y depends on step t."""
+        return _norms(self.dy_dx)  # (T,)
+
+
+def _norms(g: np.ndarray) -> np.ndarray:
+    """(N, T, ·) -> (T,): the L2 norm of each step's g[:, t, :] (einsum makes no g² copy)."""
+    return np.sqrt(np.einsum("ntm,ntm->t", g, g))  # (T,)
+
+
+def output_seed(K: int, k: int | None, dtype) -> np.ndarray:
+    """w (K,) in s = Σ w_k y_k: ones for k = None, else the one-hot e_k."""
+    if k is None:
+        return np.ones(K, dtype=dtype)  # (K,)
+    if not 0 <= k < K:
+        raise ValueError(
+            f"k (the output y_k followed) must be between 0 and K - 1 = {K - 1}, got {k}"
+        )
+    return np.eye(K, dtype=dtype)[k]  # (K,)
+
+
+def _path_backward(
+    cell: Cell, trace: Mapping[str, np.ndarray], δh: np.ndarray, W, direction: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """One path's BPTT; a backward path's on reversed time, its results in the input's order."""
+    if direction == "fwd":
+        return cell.backprop(trace, δh, W)  # (N, T, D_l), (N, T, M)
+    reversed_trace = {k: v[:, ::-1] for k, v in trace.items()}  # (N, T, M) views, its own order
+    δx, δ = cell.backprop(reversed_trace, δh[:, ::-1], W)  # (N, T, D_l), (N, T, M)
+    return δx[:, ::-1], δ[:, ::-1]  # input order again
+
+
+def _path_weights(cell: Cell, weights: Mapping[str, np.ndarray], layer: int, d: str) -> dict:
+    """One path's weights by their names in the cell (W_xh, ...) from the export's (W_xh_2)."""
+    return {w.symbol: weights[w.symbol + suffix(layer, d)] for w in cell.weights}
+
+
+def _head_backward(c: RNNConfig, N: int, W_o: np.ndarray, w: np.ndarray) -> np.ndarray:
+    """δH (N, T, M·directions): what the head sends back to each h_t of the last layer. With
+    return_sequences y_t reads every h_t; else the forward path's h after t = T and the
+    backward path's after t = 1, where each one ends. Every sample gets the same, so it is
+    one (T, M·directions) array seen N times (a view), not N copies."""
+    δ_head = W_o @ w  # (M·directions,)  ∂(h W_o w)/∂h
+    per_step = np.zeros((c.T, c.head_width), dtype=W_o.dtype)  # (T, M·directions)
+    if c.return_sequences:
+        per_step[:] = δ_head
+    else:
+        per_step[-1, : c.M] = δ_head[: c.M]  # forward h_T
+        per_step[0, c.M :] = δ_head[c.M :]  # backward h_1 (nothing when one direction)
+    return np.broadcast_to(per_step, (N, c.T, c.head_width))  # (N, T, M·directions)
+
+
+def gradients(
+    config: RNNConfig,
+    X: np.ndarray,
+    weights: Mapping[str, np.ndarray],
+    k: int | None = None,
+    traces: Traces | None = None,
+) -> Gradients:
+    """∂s/∂X, ∂h_T/∂h_t and each path's ‖∂s/∂h_t‖ for X (N, T, D) and the weights by their
+    export names (W_xh, W_hh_2, b_h_bwd, ..., W_o, b_o).
+
+    ``traces``: the forward traces of the correct recurrence, as numpy_forward returns them,
+    to reuse; computed here when None. ``k``: None for s = Σ_k y_k, or the output followed.
+    """
+    c = config.replace(bug=NONE)  # the correct recurrence's gradients, whatever is planted
+    if traces is None:
+        traces, _ = numpy_forward(c, X, weights)
+    cell = cell_of(c.cell, c.reset_after)
+    N = X.shape[0]
+    δH = _head_backward(c, N, weights["W_o"], output_seed(c.K, k, X.dtype))  # (N, T, M·dirs)
+    dy_dh = {}
+    for layer in range(c.layers, 0, -1):
+        δ_below = []  # each path's ∂s/∂(its input), (N, T, D_l): summed, both read the same
+        for i, d in enumerate(("fwd", "bwd")[: c.directions]):
+            W = _path_weights(cell, weights, layer, d)
+            δh = δH[..., i * c.M : (i + 1) * c.M]  # (N, T, M)  this path's share
+            δx, δ = _path_backward(cell, traces[(layer, d)], δh, W, d)  # (N, T, D_l), (N, T, M)
+            dy_dh[(layer, d)] = _norms(δ)  # (T,)
+            δ_below.append(δx)
+        δH = sum(δ_below[1:], δ_below[0])  # (N, T, D_l)
+    # ∂(Σ_m h_T,m)/∂h_t: the last forward path's backward pass again, seeded at h_T alone.
+    # Its ∂/∂x_t is not wanted: W_xh cut to no rows makes δx (N, T, 0), and its matmuls free.
+    W = _path_weights(cell, weights, c.layers, "fwd")
+    input_kernel, _, _ = cell.parts
+    W[input_kernel.symbol] = W[input_kernel.symbol][:0]  # (0, bM)
+    at_T = np.zeros((c.T, c.M), dtype=X.dtype)  # (T, M)
+    at_T[-1] = 1
+    seed = np.broadcast_to(at_T, (N, c.T, c.M))  # (N, T, M)  the same for every sample
+    _, dh_T_dh = _path_backward(cell, traces[(c.layers, "fwd")], seed, W, "fwd")  # (N, T, M)
+    for a in (δH, dh_T_dh, *dy_dh.values()):
+        a.flags.writeable = False  # read-only, as a Run's arrays: a cache may share them
+    return Gradients(dy_dx=δH, dh_T_dh=dh_T_dh, dy_dh=MappingProxyType(dy_dh), k=k)
+
+
+def gradients_of(run: Run, k: int | None = None) -> Gradients:
+    """``gradients`` of a run, reusing its traces; with a bug planted they are the buggy
+    code's, so the correct recurrence is run again first."""
+    traces = None
+    if run.config.bug == NONE:
+        traces = {(p.layer, p.direction): p.trace for p in run.paths}
+    return gradients(run.config, run.X, run.weights, k, traces)
