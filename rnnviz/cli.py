@@ -15,9 +15,10 @@ import dataclasses
 import json
 import os
 import sys
+from dataclasses import dataclass
 
 from rnnviz import bugs, layouts, ledger
-from rnnviz.agreement import TOLERANCE, TOLERANCES
+from rnnviz.agreement import TOLERANCE, TOLERANCES, GradientAgreement
 from rnnviz.cells import CELLS, LAYOUTS, shape_text
 from rnnviz.config import (
     BOUNDS,
@@ -33,7 +34,9 @@ from rnnviz.config import (
     quote,
 )
 from rnnviz.export import file_name, write_npz
+from rnnviz.gradients import Gradients, gradients_of
 from rnnviz.imported import digest
+from rnnviz.model import build  # imports TensorFlow only when called
 from rnnviz.run import Run, execute, symptom  # execute() imports TensorFlow on first use
 from rnnviz.standalone import embeds, notebook_bytes, script_text, write_file
 
@@ -169,6 +172,13 @@ def build_parser() -> argparse.ArgumentParser:
         "W_xh (D, gM)), pytorch (weight_ih_l0 (gM, D), bias_ih and bias_hh) or textbook "
         "(column vectors: W_f (M, D), U_f (M, M), b_f per gate); the numbers are the same "
         "(default keras)",
+    )
+    parser.add_argument(
+        "--grad",
+        action="store_true",
+        help="also backpropagate through time by hand (NumPy) and check it against Keras' "
+        "tf.GradientTape: the JSON gets grad_norm_x, grad_max_rel_err and grad_agree, and "
+        "--export adds dy_dx (N, T, D) and dh_T_dh (N, T, M); exits 1 if they disagree",
     )
     parser.add_argument(
         "--json", action="store_true", help="print one JSON object on stdout instead of a report"
@@ -311,9 +321,23 @@ def _stdout_to_stderr():
             os.close(saved)
 
 
-def to_json(run: Run, layout: str = "keras") -> dict:
+@dataclass(frozen=True)
+class Backprop:
+    """``--grad``: the hand-written gradients and how far they are from Keras'."""
+
+    mine: Gradients
+    check: GradientAgreement
+
+
+def backprop(run: Run, keras_model) -> Backprop:
+    """BPTT in NumPy (``rnnviz.gradients``) beside tf.GradientTape on the same model and X."""
+    mine = gradients_of(run)
+    return Backprop(mine, mine.against(keras_model.gradients(run.X)))
+
+
+def to_json(run: Run, layout: str = "keras", grad: Backprop | None = None) -> dict:
     """The JSON contract of ``--json`` (see the module docstring and ``--help``); the
-    weights' shapes by their names in ``layout``."""
+    weights' shapes by their names in ``layout``; with ``grad``, the gradient keys."""
     c = run.config
     a = run.agreement
     weights = layouts.convert(c, layout, run.weights)
@@ -333,7 +357,15 @@ def to_json(run: Run, layout: str = "keras") -> dict:
         "dtype": c.dtype,
         "bug": c.bug,
         "diverges_from_t": run.diverges_from_t,
-    }
+    } | (
+        {}
+        if grad is None
+        else {
+            "grad_norm_x": [float(g) for g in grad.mine.grad_norm_x],
+            "grad_max_rel_err": grad.check.grad_max_rel_err,
+            "grad_agree": grad.check.grad_agree,
+        }
+    )
 
 
 def _table(rows: list[list[str]], right: bool = False) -> list[str]:
@@ -348,7 +380,7 @@ def _table(rows: list[list[str]], right: bool = False) -> list[str]:
     return lines
 
 
-def report(run: Run, layout: str = "keras") -> str:
+def report(run: Run, layout: str = "keras", grad: Backprop | None = None) -> str:
     """The plain-text report: config, shapes (the weights named and shaped as ``layout``
     writes them), Keras summary, parameters, Keras vs NumPy."""
     c = run.config
@@ -413,6 +445,19 @@ def report(run: Run, layout: str = "keras") -> str:
         if c.T > ROWS_SHOWN:
             out.append(f"  ... {c.T - ROWS_SHOWN} more steps omitted (--json has them all)")
         out += ["", symptom(run)]
+    if grad is not None:
+        out += ["", "Backpropagation through time: ‖∂s/∂x_t‖, s = Σ y (NumPy, by hand)"]
+        norms = grad.mine.grad_norm_x  # (T,)
+        rows = [["t", "‖∂s/∂x_t‖"]] + [[str(t + 1), f"{g:.3e}"] for t, g in enumerate(norms)]
+        out += _table(rows[: ROWS_SHOWN + 1], right=True)
+        if c.T > ROWS_SHOWN:
+            out.append(f"  ... {c.T - ROWS_SHOWN} more steps omitted (--json has them all)")
+        check = grad.check
+        out.append(
+            f"  against tf.GradientTape: max relative error {check.grad_max_rel_err:.1e} "
+            f"{'≤' if check.grad_agree else '>'} {check.tolerance:.0e}"
+            f" ({'same' if check.grad_agree else 'different'} gradients)"
+        )
     out += ["", a.verdict]
     return "\n".join(out)
 
@@ -431,16 +476,17 @@ def _npz_beside(args: argparse.Namespace, script: str, config: RNNConfig) -> str
     return os.path.relpath(os.path.abspath(args.export), os.path.dirname(os.path.abspath(script)))
 
 
-def _file_writers(args: argparse.Namespace, run: Run):
+def _file_writers(args: argparse.Namespace, run: Run, grad: Backprop | None = None):
     """(flag, write(path), notice) for each flag of FILE_FLAGS, in the order they are written."""
     c = run.config
+    extra = None if grad is None else {"dy_dx": grad.mine.dy_dx, "dh_T_dh": grad.mine.dh_T_dh}
     reads = ""
     if not embeds(run):
         npz = args.export or file_name(c)
         reads = f" (its arrays are too large to embed: it reads {npz}"
         reads += ")" if args.export else ", which --export writes)"
     return [
-        ("--export", lambda path: write_npz(run, path), "Wrote the run to {}"),
+        ("--export", lambda path: write_npz(run, path, extra), "Wrote the run to {}"),
         (
             "--export-torch",
             lambda path: layouts.torch_npz(c, run.weights, path),
@@ -492,11 +538,13 @@ def main(argv: list[str] | None = None) -> int:
         return done.code if isinstance(done.code, int) else EXIT_AGREE
 
     with _stdout_to_stderr():  # TensorFlow is imported here, after every check
+        keras_model = build(config, imported)
         # states: Keras' h_t are compared with NumPy's too, for diverges_from_t
-        run = execute(config, states=True, weights=imported)
+        run = execute(config, keras_model, states=True)
+        grad = backprop(run, keras_model) if args.grad else None
 
     written = []  # the notices, printed after the report
-    for flag, write, notice in _file_writers(args, run):
+    for flag, write, notice in _file_writers(args, run, grad):
         path = _file_flag(args, flag)
         if path is None:
             continue
@@ -511,10 +559,11 @@ def main(argv: list[str] | None = None) -> int:
         written.append(notice.format(path))
 
     if args.json:
-        print(json.dumps(to_json(run, layout)))
+        print(json.dumps(to_json(run, layout, grad)))
     else:
-        print(report(run, layout))
+        print(report(run, layout, grad))
     notices = sys.stderr if args.json else sys.stdout
     for line in written:
         print(line, file=notices)
-    return EXIT_AGREE if run.agreement.agree else EXIT_DISAGREE
+    agree = run.agreement.agree and (grad is None or grad.check.grad_agree)
+    return EXIT_AGREE if agree else EXIT_DISAGREE

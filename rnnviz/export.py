@@ -14,6 +14,7 @@ import dataclasses
 import io
 import json
 import os
+from collections.abc import Mapping
 from typing import BinaryIO
 
 import numpy as np
@@ -35,11 +36,12 @@ def file_name(config: RNNConfig, extension: str = ".npz") -> str:
     return f"rnnviz_{c.cell}_L{c.layers}{options}_{sizes}{extension}"
 
 
-def arrays(run: Run) -> dict[str, np.ndarray]:
+def arrays(run: Run, extra: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
     """Everything the archive holds, by name, in the order it is written.
 
     Layer l >= 2 adds the suffix ``_l`` and the backward direction ``_bwd`` (W_xh_2,
-    h_numpy_bwd); gate activations are ``gate_<key>`` (gate_f, gate_z_2).
+    h_numpy_bwd); gate activations are ``gate_<key>`` (gate_f, gate_z_2). ``extra`` arrays
+    (the gradients ``dy_dx`` and ``dh_T_dh`` with ``--grad``) come before ``config``.
     """
     named: dict[str, np.ndarray] = {"X": run.X}  # (N, T, D)
     named.update(run.weights)  # Keras' layouts: W_xh (D, M·blocks), ..., W_o, b_o
@@ -53,22 +55,29 @@ def arrays(run: Run) -> dict[str, np.ndarray]:
             if name in named:
                 raise ValueError(f"trace key {key!r} clashes with the export entry {name!r}")
             named[name] = value  # h_numpy, c_numpy, a_numpy, gate_f, ...: (N, T, M)
+    for name, value in (extra or {}).items():
+        if name in named:
+            raise ValueError(f"{name!r} is already an entry of the export")
+        named[name] = value
     config = json.dumps(dataclasses.asdict(run.config))
     named["config"] = np.array(config, dtype=np.str_)  # () unicode, no pickle needed
     return named
 
 
-def write_npz(run: Run, file: str | os.PathLike | BinaryIO) -> None:
-    """Write ``run`` as a compressed ``.npz`` to a path or a binary file object.
+def write_npz(
+    run: Run, file: str | os.PathLike | BinaryIO, extra: Mapping[str, np.ndarray] | None = None
+) -> None:
+    """Write ``run`` (and ``extra`` arrays) as a compressed ``.npz`` to a path or a binary
+    file object.
 
     A path is used exactly as given: unlike ``np.savez``, no ``.npz`` is appended when the
     name lacks it. OSError (a missing directory, a path that is a directory) propagates.
     """
     if isinstance(file, str | os.PathLike):
         with open(file, "wb") as f:
-            np.savez_compressed(f, **arrays(run))
+            np.savez_compressed(f, **arrays(run, extra))
     else:
-        np.savez_compressed(file, **arrays(run))
+        np.savez_compressed(file, **arrays(run, extra))
 
 
 def npz_bytes(run: Run) -> bytes:

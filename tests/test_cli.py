@@ -527,3 +527,26 @@ def test_layout_textbook_report(capsys):
     rows = {line.split("  (")[0].strip() for line in out.splitlines()}
     assert "W_z, W_r, W_h" in rows and "b'_z, b'_r, b'_h" in rows and "W_y" in rows
     assert "In the textbook layout the weights hold the same 162 parameters." in out
+
+
+def test_grad_adds_the_gradient_keys_and_the_export_its_arrays(tmp_path, capsys):
+    path = tmp_path / "run.npz"
+    args = ["--cell", "lstm", "--T", "7", "--grad", "--json", "--export", str(path)]
+    assert cli.main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["grad_agree"] is True and 0 <= out["grad_max_rel_err"] <= 1e-5
+    with np.load(path, allow_pickle=False) as z:
+        assert z["dy_dx"].shape == (10, 7, 3) and z["dh_T_dh"].shape == (10, 7, 5)
+        # entry t is the L2 norm of dy_dx[:, t, :], over every sample and feature
+        norms = np.sqrt((z["dy_dx"].astype(np.float64) ** 2).sum(axis=(0, 2)))  # (T,)
+    np.testing.assert_allclose(out["grad_norm_x"], norms, rtol=1e-6)
+    # h_T depends on x_T most directly: in the hand-checkable limit ∂h_T/∂h_T = 1
+    with np.load(path, allow_pickle=False) as z:
+        np.testing.assert_allclose(z["dh_T_dh"][:, -1], 1.0)
+
+
+def test_without_grad_there_are_no_gradient_keys(default_run):
+    proc, path = default_run
+    assert "grad_norm_x" not in json.loads(proc.stdout)
+    with np.load(path, allow_pickle=False) as z:
+        assert "dy_dx" not in z.files
