@@ -37,6 +37,7 @@ def main() -> None:
         "time": lambda: sections.states_and_steps(run, view),
         "agreement": lambda: sections.output_agreement(run),
         "mistakes": lambda: sections.shape_mistakes(config, view.present),
+        "gradients": lambda: sections.gradients_through_time(config, view.present),
     }
     for slot in slots.values():
         slot.empty()

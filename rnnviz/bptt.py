@@ -168,3 +168,16 @@ def gru_backward(
             δx[t] = δa @ W_xh.T  # (N, D)
             δh_next = δ[t] * z[t] + δrh * r[t] + δa[:, : 2 * M] @ W_hz_hr.T  # (N, M)
     return _batch_first(δx, δ)
+
+
+def simple_rnn_delta_step(δ_t, now, W_xh, W_hh, b_h) -> list[tuple[str, np.ndarray]]:
+    """Backward through one SimpleRNN step for one sample, term by term, for the step
+    panel: δ_t (M,) and the step's trace ``now`` (h_t) give δ^rec_{t-1}, what reaches
+    h_{t-1} through step t: ``(δ_t ⊙ (1 − h_t²)) W_hhᵀ``."""
+    tanh_prime = 1 - now["h"] ** 2  # (M,)  tanh'(a_t) = 1 − h_t²
+    δa = δ_t * tanh_prime  # (M,)  δa_t = δ_t ⊙ (1 − h_t²)
+    return [
+        ("1 - h_t^2", tanh_prime),
+        (r"\delta_t \odot (1 - h_t^2)", δa),
+        (r"\delta^{\text{rec}}_{t-1}", δa @ W_hh.T),  # (M,)
+    ]

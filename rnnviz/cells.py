@@ -106,6 +106,11 @@ class Cell:
     torch_gates: tuple[tuple[str, str], ...] = ()  # (key here, PyTorch's name), its order
     torch_refusal: str = ""
     notations: Mapping[str, Notation] = field(default_factory=dict)  # "pytorch", "textbook"
+    # What step t sends back to the state before it, δ^rec_{t-1}, as LaTeX for the step
+    # panel's backward mode; and, where it is short enough to show term by term, a NumPy
+    # step (δ_t, now, **weights) -> (name, value)s whose last is δ^rec_{t-1} (rnnviz.bptt).
+    delta: str = r"\delta_t\, \partial h_t / \partial h_{t-1}"
+    delta_step: Callable[..., list[tuple[str, np.ndarray]]] | None = None
 
     @property
     def blocks(self) -> int:
@@ -252,6 +257,8 @@ SIMPLE = Cell(
     recurrence=recurrence.simple_rnn,
     step=recurrence.simple_rnn_step,
     backward=bptt.simple_rnn_backward,
+    delta=r"(\delta_t \odot (1 - h_t^2))\, W_{hh}^\top",
+    delta_step=bptt.simple_rnn_delta_step,
     torch_name="RNN",  # nonlinearity="tanh", its default
     notations={
         "pytorch": Notation(  # torch.nn.RNN's documented equation, split like Keras'
@@ -327,6 +334,11 @@ LSTM = Cell(
     recurrence=recurrence.lstm,
     step=recurrence.lstm_step,
     backward=bptt.lstm_backward,
+    # h_{t-1} feeds every gate; c_{t-1} carries δc on, scaled by f_t (the memory path)
+    delta=(
+        r"\delta_t \frac{\partial h_t}{\partial h_{t-1}}"
+        r" + \delta^{c}_t \frac{\partial c_t}{\partial h_{t-1}}"
+    ),
     torch_name="LSTM",
     torch_gates=(("i", "i"), ("f", "f"), ("g", "g"), ("o", "o")),  # Keras' order too
     notations={
@@ -345,6 +357,12 @@ _GRU_W = (
     Weight("W_hh", "W_{hh}", "M", "hidden to the 3 blocks", textbook=("U",)),
 )
 _H = r"(\tilde h)"
+# h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t: h_{t-1} passes straight through z_t, and again
+# through the gates and the candidate
+_GRU_DELTA = (
+    r"\delta_t \odot z_t + \delta_t \frac{\partial h_t}{\partial (z_t, r_t, \tilde h_t)}"
+    r" \frac{\partial (z_t, r_t, \tilde h_t)}{\partial h_{t-1}}"
+)
 
 
 def _gru_formulas(
@@ -387,6 +405,7 @@ GRU = Cell(
     recurrence=recurrence.gru,
     step=recurrence.gru_step,
     backward=bptt.gru_backward,
+    delta=_GRU_DELTA,
     options={"reset_after": True},
     switches=("reset_after",),
     torch_name="GRU",  # n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn)): reset after
@@ -425,6 +444,7 @@ GRU_RESET_BEFORE = Cell(
     recurrence=recurrence.gru,
     step=recurrence.gru_step,
     backward=bptt.gru_backward,
+    delta=_GRU_DELTA,
     options={"reset_after": False},
     switches=("reset_after",),
     torch_refusal=(

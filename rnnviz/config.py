@@ -384,6 +384,7 @@ SECTIONS: dict[str, str] = {
     "time": "States and steps",
     "agreement": "Agreement",
     "mistakes": "Shape mistakes",
+    "gradients": "Gradients",
 }
 
 

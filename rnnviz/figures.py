@@ -142,3 +142,55 @@ def delta_bars(
         exponentformat="e",
     )
     return _layout(fig, title, 400)
+
+
+LINE_COLOURS = ("#4c6a92", "#d1603d", "#3f9b6e", "#8e5ea2")
+HEATMAP_ROWS = 100  # samples drawn in the (sample, t) heatmap; more are thinned evenly
+
+
+def through_time(lines: dict[str, np.ndarray], title: str, y_title: str) -> go.Figure:
+    """One line per label over t = 1..T on a log axis: how a gradient's size changes with the
+    distance from the end. A zero (nothing flows back that far) leaves a gap, not a line to
+    -∞."""
+    fig = go.Figure()
+    for (label, values), colour in zip(lines.items(), LINE_COLOURS * 4, strict=False):
+        t = np.arange(1, values.shape[0] + 1)  # (T,)
+        y = np.where(values > 0, values, np.nan)  # (T,)
+        fig.add_trace(
+            go.Scatter(
+                x=t,
+                y=y,
+                mode="lines+markers" if values.shape[0] <= 60 else "lines",
+                name=label,
+                line=dict(color=colour),
+                hovertemplate=f"{label}, t = %{{x}}: %{{y:.2e}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title=f"time step t (T = {next(iter(lines.values())).shape[0]})")
+    fig.update_yaxes(title=y_title, type="log", exponentformat="e")
+    fig.update_layout(legend=dict(orientation="h", y=-0.25))
+    return _layout(fig, title, 380)
+
+
+def sample_by_step(norms: np.ndarray, title: str) -> go.Figure:
+    """log10 of a per-(sample, step) size, (N, T), as a heatmap; at most HEATMAP_ROWS samples,
+    spread evenly, so that a large N stays a small figure."""
+    N, T = norms.shape
+    rows = np.unique(np.linspace(0, N - 1, min(N, HEATMAP_ROWS)).astype(int))  # (≤ 100,)
+    with np.errstate(divide="ignore"):
+        z = np.log10(norms[rows])  # (rows, T)
+    z = np.where(np.isfinite(z), z, np.nan)
+    fig = go.Figure(
+        go.Heatmap(
+            z=z,
+            x=np.arange(1, T + 1),
+            y=rows,
+            colorscale="Viridis",
+            colorbar=dict(title="log₁₀"),
+            hovertemplate="n = %{y}, t = %{x}: 10^%{z:.2f}<extra></extra>",
+        )
+    )
+    thinned = "" if rows.shape[0] == N else f" ({rows.shape[0]} of N = {N} samples)"
+    fig.update_xaxes(title=f"time step t (T = {T})")
+    fig.update_yaxes(title=f"sample n{thinned or f' (N = {N})'}", autorange="reversed")
+    return _layout(fig, title, 360)

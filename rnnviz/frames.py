@@ -45,6 +45,8 @@ class Frames:
 def plain(latex: str) -> str:
     """A LaTeX symbol as plain text: h_{t-1} W_{hh} -> h_(t-1) W_hh, \\tilde h_t -> h̃_t."""
     text = latex.replace("{t-1}", "(t-1)").replace("{t+1}", "(t+1)").replace(r"\tilde h", "h̃")
+    for command, symbol in ((r"\delta", "δ"), (r"\odot", "⊙"), (r"\text", "")):
+        text = text.replace(command, symbol)
     return text.replace("\\", "").replace("{", "").replace("}", "")
 
 

@@ -16,7 +16,7 @@ gradients, the ones Keras' tf.GradientTape gives (``rnnviz.model.KerasRNN.gradie
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import numpy as np
@@ -25,6 +25,7 @@ from rnnviz.agreement import GradientAgreement, compare_gradients
 from rnnviz.bugs import NONE
 from rnnviz.cells import Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
+from rnnviz.recurrence import Term
 from rnnviz.run import Run, numpy_forward
 
 Traces = Mapping[tuple[int, str], Mapping[str, np.ndarray]]
@@ -39,6 +40,17 @@ class Gradients:
     dh_T_dh: np.ndarray
     dy_dh: Mapping[tuple[int, str], np.ndarray]  # (T,) each: ‖∂s/∂h_t‖ over samples and units
     k: int | None  # the output followed, or None for the sum over all K
+    # per path, (N, T, M) each: δ_t = ∂s/∂h_t in total, and δh_t, the part that arrives from
+    # outside the layer (the head, or the layer above); the rest came through h_{t+1}
+    δ: Mapping[tuple[int, str], np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
+    δh: Mapping[tuple[int, str], np.ndarray] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the arrays, for a cache's budget (a broadcast view counts as one step)."""
+        arrays = [self.dy_dx, self.dh_T_dh, *self.dy_dh.values(), *self.δ.values()]
+        arrays += list(self.δh.values())
+        return sum(a.nbytes if a.flags.owndata or a.base is None else a.base.nbytes for a in arrays)
 
     def against(self, theirs: Mapping[str, np.ndarray]) -> GradientAgreement:
         """How far these are from Keras' (``KerasRNN.gradients``, same X, weights and k)."""
@@ -116,7 +128,7 @@ def gradients(
     cell = cell_of(c.cell, c.reset_after)
     N = X.shape[0]
     δH = _head_backward(c, N, weights["W_o"], output_seed(c.K, k, X.dtype))  # (N, T, M·dirs)
-    dy_dh = {}
+    dy_dh, δ_of, δh_of = {}, {}, {}
     for layer in range(c.layers, 0, -1):
         δ_below = []  # each path's ∂s/∂(its input), (N, T, D_l): summed, both read the same
         for i, d in enumerate(("fwd", "bwd")[: c.directions]):
@@ -124,6 +136,7 @@ def gradients(
             δh = δH[..., i * c.M : (i + 1) * c.M]  # (N, T, M)  this path's share
             δx, δ = _path_backward(cell, traces[(layer, d)], δh, W, d)  # (N, T, D_l), (N, T, M)
             dy_dh[(layer, d)] = _norms(δ)  # (T,)
+            δ_of[(layer, d)], δh_of[(layer, d)] = δ, δh  # (N, T, M) each
             δ_below.append(δx)
         δH = sum(δ_below[1:], δ_below[0])  # (N, T, D_l)
     # ∂(Σ_m h_T,m)/∂h_t: the last forward path's backward pass again, seeded at h_T alone.
@@ -135,9 +148,16 @@ def gradients(
     at_T[-1] = 1
     seed = np.broadcast_to(at_T, (N, c.T, c.M))  # (N, T, M)  the same for every sample
     _, dh_T_dh = _path_backward(cell, traces[(c.layers, "fwd")], seed, W, "fwd")  # (N, T, M)
-    for a in (δH, dh_T_dh, *dy_dh.values()):
+    for a in (δH, dh_T_dh, *dy_dh.values(), *δ_of.values(), *δh_of.values()):
         a.flags.writeable = False  # read-only, as a Run's arrays: a cache may share them
-    return Gradients(dy_dx=δH, dh_T_dh=dh_T_dh, dy_dh=MappingProxyType(dy_dh), k=k)
+    return Gradients(
+        dy_dx=δH,
+        dh_T_dh=dh_T_dh,
+        dy_dh=MappingProxyType(dy_dh),
+        k=k,
+        δ=MappingProxyType(δ_of),
+        δh=MappingProxyType(δh_of),
+    )
 
 
 def gradients_of(run: Run, k: int | None = None) -> Gradients:
@@ -147,3 +167,44 @@ def gradients_of(run: Run, k: int | None = None) -> Gradients:
     if run.config.bug == NONE:
         traces = {(p.layer, p.direction): p.trace for p in run.paths}
     return gradients(run.config, run.X, run.weights, k, traces)
+
+
+def step_terms(
+    run: Run, grads: Gradients, n: int, t: int, layer: int = 1, direction: str = "fwd"
+) -> list[Term]:
+    """Backward through step t of one path, for sample n: the δ_t that reached h_t, what
+    step t sends back to the state before it (δ^rec), and what that state gets from outside
+    the layer (δ^out, from the head or the layer above), which add up to its own δ. Going
+    forward the state before step t is h_{t-1}; going backward it is h_{t+1}, and before
+    the first step of the walk there is none (h_0 = 0 is no parameter).
+
+    The recurrent part is the cell's (``Cell.delta``); where the table gives its steps
+    (``Cell.delta_step``, the SimpleRNN's (δ_t ⊙ (1 − h_t²)) W_hhᵀ) they are computed here
+    from δ_t; otherwise it is δ_{t-1} − δ^out_{t-1}, from the BPTT pass."""
+    c = run.config
+    path, p = (layer, direction), run.path(layer, direction)
+    i = t - 1
+    j = i - 1 if direction == "fwd" else i + 1  # the state before step t, in input order
+    δ_t = grads.δ[path][n, i]  # (M,)
+    terms = [Term(r"\delta_t", r"\partial s / \partial h_t", δ_t)]
+    if not 0 <= j < c.T:
+        return terms
+    δ_prev = grads.δ[path][n, j]  # (M,)
+    outside = grads.δh[path][n, j]  # (M,)
+    recurrent = δ_prev - outside  # (M,)  what came back through step t
+    cell = run.cell
+    if cell.delta_step is not None:
+        now = {k: v[n, i] for k, v in p.trace.items()}  # (M,) each
+        *shown, (_, recurrent) = cell.delta_step(δ_t, now, **p.weights)
+        terms += [Term(name, "", value) for name, value in shown]
+    before = "t-1" if direction == "fwd" else "t+1"
+
+    def named(latex: str) -> str:
+        return latex.replace("t-1", before)
+
+    rec, out = r"\delta^{\text{rec}}_{t-1}", r"\delta^{\text{out}}_{t-1}"
+    return terms + [
+        Term(named(rec), named(cell.delta), recurrent),
+        Term(named(out), r"\text{from the head or the layer above}", outside),
+        Term(named(r"\delta_{t-1}"), named(f"{rec} + {out}"), δ_prev),
+    ]

@@ -579,3 +579,28 @@ def test_float64_shows_a_gap_under_1e_12():
     (caption,) = [c.value for c in at.caption if c.value.startswith("Both sides in float64")]
     narrow = execute(RNNConfig(cell="lstm")).agreement.max_abs_diff  # the float32 run's gap
     assert f"float32 {narrow:.1e} → float64 " in caption and narrow > 1e-9
+
+
+def test_the_gradient_section_draws_each_cell_on_the_same_axes():
+    at = open_app(present="true", section="gradients", T=12)
+    assert not at.exception, at.exception
+    specs = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    assert set(specs) == {"grad_x", "grad_h", "grad_map"}
+    assert [tr["name"] for tr in specs["grad_x"]["data"]] == ["SimpleRNN(5) → Dense(2)"]
+    assert specs["grad_x"]["layout"]["yaxis"]["type"] == "log"
+    at.toggle(key="compare_cells").set_value(True).run()
+    assert not at.exception
+    specs = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
+    names = [tr["name"] for tr in specs["grad_h"]["data"]]
+    assert [n.split("(")[0] for n in names] == ["SimpleRNN", "LSTM", "GRU"]
+
+
+def test_the_full_page_computes_no_gradient_until_asked():
+    at = open_app()
+    assert not at.exception
+    assert not [c for c in at.get("plotly_chart") if c.proto.spec and "grad_" in c.key]
+    at.expander(key="gradients_open")  # there, closed
+    at.toggle(key="backward").set_value(True).run()  # the step panel's backward mode
+    assert not at.exception
+    shown = text(at)
+    assert r"\delta^{\text{rec}}_{t-1}" in shown and r"W_{hh}^\top" in shown

@@ -168,3 +168,24 @@ def test_norms_per_step_and_path():
     # √N times that vector's.
     expected = np.sqrt(c.N) * np.linalg.norm(W["W_o"][: c.M].sum(axis=1))
     np.testing.assert_allclose(g.dy_dh[(2, "fwd")][-1], expected, rtol=1e-6)
+
+
+@pytest.mark.parametrize("cell", ["simple", "lstm", "gru"])
+def test_the_backward_step_terms_add_up_and_follow_the_equation(cell):
+    """The step panel's backward mode: δ_{t-1} = δ^rec_{t-1} + δ^out_{t-1}; for the
+    SimpleRNN δ^rec is computed from its equation, (δ_t ⊙ (1 − h_t²)) W_hhᵀ, independently
+    of the BPTT pass, and must equal what that pass sent back."""
+    from rnnviz.gradients import gradients_of, step_terms
+
+    r = execute(RNNConfig(cell=cell, N=3, T=5, M=4, seed=2))
+    g = gradients_of(r)
+    for t in range(1, 6):
+        terms = {term.name: term.value for term in step_terms(r, g, 1, t)}
+        np.testing.assert_array_equal(terms[r"\delta_t"], g.δ[(1, "fwd")][1, t - 1])
+        if t == 1:
+            assert len(terms) == 1  # nothing before the first step: h_0 is no parameter
+            continue
+        rec, out = terms[r"\delta^{\text{rec}}_{t-1}"], terms[r"\delta^{\text{out}}_{t-1}"]
+        np.testing.assert_allclose(rec + out, terms[r"\delta_{t-1}"], atol=1e-6, err_msg=cell)
+    # δ_T is what the head sends back: W_o summed over the K outputs (s = Σ y)
+    np.testing.assert_allclose(g.δ[(1, "fwd")][1, -1], r.head["W_o"].sum(axis=1), rtol=1e-6)

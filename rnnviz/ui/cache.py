@@ -40,7 +40,9 @@ from rnnviz import (
     standalone,
     weightmaps,
 )
+from rnnviz import gradients as grad
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
+from rnnviz.cells import CELLS
 from rnnviz.config import SEEDED, RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
 
@@ -159,6 +161,46 @@ def weight_payload(config: RNNConfig, layer: int, direction: str, layout: str = 
         r.cell, r.path(layer, direction).weights, r.head, width, tag, head_width, layout
     )
     return frames.pack(grid)
+
+
+@within(VIEW_BUDGET, sizeof=lambda g: g.nbytes + VIEW_OVERHEAD, follows=_run)
+def gradients(config: RNNConfig) -> grad.Gradients:
+    """BPTT by hand for the run of ``config`` (s = Σ y), from its trace: computed only when
+    the gradient section or the step panel's backward mode asks."""
+    return grad.gradients_of(run(config))
+
+
+def compared(config: RNNConfig) -> list[RNNConfig]:
+    """The config and the same sizes, seed and options with each other cell, for the
+    gradient section's "compare cells": SimpleRNN, LSTM and GRU on the same axes."""
+    others = [key for key in CELLS if key != config.cell]
+    # imported weights fit one cell only: the others start from the seed
+    return [config] + [config.replace(cell=key, weights=SEEDED) for key in others]
+
+
+@within(VIEW_BUDGET, sizeof=lambda figs: _figures_nbytes(figs), follows=_run)
+def gradient_figures(config: RNNConfig, n: int, compare: bool) -> list[tuple[str, go.Figure]]:
+    """‖∂s/∂x_t‖ and ‖∂h_T/∂h_t‖ of sample n over t (one line per cell when ``compare``),
+    and ‖∂s/∂x_t‖ over (sample, t) for the config's own cell."""
+    configs = compared(config) if compare else [config]
+    dx, dh = {}, {}
+    for c in configs:
+        g = gradients(c)
+        label = ledger.model_name(c)
+        dx[label] = np.linalg.norm(g.dy_dx[n], axis=-1)  # (T,)  ‖∂s/∂x_t‖ of sample n
+        dh[label] = np.linalg.norm(g.dh_T_dh[n], axis=-1)  # (T,)  ‖∂h_T/∂h_t‖
+    own = gradients(config)
+    return [
+        ("grad_x", figures.through_time(dx, f"‖∂s/∂x_t‖, sample n = {n}", "‖∂s/∂x_t‖")),
+        ("grad_h", figures.through_time(dh, f"‖∂h_T/∂h_t‖, sample n = {n}", "‖∂h_T/∂h_t‖")),
+        (
+            "grad_map",
+            figures.sample_by_step(
+                np.linalg.norm(own.dy_dx, axis=-1),  # (N, T)
+                "‖∂s/∂x_t‖ for every sample n and step t (log₁₀)",
+            ),
+        ),
+    ]
 
 
 def _figures_nbytes(figs: list[tuple[str, go.Figure]]) -> int:

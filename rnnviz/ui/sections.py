@@ -19,6 +19,7 @@ import numpy as np
 import streamlit as st
 
 from rnnviz import bugs, export, frames, layouts, ledger, run, standalone
+from rnnviz import gradients as grad
 from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import SEEDED, RNNConfig
 from rnnviz.ui import cache, player, weights
@@ -194,6 +195,7 @@ KERAS_SECTIONS = {
     "time": "4 · Hidden states · 5 · Step by step",
     "agreement": "6 · Output agreement",
     "mistakes": "7 · What if the shape is wrong?",
+    "gradients": "8 · Gradients through time",
 }
 
 
@@ -329,6 +331,15 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
         + "."
     )
     terms = r.step_terms(n, t, view.layer, view.direction, layout)
+    backward = st.toggle(
+        "Backward: δ_t",
+        key="backward",
+        help="Backpropagation through time at this step: the gradient δ_t = ∂s/∂h_t (s = Σ y) "
+        "and what step t sends back to the state before it, with their numbers.",
+    )
+    if backward:
+        g = cache.gradients(c)  # computed on the first switch-on, then cached
+        terms = terms + grad.step_terms(r, g, n, t, view.layer, view.direction)
     if c.M <= LATEX_MAX_UNITS:
         rows = [
             f"{term.name} &= "
@@ -517,6 +528,55 @@ def _mistakes_on_demand(c: RNNConfig) -> None:
     if box.open:
         with box:
             _mistakes(c)
+
+
+def gradients_through_time(config: RNNConfig, present: bool = False) -> None:
+    """Section 8: backpropagation through time by hand (``rnnviz.gradients``), how far back
+    y still feels x_t, and the same for SimpleRNN, LSTM and GRU side by side. The full page
+    computes it once the expander is opened; lecture mode at once."""
+    st.header(KERAS_SECTIONS["gradients"])
+    st.caption(
+        "The gradient of s = Σ y (every output, and every step with return_sequences) with "
+        "respect to each input x_t, and of Σ h_T with respect to each h_t, by a hand-written "
+        "backward pass over the trace (checked against tf.GradientTape in the tests and with "
+        "`python -m rnnviz --grad`). A line that falls as t moves away from T is a gradient "
+        "vanishing through time: the model cannot learn from what it saw that long ago."
+    )
+    if present:
+        _gradients(config)
+    else:
+        _gradients_on_demand(config)
+
+
+@st.fragment
+def _gradients_on_demand(c: RNNConfig) -> None:
+    box = st.expander("Backpropagate through time", on_change="rerun", key="gradients_open")
+    if box.open:
+        with box:
+            _gradients(c)
+
+
+@st.fragment
+def _gradients(c: RNNConfig) -> None:
+    n = min(int(st.session_state.get("_sample", 0)), c.N - 1)
+    compare = st.toggle(
+        "Compare cells",
+        key="compare_cells",
+        help="SimpleRNN, LSTM and GRU at these sizes, seed and options, on the same axes.",
+    )
+    figs = cache.gradient_figures(c, n, compare)
+    for (key, fig), col in zip(figs[:2], st.columns(2), strict=True):
+        col.plotly_chart(fig, key=key)
+    st.plotly_chart(figs[2][1], key=figs[2][0])
+    g = cache.gradients(c)
+    norms = g.grad_norm_x  # (T,)
+    st.caption(
+        f"Over all samples, ‖∂s/∂x_t‖ is {norms[-1]:.2e} at t = T = {c.T} and {norms[0]:.2e} "
+        f"at t = 1: y feels its first input {norms[0] / norms[-1]:.1e} times as strongly as "
+        "its last."
+        if norms[-1] > 0
+        else ""
+    )
 
 
 def _mistakes(c: RNNConfig) -> None:
