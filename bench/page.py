@@ -5,6 +5,8 @@ and, where it makes sense, to ``bench/floor_app.py`` (one slider, one line of te
 own round trip with nothing of rnnviz in it), both driven by Playwright in Debian's chromium:
 
 * ``tstep``: one ArrowLeft/ArrowRight on the "t — time step" slider at the notebook's sizes;
+* ``gradients``: the same t step with the step panel's backward mode on and the gradient
+  section (8) open;
 * ``cached``: M back to a value already run (5 <-> 6), typed into "M — hidden units" + Enter;
 * ``newconfig``: M to a value this server has never run (7, 8, 9, ...);
 * ``reload``: reload the page, server warm, until the whole page is drawn;
@@ -97,7 +99,17 @@ STARTUP_S = 90.0  # a server answering /_stcore/health
 PLAY_WINDOW_MS = 3_000  # how long the player is watched
 MIN_FPS = 20
 CELL_CHARS = 100  # a failure's message in the table; the FAIL line has all of it
-ACTIONS = ("tstep", "cached", "newconfig", "reload", "cold", "lstm", "busy", "player")
+ACTIONS = (
+    "tstep",
+    "gradients",
+    "cached",
+    "newconfig",
+    "reload",
+    "cold",
+    "lstm",
+    "busy",
+    "player",
+)
 
 T_LABEL = "t — time step"
 M_LABEL = "M — hidden units"
@@ -417,6 +429,27 @@ def app_tstep(browser: Browser, url: str, query: str, repeats: int, first_load: 
         session.close()
 
 
+def gradient_tstep(browser: Browser, url: str, repeats: int) -> Stats:
+    """The notebook-size t step with the gradient views on: the step panel's backward mode
+    (its δ terms rerun with t) and section 8 opened (its charts stay cached)."""
+    session = Session(browser, url, "app")
+    try:
+        session.open(NOTEBOOK_QUERY)
+        page = session.page
+        for label, shown in (("Backward: δ_t", "δ"), ("Backpropagate through time", "∂h_T")):
+            control = page.get_by_text(label, exact=True)
+            if control.count() == 0:
+                raise NotPresent(f"no control labelled {label!r}")
+            control.first.click()  # set up, not timed: the steps below are
+            try:
+                page.get_by_text(shown).first.wait_for(timeout=ACTION_MS)
+            except PlaywrightError as err:
+                raise BenchError(f"{label!r} showed no {shown!r}: {err}") from err
+        return time_steps(session, T_LABEL, repeats, ACTION_MS)
+    finally:
+        session.close()
+
+
 def cached_config(browser: Browser, url: str, repeats: int) -> Stats:
     session = Session(browser, url, "app")
     try:
@@ -655,6 +688,11 @@ def row_tstep(b: Bench) -> Row:
     return limit_row(app, 2 * step.median, floor=step, base=step)
 
 
+def row_gradients(b: Bench) -> Row:
+    step = b.floor_step()
+    return limit_row(gradient_tstep(b.browser, b.url, b.repeats), 2 * step.median, base=step)
+
+
 def row_cached(b: Bench) -> Row:
     app = cached_config(b.browser, b.url, b.repeats)
     step = b.floor_step()
@@ -697,6 +735,7 @@ def row_player(b: Bench, query: str) -> Row:
 # (--only name, action, target, floor number shown beside it, measure)
 APP_ROWS: list[tuple[str, str, str, str | None, Callable[[Bench], Row]]] = [
     ("tstep", "t step, notebook sizes", "≤ 2 × floor", "tstep", row_tstep),
+    ("gradients", "t step, gradient views open", "≤ 2 × floor", None, row_gradients),
     ("cached", "back to a cached config", "≤ 3 × floor t step", None, row_cached),
     ("newconfig", "new config, notebook sizes", "≤ 600 ms", None, row_newconfig),
     ("reload", "reload, server warm", "report only", "reload", row_reload),
