@@ -101,6 +101,7 @@ def test_default_page():
         "5 · Step by step",
         "6 · Output agreement",
         "7 · What if the shape is wrong?",
+        "8 · Gradients through time",
     ]
     assert "Total params: 57" in at.code[0].value
     assert at.success[0].value.startswith("Same output (max |Δ| = ")
@@ -393,7 +394,7 @@ def test_lecture_mode_shows_one_section_and_keeps_it_in_the_url():
     at.segmented_control(key="section").set_value("time").run()
     assert at.slider(key="step").value == 4, "t survives a section where it is not drawn"
     at.toggle(key="present").set_value(False).run()
-    assert len([h for h in at.header if h.value[0].isdigit()]) == 7
+    assert len([h for h in at.header if h.value[0].isdigit()]) == 8
     assert "present" not in at.query_params
 
 
