@@ -27,7 +27,7 @@ from rnnviz.agreement import Agreement, Divergence, compare, diverge
 from rnnviz.budget import give_back
 from rnnviz.cells import HEAD, HEAD_FORMULAS, Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
-from rnnviz.data import make_X
+from rnnviz.data import X_of
 
 
 @dataclass(frozen=True)
@@ -303,7 +303,7 @@ def execute(
         keras_model = keras_side.build(c, weights)
     elif keras_model.config != c.model_config:
         raise ValueError(f"the Keras model was built for {keras_model.config}, not for {c}")
-    X = make_X(c.N, c.T, c.D, c.seed, c.dtype)  # (N, T, D)
+    X = X_of(c)  # (N, T, D)
     weights = keras_model.weights()
     y_keras = keras_model(X)  # (N, K) or (N, T, K)
     planted = c.bug != bugs.NONE

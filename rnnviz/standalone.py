@@ -33,7 +33,7 @@ import numpy as np
 
 from rnnviz import agreement, ledger, recurrence
 from rnnviz.cells import cell_of, shape_text
-from rnnviz.config import BOUNDS, DEFAULT, FIELDS, SWITCHES, RNNConfig, suffix
+from rnnviz.config import BOUNDS, DEFAULT, FIELDS, SWITCHES, RNNConfig, as_text, suffix
 from rnnviz.export import file_name
 from rnnviz.run import Run
 
@@ -395,7 +395,7 @@ def _command(c: RNNConfig) -> str:
         elif name in SWITCHES:  # reset_after is on by default, the other switches off
             words.append(f"--{'no-' if not value else ''}{name.replace('_', '-')}")
         else:
-            words.append(f"--{name} {value}")
+            words.append(f"--{name.replace('_', '-')} {as_text(value)}")
     return " ".join(words)
 
 
