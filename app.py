@@ -37,6 +37,7 @@ def main() -> None:
         "time": lambda: sections.states_and_steps(run, view),
         "agreement": lambda: sections.output_agreement(run),
         "mistakes": lambda: sections.shape_mistakes(config, view.present),
+        "spectrum": lambda: sections.spectrum(run, view),
     }
     for slot in slots.values():
         slot.empty()

@@ -35,6 +35,7 @@ from rnnviz import (
     imported,
     layouts,
     ledger,
+    memory,
     mistakes,
     model,
     standalone,
@@ -103,7 +104,9 @@ def shapes_and_params(
     """The ledger's rows, its weights named and shaped as ``layout`` does (one that
     ``layouts.shown`` allows); neither the seed nor imported weights change a shape or a
     count."""
-    return _ledger(config.replace(seed=0, weights=SEEDED), layout)
+    # nor does the what-if: the scale of W_hh or the input pattern
+    same = config.replace(seed=0, weights=SEEDED, whh_scale=1.0, input="random")
+    return _ledger(same, layout)
 
 
 @st.cache_resource(max_entries=MAX_MODELS, show_spinner="Building the Keras model…")
@@ -209,6 +212,43 @@ def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
     return figs
 
 
+def _texts_and_figures_nbytes(views: list[tuple[str, str, go.Figure]]) -> int:
+    return sum(len(text) + len(fig.to_json()) + FIGURE_OVERHEAD for _, text, fig in views)
+
+
+@within(VIEW_BUDGET, sizeof=_texts_and_figures_nbytes, follows=_run)
+def spectrum_view(
+    config: RNNConfig, layer: int, direction: str
+) -> list[tuple[str, str, go.Figure]]:
+    """The spectrum of one path's W_hh: [("spectrum", what ρ says, the eigenvalue figure)].
+    Computed when the section is shown, then from this cache until its run goes."""
+    r = run(config)
+    blocks = memory.spectrum(r.cell, r.path(layer, direction).weights["W_hh"])
+    sentence = memory.rho_sentence(r.cell, blocks, config.T)
+    return [("spectrum", sentence, figures.spectrum_figure(blocks, config.M))]
+
+
+@within(VIEW_BUDGET, sizeof=_texts_and_figures_nbytes, follows=_run)
+def memory_views(
+    config: RNNConfig, n: int, layer: int, direction: str
+) -> list[tuple[str, str, go.Figure]]:
+    """The states section's memory views of sample n on one path, each (key, sentence,
+    figure): a pulse's trace in h_t (a pulse input), the LSTM's ∏ f_τ (an LSTM)."""
+    r = run(config)
+    views = []
+    if config.input == "pulse":
+        p = memory.pulse_memory(r, layer, direction, n)
+        fig = figures.pulse_figure(p.gap, p.t0, p.peak, p.threshold)
+        views.append(("pulse_memory", memory.pulse_sentence(p, config.T), fig))
+    if memory.has_forget_path(r.cell):
+        f = r.path(layer, direction).trace[memory.FORGET]  # (N, T, M)
+        P = memory.forget_products(f[n : n + 1], direction)[0]  # (T, M)
+        end = "T" if direction == "fwd" else "1"
+        sentence = memory.horizon_sentence(P, direction)
+        views.append(("memory_horizon", sentence, figures.horizon_figure(P, end)))
+    return views
+
+
 @within(VIEW_BUDGET, sizeof=lambda f: f.nbytes + VIEW_OVERHEAD, follows=_run)
 def player_frames(
     config: RNNConfig, n: int, layer: int, direction: str, layout: str = "keras"
@@ -246,5 +286,7 @@ def usage() -> dict[str, str]:
         "weights": weight_payload,
         "players": player_frames,
         "agreement figures": agreement_figures,
+        "spectra": spectrum_view,
+        "memory views": memory_views,
     }
     return {name: str(cache.usage()) for name, cache in caches.items()}

@@ -20,7 +20,7 @@ import streamlit as st
 
 from rnnviz import bugs, export, frames, layouts, ledger, run, standalone
 from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
-from rnnviz.config import SEEDED, RNNConfig
+from rnnviz.config import SEEDED, RNNConfig, as_text
 from rnnviz.ui import cache, player, weights
 from rnnviz.ui.sidebar import (
     View,
@@ -101,16 +101,31 @@ def title(config: RNNConfig, present: bool = False) -> None:
     seq = " (return_sequences: Dense at every step)" if c.return_sequences else ""
     st.title(f"rnnviz — {ledger.model_name(c)}")
     st.markdown(
-        f"`Input((T, D)) → {ledger.model_name(c)}`{seq} on random X of shape (N, T, D) = "
-        f"({c.N}, {c.T}, {c.D}), with M = {c.M} hidden units and K = {c.K} outputs. Keras "
-        "computes y; a few lines of NumPy compute it again, step by step."
+        f"`Input((T, D)) → {ledger.model_name(c)}`{seq} on {input_text(c)} of shape "
+        f"(N, T, D) = ({c.N}, {c.T}, {c.D}), with M = {c.M} hidden units and K = {c.K} "
+        "outputs. Keras computes y; a few lines of NumPy compute it again, step by step."
         + (
             ""
             if c.weights == SEEDED
             else f" The weights are imported from PyTorch (weights={c.weights}); the seed "
             "draws X only."
         )
+        + (
+            ""
+            if c.whh_scale == 1.0
+            else f" What if: every recurrent kernel W_hh is scaled by {as_text(c.whh_scale)} "
+            "(in a model of its own)."
+        )
     )
+
+
+def input_text(c: RNNConfig) -> str:
+    """What X is, in words: "random X", "a pulse X (x_3 = 1 on feature 0, zeros elsewhere)"."""
+    if c.input == "pulse":
+        return f"a pulse X (x_t = 1 on feature d0 = {c.pulse_d} at t0 = {c.pulse_t} only)"
+    if c.input == "step":
+        return f"a step X (x_t = 1 on feature d0 = {c.pulse_d} from t0 = {c.pulse_t} on)"
+    return "random X"
 
 
 def layout_notice(config: RNNConfig, layout: str) -> None:
@@ -194,6 +209,7 @@ KERAS_SECTIONS = {
     "time": "4 · Hidden states · 5 · Step by step",
     "agreement": "6 · Output agreement",
     "mistakes": "7 · What if the shape is wrong?",
+    "spectrum": "8 · Spectrum of W_hh",
 }
 
 
@@ -296,6 +312,10 @@ def _look(c: RNNConfig, view: View) -> None:
         )
         data = cache.player_frames(c, n, view.layer, view.direction, layout)
         player.player(frames.pack(data, st.session_state["_step"]), key="player")
+        for key, sentence, fig in cache.memory_views(c, n, view.layer, view.direction):
+            with st.container(key=key):
+                st.markdown(sentence)
+                st.plotly_chart(fig, key=f"{key}_chart")
     with right:
         st.header("5 · Step by step")
         for equation in r.cell.equations_in(layout):
@@ -544,6 +564,36 @@ def _mistakes(c: RNNConfig) -> None:
                 st.code(m.fix, language="python")
                 shape = as_plain_markdown(m.fix_shape)
                 st.markdown(f":green-badge[:material/check: Shape] {shape}")
+
+
+def spectrum(r: run.Run, view: View) -> None:
+    """Section 8: the eigenvalues of W_hh (per gate block) against the unit circle, ρ and
+    σ_max, and what ρ says about memory and gradients through time (``rnnviz.memory``)."""
+    c = r.config
+    st.header(KERAS_SECTIONS["spectrum"])
+    tag = ledger.path_tag(c, view.layer, view.direction)
+    scale = (
+        ""
+        if c.whh_scale == 1.0
+        else f" It is the model's W_hh times whh_scale = {as_text(c.whh_scale)} (the "
+        "sidebar's What if): every eigenvalue and singular value scales with it."
+    )
+    st.caption(
+        f"W_hh{(' of layer' + tag) if tag else ''} maps h_(t-1) into the next step. Its "
+        "eigenvalues λ in the complex plane, with the unit circle: ρ = max |λ| is the spectral "
+        "radius, σ_max the largest singular value"
+        + (", for each gate's (M, M) block" if r.cell.gates else "")
+        + "."
+        + scale
+    )
+    ((key, sentence, fig),) = cache.spectrum_view(c, view.layer, view.direction)
+    left, right = st.columns([3, 2], gap="large")
+    left.plotly_chart(fig, key=key)
+    right.markdown(sentence)
+    right.caption(
+        "Try the sidebar's What if: whh_scale below 1 pulls every λ inside the circle, above 1 "
+        "pushes them out; with a pulse input the states section shows how long the pulse lasts."
+    )
 
 
 def downloads(r: run.Run) -> None:

@@ -38,7 +38,10 @@ from rnnviz.config import (
     BOUNDS,
     DTYPES,
     FIELDS,
+    INPUTS,
     NOT_HELD,
+    SCALE_HIGH,
+    SCALE_LOW,
     SECTIONS,
     SEEDED,
     SWITCHES,
@@ -46,6 +49,7 @@ from rnnviz.config import (
     RNNConfig,
     as_text,
     from_query,
+    pulse_bounds,
     view_default,
 )
 from rnnviz.layouts import LayoutError
@@ -289,6 +293,49 @@ def _debugger(values: dict) -> dict:
     return {"dtype": st.session_state["dtype"], "bug": st.session_state["bug"]}
 
 
+def _what_if(T: int, D: int) -> dict:
+    """The what-if controls: the scale of W_hh and the input pattern (a pulse or a step at
+    t0 on feature d0). Every one is a config field: the run depends on it."""
+    st.header("What if")
+    scale = st.slider(
+        "whh_scale — W_hh × S",
+        min_value=SCALE_LOW,
+        max_value=SCALE_HIGH,
+        step=0.05,
+        key="whh_scale",
+        help="Every recurrent kernel W_hh times S, in a Keras model of its own (?whh_scale=, "
+        "0.1 to 3, at most 2 decimals); Keras and NumPy both run it. Below 1 the state forgets "
+        "faster, above 1 it keeps or blows up: see the spectrum section.",
+    )
+    if st.session_state.get("input") not in INPUTS:
+        st.session_state["input"] = "random"
+    pattern = st.segmented_control(
+        "Input X",
+        options=list(INPUTS),
+        key="input",
+        required=True,
+        help="(?input=) " + " ".join(f"{k}: {why}." for k, why in INPUTS.items()),
+    )
+    bounds = pulse_bounds(T, D)
+    place = {}
+    for key, label in (("pulse_t", "t0 — pulse step"), ("pulse_d", "d0 — pulse feature")):
+        meaning, low, high = bounds[key]
+        _restore(key, low, high)  # kept, and clamped when T or D shrink under it
+        place[key] = int(
+            st.number_input(
+                label,
+                min_value=low,
+                max_value=high,
+                step=1,
+                key=key,
+                disabled=pattern == "random",
+                help=f"{meaning.capitalize()}, from {low} to {high} (?{key}=); for a pulse "
+                "or a step input.",
+            )
+        )
+    return {"whh_scale": round(float(scale), 2), "input": pattern, **place}
+
+
 def _lecture() -> tuple[bool, bool]:
     st.header("Lecture")
     present = st.toggle(
@@ -341,6 +388,7 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         st.toggle("Bidirectional", key="bidirectional", help=SWITCHES["bidirectional"])
         values["seed"] = _size_input("seed")
         values.update({k: st.session_state[k] for k in ("cell", *SWITCHES)})
+        values.update(_what_if(values["T"], values["D"]))
         values["weights"] = _weights(values)
         layer, direction, layout = _look_at(values["layers"], values["bidirectional"])
         values.update(_debugger(values))
@@ -355,7 +403,8 @@ def sidebar() -> tuple[RNNConfig | None, View]:
     if config is not None and config == st.session_state["_url_config"]:
         for message in st.session_state["_url_warnings"]:
             st.warning(as_plain_markdown(message), icon=":material/link:")
-    query = {name: as_text(values[name]) for name in FIELDS}
+    # the config's values where it ran (random X writes no pulse place of its own)
+    query = {name: as_text(getattr(config, name) if config else values[name]) for name in FIELDS}
     query |= {"sample": st.session_state["_sample"], "step": st.session_state["_step"]}
     if values["layers"] > 1:
         query["view_layer"] = layer
