@@ -238,7 +238,8 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
     values = dataclasses.asdict(DEFAULT) | {name: getattr(args, name) for name in SWITCHES}
     problems = []
     for name in FIELDS:
-        if name in SWITCHES or name == "weights":  # weights: set by --import-torch's file
+        # weights: set by --import-torch's file; x_edit: an edit of X made on the page
+        if name in SWITCHES or name in ("weights", "x_edit"):
             continue
         for raw in getattr(args, name) or []:  # None when the flag is not given
             try:

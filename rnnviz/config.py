@@ -68,6 +68,18 @@ WEIGHTS_ALLOWED = (
 )
 
 
+# The x_edit field: X as drawn, or one sample's X edited on the page (rnnviz.edits), named
+# like imported weights by DIGEST_CHARS hex digits.
+NO_EDIT = "none"
+X_EDIT_ALLOWED = (
+    f"x_edit must be {NO_EDIT} or the {DIGEST_CHARS} hex digits that name an edit of X made "
+    "on this server"
+)
+
+# field -> (its plain value, what it allows): fields that are that value or a digest
+DIGESTS = {"weights": (SEEDED, WEIGHTS_ALLOWED), "x_edit": (NO_EDIT, X_EDIT_ALLOWED)}
+
+
 class ConfigError(ValueError):
     """A value outside what rnnviz allows; ``field`` names the offending symbol."""
 
@@ -117,9 +129,10 @@ def check_field(name: str, value) -> None:
             allowed = ", ".join(CHOICES[name])
             raise ConfigError(name, f"{name} must be one of {allowed}, got {value!r}")
         return
-    if name == "weights":
-        if not (value == SEEDED or isinstance(value, str) and _DIGEST.fullmatch(value)):
-            raise ConfigError(name, f"{WEIGHTS_ALLOWED}, got {value!r}")
+    if name in DIGESTS:
+        plain, allowed = DIGESTS[name]
+        if not (value == plain or isinstance(value, str) and _DIGEST.fullmatch(value)):
+            raise ConfigError(name, f"{allowed}, got {value!r}")
         return
     if name in SWITCHES:
         if not isinstance(value, bool):
@@ -194,6 +207,7 @@ class RNNConfig:
     input: str = "random"  # X: random, or a pulse or a step of 1 (rnnviz.data.make_X)
     pulse_t: int = 1  # t0, the pulse's (or the step's) first step, 1..T
     pulse_d: int = 0  # d0, the feature it is on, 0..D-1
+    x_edit: str = NO_EDIT  # X as drawn, or the digest of one sample's X edited on the page
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
@@ -249,7 +263,7 @@ class RNNConfig:
     def model_config(self) -> RNNConfig:
         """The same config with N = 1, no bug and random X: the Keras model depends on none
         of them (it does on whh_scale: a scaled model is a model of its own)."""
-        return dataclasses.replace(self, N=1, bug=NONE, input="random")
+        return dataclasses.replace(self, N=1, bug=NONE, input="random", x_edit=NO_EDIT)
 
     @property
     def itemsize(self) -> int:
@@ -411,12 +425,25 @@ def _switch(name: str, raw: str) -> bool:
     )
 
 
-def _weights(raw: str) -> str:
+def _digest(name: str, raw: str) -> str:
+    """Field ``name``'s plain value (seeded, none) or DIGEST_CHARS hex digits."""
+    plain, allowed = DIGESTS[name]
     text = raw.strip().lower()
-    if text == SEEDED or _DIGEST.fullmatch(text):
+    if text == plain or _DIGEST.fullmatch(text):
         return text
     problem = "is empty" if not raw else "is only whitespace" if not text else "is not allowed"
-    raise ConfigError("weights", f"weights={quote(raw)} {problem}; {WEIGHTS_ALLOWED}")
+    raise ConfigError(name, f"{name}={quote(raw)} {problem}; {allowed}")
+
+
+NOT_EDITED_HERE = (
+    "is not on this server (X was edited in another session or before a restart); using X "
+    "as drawn. Edit it again to use it."
+)
+
+
+def none_edited(config: RNNConfig) -> str:
+    """``from_query``'s default check of an edited X: no edit is held."""
+    return NOT_EDITED_HERE
 
 
 NOT_HELD = (
@@ -448,8 +475,8 @@ def parse_field(name: str, raw: str, config: RNNConfig | None = None):
     if name == "whh_scale":
         return _decimal(name, raw)
     config = config or DEFAULT
-    if name == "weights":
-        return _weights(raw)
+    if name in DIGESTS:
+        return _digest(name, raw)
     if name == "section":
         return _choice(name, raw, tuple(SECTIONS), lower=False)
     if name == "layout":
@@ -546,6 +573,7 @@ def from_query(
     params: Query,
     base: RNNConfig = DEFAULT,
     held: Callable[[RNNConfig], str | None] = none_held,
+    edited: Callable[[RNNConfig], str | None] = none_edited,
 ) -> tuple[RNNConfig, dict[str, int | str | bool], list[str]]:
     """Read a URL's query parameters; never raises.
 
@@ -565,7 +593,9 @@ def from_query(
       effective T and D, else they fall back to 1 and 0, named in a warning;
     - ``weights=<digest>`` names imported weights, which only the server that holds them
       can use: ``held(config)`` says why they cannot be used for the effective config (None
-      if they can; by default none are held), and then the seeded weights are.
+      if they can; by default none are held), and then the seeded weights are;
+    - ``x_edit=<digest>`` names one sample's X edited on the server that holds it:
+      ``edited(config)`` says why it cannot be used (None if it can), and then X as drawn is.
     """
     given = occurrences(params)
     warnings: list[str] = []
@@ -623,6 +653,11 @@ def from_query(
         if problem is not None:
             warnings.append(f"URL parameter weights={config.weights} {problem}")
             config = config.replace(weights=SEEDED)
+    if config.x_edit != NO_EDIT:
+        problem = edited(config)
+        if problem is not None:
+            warnings.append(f"URL parameter x_edit={config.x_edit} {problem}")
+            config = config.replace(x_edit=NO_EDIT)
 
     view: dict[str, int | str | bool] = {}
     for key in VIEW_KEYS:

@@ -392,6 +392,8 @@ def _command(c: RNNConfig) -> str:
             continue
         if name == "weights":  # imported ones come from the PyTorch .npz they were read from
             words.append("--import-torch WEIGHTS.npz")
+        elif name == "x_edit":  # a sample of X typed on the page: only its .npz holds it
+            continue
         elif name in SWITCHES:  # reset_after is on by default, the other switches off
             words.append(f"--{'no-' if not value else ''}{name.replace('_', '-')}")
         else:

@@ -71,7 +71,7 @@ def test_json_contract(default_run):
         **{"N": 10, "T": 10, "D": 3, "M": 5, "K": 2, "seed": 0, "cell": "simple"},
         **{"reset_after": True, "return_sequences": False, "layers": 1, "bidirectional": False},
         **{"dtype": "float32", "bug": "none", "weights": "seeded"},
-        **{"whh_scale": 1.0, "input": "random", "pulse_t": 1, "pulse_d": 0},
+        **{"whh_scale": 1.0, "input": "random", "pulse_t": 1, "pulse_d": 0, "x_edit": "none"},
     }
     assert (out["dtype"], out["bug"], out["diverges_from_t"]) == ("float32", "none", None)
     assert out["per_step_max_abs_diff"] is None

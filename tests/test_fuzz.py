@@ -35,8 +35,9 @@ def check_page(state: urlfuzz.State) -> None:
     at = open_state(state)
     assert not at.exception, f"{at.exception}\nstate: {state.pairs[:8]!r}"
     fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES, *urlfuzz.CHOICES, *urlfuzz.WHAT_IF]
-    config = {name: at.session_state[name] for name in fields}
-    config["weights"] = at.query_params["weights"]  # not a widget: the page's link says it
+    config = {name: at.session_state[name] for name in fields if name != "x_edit"}
+    for name in ("weights", "x_edit"):  # not widgets: the page's link says them
+        config[name] = at.query_params[name]
     # the link's warnings: a planted bug's symptom is a warning of the agreement section's
     links = [w for w, el in zip(warnings(at), at.warning, strict=True) if el.icon == LINK]
     urlfuzz.check(state, config, links, dict(at.query_params))

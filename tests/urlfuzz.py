@@ -141,6 +141,8 @@ CLASSES = (
     "bad whh_scale",
     "bad input",
     "pulse out of range",
+    "bad x_edit",
+    "x_edit not held",
 )
 
 
@@ -189,6 +191,8 @@ def _good(rng: random.Random, key: str) -> str:
     elif key == "input":
         text = rng.choice(INPUTS)
         text = text.upper() if rng.random() < 0.2 else text
+    elif key == "x_edit":
+        text = NO_EDIT.upper() if rng.random() < 0.2 else NO_EDIT
     elif key in PULSE:  # the default fits every config
         text = str(PULSE[key][2])
     else:  # sample, step, view_layer: the smallest is valid for every config
@@ -196,7 +200,8 @@ def _good(rng: random.Random, key: str) -> str:
     return f" {text} " if rng.random() < 0.1 else text
 
 
-WHAT_IF = ("whh_scale", "input", *PULSE)
+WHAT_IF = ("whh_scale", "input", *PULSE, "x_edit")
+NO_EDIT = "none"  # x_edit: X as drawn, or 16 hex digits naming an edit a fresh reader never holds
 
 
 def scale_text(value: float) -> str:
@@ -272,6 +277,13 @@ def _forced(rng: random.Random, state: State, kind: str) -> None:
     elif kind == "weights not held":  # valid in form; nothing was uploaded to this reader
         digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
         state.add("weights", digits.upper() if rng.random() < 0.2 else digits, True)
+    elif kind == "bad x_edit":
+        digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
+        bad = [digits[:-1], digits + "1", "nothing", "", " ", "e" * 90, "seeded"]
+        state.add("x_edit", rng.choice(bad), False)
+    elif kind == "x_edit not held":  # valid in form; nothing was edited on this reader
+        digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
+        state.add("x_edit", digits.upper() if rng.random() < 0.2 else digits, True)
     elif kind == "bad whh_scale":
         state.add("whh_scale", rng.choice(BAD_SCALES), False)
     elif kind == "bad input":
@@ -350,6 +362,7 @@ class Expected:
     fell_back: list[str]  # which fields the work cap lowered, one per array over it
     lacked: str | None = None  # a bug valid in form that the effective model does not have
     unheld: str | None = None  # weights valid in form that the reader does not hold
+    unedited: str | None = None  # an x_edit valid in form that the reader does not hold
     outside: list[tuple[str, int]] = field(default_factory=list)  # pulse places that do not fit
 
 
@@ -358,7 +371,7 @@ def expected(state: State) -> Expected:
     value named. View values valid in form are judged against the effective config."""
     config = {k: default for k, (_, _, default) in SIZES.items()}
     config |= {"cell": "simple", **SWITCHES, **CHOICE_DEFAULTS, "weights": SEEDED}
-    config |= {"whh_scale": 1.0, "input": "random"}
+    config |= {"whh_scale": 1.0, "input": "random", "x_edit": NO_EDIT}
     config |= {k: default for k, (_, _, default) in PULSE.items()}
     named, unknown = [], []
     fields = [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF]
@@ -374,7 +387,7 @@ def expected(state: State) -> Expected:
                 config[key] = int(text)
             elif key == "whh_scale":
                 config[key] = float(text)
-            elif key in ("cell", "weights", "input") or key in CHOICES:
+            elif key in ("cell", "weights", "input", "x_edit") or key in CHOICES:
                 config[key] = text
             else:
                 config[key] = text in TRUE
@@ -417,7 +430,10 @@ def expected(state: State) -> Expected:
                 named.append((key, value))
         elif key in views and (key, value) in state.invalid:
             named.append((key, value))
-    return Expected(config, named, unknown, fell_back, lacked, unheld, outside)
+    unedited = None
+    if config["x_edit"] != NO_EDIT:  # the last valid value, if it names an edit of X
+        unedited, config["x_edit"] = config["x_edit"], NO_EDIT
+    return Expected(config, named, unknown, fell_back, lacked, unheld, unedited, outside)
 
 
 def check(state: State, config: dict, warnings: list[str], query: dict | None = None) -> None:
@@ -437,6 +453,7 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
     for key, value, words in (
         ("bug", want.lacked, "applies only to"),
         ("weights", want.unheld, "are not on this server"),
+        ("x_edit", want.unedited, "is not on this server"),
     ):
         lines = [w for w in value_warnings if f" {words} " in w]
         assert len(lines) == bool(value), context

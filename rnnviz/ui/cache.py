@@ -29,6 +29,7 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from rnnviz import (
+    edits,
     export,
     figures,
     frames,
@@ -42,7 +43,7 @@ from rnnviz import (
     weightmaps,
 )
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
-from rnnviz.config import SEEDED, RNNConfig
+from rnnviz.config import NO_EDIT, SEEDED, RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
 
 limit_arenas()  # on import: before TensorFlow's threads allocate
@@ -82,15 +83,33 @@ def give_way(nice: int = 10) -> None:
 IMPORTED = imported.Store(MAX_IMPORTED, IMPORTED_BUDGET)
 
 
-def imported_weights(config: RNNConfig) -> Mapping[str, np.ndarray] | None:
-    """The imported weights ``config`` names, None for the seeded ones. The sidebar only
-    names weights its session holds, so they are here."""
-    if config.weights == SEEDED:
+# Samples of X edited in any session, by digest, as the uploaded weights are kept: a link to
+# one works on this server while it holds it; a session keeps its own edit too.
+MAX_EDITS = 64  # at most MAX_CELLS float32s each: 4 kB
+EDITS = imported.Store(MAX_EDITS, MAX_EDITS * edits.MAX_CELLS * 4)
+
+
+def _held(store: imported.Store, config: RNNConfig, name: str, plain: str):
+    """What field ``name`` of ``config`` names in ``store``, None for its plain value. The
+    sidebar only names what its session holds, so it is there."""
+    key = getattr(config, name)
+    if key == plain:
         return None
-    held = IMPORTED.get(config.weights)
+    held = store.get(key)
     if held is None:
-        raise LookupError(f"weights={config.weights} are not held on this server")
-    return held.weights
+        raise LookupError(f"{name}={key} is not held on this server")
+    return held
+
+
+def edited_sample(config: RNNConfig) -> edits.Edit | None:
+    """The edited sample ``config.x_edit`` names, None for X as drawn."""
+    return _held(EDITS, config, "x_edit", NO_EDIT)
+
+
+def imported_weights(config: RNNConfig) -> Mapping[str, np.ndarray] | None:
+    """The imported weights ``config`` names, None for the seeded ones."""
+    held = _held(IMPORTED, config, "weights", SEEDED)
+    return None if held is None else held.weights
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -105,7 +124,7 @@ def shapes_and_params(
     ``layouts.shown`` allows); neither the seed nor imported weights change a shape or a
     count."""
     # nor does the what-if: the scale of W_hh or the input pattern
-    same = config.replace(seed=0, weights=SEEDED, whh_scale=1.0, input="random")
+    same = config.replace(seed=0, weights=SEEDED, whh_scale=1.0, input="random", x_edit=NO_EDIT)
     return _ledger(same, layout)
 
 
@@ -127,7 +146,7 @@ def shape_mistakes(config: RNNConfig) -> tuple[mistakes.Mistake, ...]:
 
 @within(RUN_BUDGET, sizeof=lambda r: r.nbytes)
 def _run(config: RNNConfig) -> Run:
-    return execute(config, keras_model(config.model_config))
+    return execute(config, keras_model(config.model_config), edit=edited_sample(config))
 
 
 def run(config: RNNConfig) -> Run:

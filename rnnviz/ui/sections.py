@@ -18,13 +18,16 @@ import html
 import numpy as np
 import streamlit as st
 
-from rnnviz import bugs, export, frames, layouts, ledger, run, standalone
+from rnnviz import bugs, edits, export, frames, layouts, ledger, run, standalone
 from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
-from rnnviz.config import SEEDED, RNNConfig, as_text
+from rnnviz.config import NO_EDIT, SEEDED, RNNConfig, as_text
 from rnnviz.ui import cache, player, weights
 from rnnviz.ui.sidebar import (
+    EDIT_RERUN,
     View,
     as_plain_markdown,
+    edit_note,
+    on_x_edit,
     sample_input,
     section_picker,
     step_slider,
@@ -316,11 +319,44 @@ def _look(c: RNNConfig, view: View) -> None:
             with st.container(key=key):
                 st.markdown(sentence)
                 st.plotly_chart(fig, key=f"{key}_chart")
+        _x_editor(c, r.X[n], n)
     with right:
         st.header("5 · Step by step")
         for equation in r.cell.equations_in(layout):
             st.latex(equation)
         _step_panel(c, view, n)
+
+
+def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
+    """Sample n's X as a table to type into (T·D ≤ edits.MAX_CELLS): a change that holds
+    only finite numbers becomes the config's x_edit, and the whole page runs again with it
+    (Keras and NumPy both read it); anything else is refused, and X stays as it was."""
+    if st.session_state.pop(EDIT_RERUN, False):  # an edit was taken in this fragment's run
+        st.rerun(scope="app")  # the config changed: every section, not this fragment alone
+    if not edits.editable(c):
+        return
+    import pandas as pd  # what the data editor reads; imported by the first page that edits
+
+    with st.expander(f"Edit X of sample n = {n}", key="x_edit_box"):
+        st.caption(
+            f"x_t of sample n = {n}, one row per step t and one column per feature d. A change "
+            "reruns Keras and NumPy on it (x_edit= in the link names it on this server)."
+        )
+        table = pd.DataFrame(
+            np.asarray(X_n, dtype=np.float64),  # (T, D)
+            columns=edits.columns(c.D),
+            index=pd.RangeIndex(1, c.T + 1, name="t"),
+        )
+        key = f"x_editor_{st.session_state.get('_x_editors', 0)}"
+        st.data_editor(
+            table,
+            key=key,
+            on_change=on_x_edit,
+            args=(key, n, np.array(X_n, dtype=np.float32)),
+            num_rows="fixed",
+            disabled=["t"],
+        )
+        edit_note()
 
 
 def _follow_player(t: int) -> None:
@@ -541,7 +577,8 @@ def _mistakes_on_demand(c: RNNConfig) -> None:
 
 def _mistakes(c: RNNConfig) -> None:
     try:
-        items = cache.shape_mistakes(c.replace(bug=bugs.NONE))  # the bug is NumPy's alone
+        # the bug is NumPy's alone; the mistakes are made on X as drawn (an edit is one sample's)
+        items = cache.shape_mistakes(c.replace(bug=bugs.NONE, x_edit=NO_EDIT))
     except Exception as err:  # the page shows a sentence, never a traceback
         st.error(f"Keras could not be asked: {type(err).__name__}: {err}", icon=":material/error:")
         return
