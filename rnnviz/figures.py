@@ -201,11 +201,10 @@ def pulse_figure(gap: np.ndarray, t0: int, peak: float, threshold: float) -> go.
     """How far the pulse moves h_t, max over units, on a log axis, with the threshold."""
     T = gap.shape[0]
     t = np.arange(1, T + 1)  # (T,)
-    floor = _log_floor(gap)
     fig = go.Figure(
         go.Scatter(
             x=t,
-            y=np.maximum(gap, floor),  # (T,): an exact 0 before t0 sits on the floor
+            y=np.where(gap > 0, gap, np.nan),  # (T,): no point where the pulse has not arrived
             mode="lines+markers",
             name="max_m |h_t − h̄_t|",
             line=dict(color=BAR_COLOUR),
@@ -213,15 +212,21 @@ def pulse_figure(gap: np.ndarray, t0: int, peak: float, threshold: float) -> go.
             hovertemplate="t = %{x}: %{customdata:.2e}<extra></extra>",
         )
     )
-    fig.add_hline(
-        y=threshold * peak,
-        line=dict(color="firebrick", dash="dash"),
-        annotation_text=f"{threshold:.0e} × peak",
-        annotation_position="top right",
+    # a trace, not add_hline's annotation: Plotly places those at log10(y) on a log axis
+    fig.add_trace(
+        go.Scatter(
+            x=[1, T],
+            y=[threshold * peak] * 2,
+            mode="lines",
+            name=f"{threshold:.0e} × peak: still there above it",
+            line=dict(color="firebrick", dash="dash"),
+            hoverinfo="skip",
+        )
     )
     fig.add_vline(x=t0, line=dict(color="grey", dash="dot"), annotation_text=f"t0 = {t0}")
     fig.update_xaxes(title=f"time step t (T = {T})")
-    fig.update_yaxes(title="max |h_t − h̄_t|", type="log", exponentformat="e")
+    fig.update_yaxes(title="max |h_t − h̄_t|", type="log", exponentformat="e", dtick=1)
+    fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return _layout(fig, "The pulse's trace in h_t (h̄: the same model without the pulse)", 360)
 
 
@@ -249,6 +254,6 @@ def horizon_figure(P: np.ndarray, end: int) -> go.Figure:
             )
         )
     fig.update_xaxes(title=f"time step t (T = {T})")
-    fig.update_yaxes(title="∏ f_τ", type="log", exponentformat="e")
+    fig.update_yaxes(title="∏ f_τ", type="log", exponentformat="e", dtick=1)
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return _layout(fig, f"Memory horizon: the share of c_t that reaches c_{end}", 360)
