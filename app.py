@@ -38,6 +38,7 @@ def main() -> None:
         "agreement": lambda: sections.output_agreement(run),
         "mistakes": lambda: sections.shape_mistakes(config, view.present),
         "gradients": lambda: sections.gradients_through_time(config, view.present),
+        "spectrum": lambda: sections.spectrum(run, view),
     }
     for slot in slots.values():
         slot.empty()

@@ -25,6 +25,8 @@ from rnnviz.config import (
     DEFAULT,
     DTYPES,
     FIELDS,
+    INPUTS,
+    PULSE_BOUNDS,
     SWITCHES,
     WORK_CAP,
     ConfigError,
@@ -54,12 +56,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-FLAGS = {"bug": "--plant-bug"}  # a field whose flag is not --<field>
+FLAGS = {"bug": "--plant-bug"}  # a field whose flag is not --<field> with - for _
 
 
 def _flag(field: str) -> str:
-    """The flag(s) behind a ConfigError field: "M" -> "--M", "N·T·M" -> "--N/--T/--M"."""
-    return "/".join(FLAGS.get(name, f"--{name}") for name in field.split("·"))
+    """The flag(s) behind a ConfigError field: "M" -> "--M", "N·T·M" -> "--N/--T/--M",
+    "whh_scale" -> "--whh-scale"."""
+    return "/".join(FLAGS.get(name, f"--{name.replace('_', '-')}") for name in field.split("·"))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -160,6 +163,29 @@ def build_parser() -> argparse.ArgumentParser:
         "from which step the two part ways; exits 1. --list-bugs names them",
     )
     parser.add_argument(
+        "--whh-scale",
+        dest="whh_scale",
+        action="append",
+        metavar="S",
+        help="what if: every recurrent kernel W_hh times S, 0.1 to 3 with at most 2 decimals, "
+        "in the Keras model and the NumPy recurrence alike (default 1)",
+    )
+    parser.add_argument(
+        "--input",
+        action="append",
+        metavar="{" + ",".join(INPUTS) + "}",
+        help="X: " + "; ".join(f"{k}, {why}" for k, why in INPUTS.items()) + " (default random)",
+    )
+    for name, (meaning, low, _) in PULSE_BOUNDS.items():
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            dest=name,
+            action="append",
+            metavar=name[-1].upper() + "0",
+            help=f"{meaning} for --input pulse or step, {low} to "
+            f"{'T' if name == 'pulse_t' else 'D - 1'} (default {getattr(DEFAULT, name)})",
+        )
+    parser.add_argument(
         "--list-bugs",
         action="store_true",
         help="print each bug's name and one-line description, and exit",
@@ -222,13 +248,18 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
     values = dataclasses.asdict(DEFAULT) | {name: getattr(args, name) for name in SWITCHES}
     problems = []
     for name in FIELDS:
-        if name in SWITCHES or name == "weights":  # weights: set by --import-torch's file
+        # weights: set by --import-torch's file; x_edit: an edit of X made on the page
+        if name in SWITCHES or name in ("weights", "x_edit"):
             continue
         for raw in getattr(args, name) or []:  # None when the flag is not given
             try:
                 values[name] = parse_field(name, raw)
             except ConfigError as err:
                 problems.append(f"{_flag(name)}: {err}")
+    if values["input"] == "random":  # strict: a pulse's place without a pulse is a mistake
+        for name in PULSE_BOUNDS:
+            if getattr(args, name):
+                problems.append(f"{_flag(name)}: applies only to --input pulse or step")
     if problems:
         raise UsageError(" | ".join(problems))
     try:
@@ -237,6 +268,8 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
         if err.field == "bug":
             # "bug=reset_before applies only to ..." as "--plant-bug reset_before applies ..."
             raise UsageError(f"--plant-bug {str(err).removeprefix('bug=')}") from None
+        if err.field in PULSE_BOUNDS:  # the pulse's place must fit T and D
+            raise UsageError(f"{_flag(err.field)}: {err}") from None
         fitted, _ = fit_under_cap(values)
         fits = ", ".join(f"{k}={fitted[k]}" for k in FIELDS if fitted[k] != values[k])
         raise UsageError(f"{_flag(err.field)}: {err} ({fits} would fit)") from None

@@ -68,6 +68,18 @@ WEIGHTS_ALLOWED = (
 )
 
 
+# The x_edit field: X as drawn, or one sample's X edited on the page (rnnviz.edits), named
+# like imported weights by DIGEST_CHARS hex digits.
+NO_EDIT = "none"
+X_EDIT_ALLOWED = (
+    f"x_edit must be {NO_EDIT} or the {DIGEST_CHARS} hex digits that name an edit of X made "
+    "on this server"
+)
+
+# field -> (its plain value, what it allows): fields that are that value or a digest
+DIGESTS = {"weights": (SEEDED, WEIGHTS_ALLOWED), "x_edit": (NO_EDIT, X_EDIT_ALLOWED)}
+
+
 class ConfigError(ValueError):
     """A value outside what rnnviz allows; ``field`` names the offending symbol."""
 
@@ -76,11 +88,38 @@ class ConfigError(ValueError):
         self.field = field
 
 
+# input pattern -> what X is (rnnviz.data.make_X); every sample gets the same pulse or step
+INPUTS: dict[str, str] = {
+    "random": "X ~ N(0, 1), drawn from the seed (the notebook's)",
+    "pulse": "zeros, except x_t0 = 1 on feature d0: one kick, then silence",
+    "step": "zeros before t0, then 1 on feature d0 from t0 to T",
+}
+
 CHOICES: dict[str, tuple[str, ...]] = {
     "cell": tuple(CELLS),
     "dtype": tuple(DTYPES),
     "bug": (NONE, *BUGS),
+    "input": tuple(INPUTS),
 }
+
+# The pulse's (or step's) place: symbol -> (meaning, low, highest any config allows). The
+# config's own T and D bound them further (``pulse_bounds``).
+PULSE_BOUNDS: dict[str, tuple[str, int, int]] = {
+    "pulse_t": ("t0, the step of the pulse", 1, 500),
+    "pulse_d": ("d0, the feature of the pulse", 0, 63),
+}
+PULSE_DEFAULTS = {"pulse_t": 1, "pulse_d": 0}
+
+
+def pulse_bounds(T: int, D: int) -> dict[str, tuple[str, int, int]]:
+    """pulse_t in 1..T and pulse_d in 0..D - 1, with their meanings."""
+    (t_meaning, t_low, _), (d_meaning, d_low, _) = PULSE_BOUNDS.values()
+    return {"pulse_t": (t_meaning, t_low, T), "pulse_d": (d_meaning, d_low, D - 1)}
+
+
+# whh_scale: the what-if factor on every recurrent kernel W_hh, a decimal number with at most
+# SCALE_PLACES decimals (so a link is exact and one value has one spelling).
+SCALE_MEANING, SCALE_LOW, SCALE_HIGH, SCALE_PLACES = "recurrent kernel scale", 0.1, 3.0, 2
 
 
 def check_field(name: str, value) -> None:
@@ -90,15 +129,23 @@ def check_field(name: str, value) -> None:
             allowed = ", ".join(CHOICES[name])
             raise ConfigError(name, f"{name} must be one of {allowed}, got {value!r}")
         return
-    if name == "weights":
-        if not (value == SEEDED or isinstance(value, str) and _DIGEST.fullmatch(value)):
-            raise ConfigError(name, f"{WEIGHTS_ALLOWED}, got {value!r}")
+    if name in DIGESTS:
+        plain, allowed = DIGESTS[name]
+        if not (value == plain or isinstance(value, str) and _DIGEST.fullmatch(value)):
+            raise ConfigError(name, f"{allowed}, got {value!r}")
         return
     if name in SWITCHES:
         if not isinstance(value, bool):
             raise ConfigError(name, f"{name} must be true or false, got {value!r}")
         return
-    meaning, low, high = BOUNDS[name]
+    if name == "whh_scale":
+        numeric = isinstance(value, int | float) and not isinstance(value, bool)
+        if not (numeric and math.isfinite(value) and SCALE_LOW <= value <= SCALE_HIGH):
+            raise ConfigError(name, f"{SCALE_ALLOWED}, got {value!r}")
+        if round(value, SCALE_PLACES) != value:
+            raise ConfigError(name, f"{SCALE_ALLOWED}, got {value!r}")
+        return
+    meaning, low, high = BOUNDS[name] if name in BOUNDS else PULSE_BOUNDS[name]
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(
             name,
@@ -156,10 +203,26 @@ class RNNConfig:
     dtype: str = "float32"  # the precision of both sides: float32 (Keras' default) or float64
     bug: str = NONE  # a classic mistake planted in the NumPy side only (rnnviz.bugs)
     weights: str = SEEDED  # the seed's, or the digest of weights imported from PyTorch
+    whh_scale: float = 1.0  # what if: every W_hh times this, in a model of its own (0.1 to 3)
+    input: str = "random"  # X: random, or a pulse or a step of 1 (rnnviz.data.make_X)
+    pulse_t: int = 1  # t0, the pulse's (or the step's) first step, 1..T
+    pulse_d: int = 0  # d0, the feature it is on, 0..D-1
+    x_edit: str = NO_EDIT  # X as drawn, or the digest of one sample's X edited on the page
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
             check_field(f.name, getattr(self, f.name))
+        object.__setattr__(self, "whh_scale", float(self.whh_scale))  # 1 and 1.0: one key
+        # Random X has no pulse: its place takes the default, one run one config.
+        if self.input == "random":
+            for name, default in PULSE_DEFAULTS.items():
+                object.__setattr__(self, name, default)
+        for name, (meaning, low, high) in pulse_bounds(self.T, self.D).items():
+            value = getattr(self, name)
+            if not low <= value <= high:
+                raise ConfigError(
+                    name, f"{name} ({meaning}) must be between {low} and {high}, got {value}"
+                )
         # A switch that no variant of this cell depends on (reset_after for an LSTM) takes
         # its default, so that one model has one config: one cache key and one URL.
         for name, default in SWITCH_DEFAULTS.items():
@@ -198,8 +261,9 @@ class RNNConfig:
 
     @property
     def model_config(self) -> RNNConfig:
-        """The same config with N = 1 and no bug: the Keras model depends on neither."""
-        return dataclasses.replace(self, N=1, bug=NONE)
+        """The same config with N = 1, no bug and random X: the Keras model depends on none
+        of them (it does on whh_scale: a scaled model is a model of its own)."""
+        return dataclasses.replace(self, N=1, bug=NONE, input="random", x_edit=NO_EDIT)
 
     @property
     def itemsize(self) -> int:
@@ -225,8 +289,13 @@ def suffix(layer: int, direction: str) -> str:
 
 
 def as_text(value) -> str:
-    """A field's value as it is written in a URL: 5, lstm, true."""
-    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+    """A field's value as it is written in a URL: 5, lstm, true, 0.5 (a decimal with at
+    most SCALE_PLACES decimals and no trailing zeros: 1, 0.5, 2.25)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:.{SCALE_PLACES}f}".rstrip("0").rstrip(".")
+    return str(value)
 
 
 DEFAULT = RNNConfig()
@@ -291,6 +360,48 @@ def _integer(name: str, raw: str, meaning: str, low: int, high: int) -> int:
     raise ConfigError(name, f"{name}={quote(raw)} {problem}; {allowed}")
 
 
+SCALE_ALLOWED = (
+    f"whh_scale ({SCALE_MEANING}) must be a number between {as_text(SCALE_LOW)} and "
+    f"{as_text(SCALE_HIGH)}, with at most {SCALE_PLACES} decimals"
+)
+_DECIMAL = re.compile(r"-?[0-9]{1,4}([.][0-9]*)?|-?[.][0-9]+")  # what float() is given
+
+
+def _decimal(name: str, raw: str) -> float:
+    """The decimal number ``raw`` spells (ASCII digits, one optional point, at most
+    SCALE_PLACES decimals), within [SCALE_LOW, SCALE_HIGH], or ConfigError saying why not.
+    Its form is checked before float() sees it: no exponent, nan, inf, sign or separator."""
+    text = raw.strip()
+    if not raw:
+        problem = "is empty"
+    elif not text:
+        problem = "is only whitespace"
+    elif len(text) > DIGITS:
+        problem = "is too long for a number"
+    elif _DECIMAL.fullmatch(text):
+        places = len(text.partition(".")[2])
+        value = float(text)
+        if places > SCALE_PLACES:
+            problem = f"has more than {SCALE_PLACES} decimals"
+        elif SCALE_LOW <= value <= SCALE_HIGH:
+            return value
+        else:
+            problem = "is out of range"
+    elif any(c.isdigit() and c not in "0123456789" for c in text):
+        problem = "is not a plain number (only the ASCII digits 0-9 are read)"
+    elif text.lower().lstrip("+-") in ("nan", "inf", "infinity"):
+        problem = "is not a number"
+    elif re.fullmatch(r"[+-]?[0-9.]+[eE][+-]?[0-9]+", text):
+        problem = "is not a plain number (no exponent)"
+    elif text.startswith("+"):
+        problem = "is not a plain number (no + sign)"
+    elif "_" in text or "," in text:
+        problem = "is not a plain number (no _ or , in it; the decimal mark is a point)"
+    else:
+        problem = "is not a number"
+    raise ConfigError(name, f"{name}={quote(raw)} {problem}; {SCALE_ALLOWED}")
+
+
 def _choice(
     name: str, raw: str, allowed: tuple[str, ...], lower: bool = True, why: str = ""
 ) -> str:
@@ -314,12 +425,25 @@ def _switch(name: str, raw: str) -> bool:
     )
 
 
-def _weights(raw: str) -> str:
+def _digest(name: str, raw: str) -> str:
+    """Field ``name``'s plain value (seeded, none) or DIGEST_CHARS hex digits."""
+    plain, allowed = DIGESTS[name]
     text = raw.strip().lower()
-    if text == SEEDED or _DIGEST.fullmatch(text):
+    if text == plain or _DIGEST.fullmatch(text):
         return text
     problem = "is empty" if not raw else "is only whitespace" if not text else "is not allowed"
-    raise ConfigError("weights", f"weights={quote(raw)} {problem}; {WEIGHTS_ALLOWED}")
+    raise ConfigError(name, f"{name}={quote(raw)} {problem}; {allowed}")
+
+
+NOT_EDITED_HERE = (
+    "is not on this server (X was edited in another session or before a restart); using X "
+    "as drawn. Edit it again to use it."
+)
+
+
+def none_edited(config: RNNConfig) -> str:
+    """``from_query``'s default check of an edited X: no edit is held."""
+    return NOT_EDITED_HERE
 
 
 NOT_HELD = (
@@ -346,9 +470,13 @@ def parse_field(name: str, raw: str, config: RNNConfig | None = None):
         return _switch(name, raw)
     if name in BOUNDS:
         return _integer(name, raw, *BOUNDS[name])
+    if name in PULSE_BOUNDS:
+        return _integer(name, raw, *PULSE_BOUNDS[name])
+    if name == "whh_scale":
+        return _decimal(name, raw)
     config = config or DEFAULT
-    if name == "weights":
-        return _weights(raw)
+    if name in DIGESTS:
+        return _digest(name, raw)
     if name == "section":
         return _choice(name, raw, tuple(SECTIONS), lower=False)
     if name == "layout":
@@ -385,6 +513,7 @@ SECTIONS: dict[str, str] = {
     "agreement": "Agreement",
     "mistakes": "Shape mistakes",
     "gradients": "Gradients",
+    "spectrum": "Spectrum of W_hh",
 }
 
 
@@ -445,6 +574,7 @@ def from_query(
     params: Query,
     base: RNNConfig = DEFAULT,
     held: Callable[[RNNConfig], str | None] = none_held,
+    edited: Callable[[RNNConfig], str | None] = none_edited,
 ) -> tuple[RNNConfig, dict[str, int | str | bool], list[str]]:
     """Read a URL's query parameters; never raises.
 
@@ -460,9 +590,13 @@ def from_query(
     - unknown keys are named in one warning and ignored;
     - over WORK_CAP, the largest of N, T, M falls back to the largest value that fits
       (``fit_under_cap``), and the warning names it;
+    - ``pulse_t`` and ``pulse_d`` (read only with a pulse or a step input) must fit the
+      effective T and D, else they fall back to 1 and 0, named in a warning;
     - ``weights=<digest>`` names imported weights, which only the server that holds them
       can use: ``held(config)`` says why they cannot be used for the effective config (None
-      if they can; by default none are held), and then the seeded weights are.
+      if they can; by default none are held), and then the seeded weights are;
+    - ``x_edit=<digest>`` names one sample's X edited on the server that holds it:
+      ``edited(config)`` says why it cannot be used (None if it can), and then X as drawn is.
     """
     given = occurrences(params)
     warnings: list[str] = []
@@ -498,6 +632,15 @@ def from_query(
     values, fell_back = fit_under_cap(values)
     if fell_back:
         warnings.append(f"URL parameters {fell_back}.")
+    if values["input"] != "random":  # random X has no pulse: its place is not read
+        for key, (meaning, low, high) in pulse_bounds(values["T"], values["D"]).items():
+            if not low <= values[key] <= high:
+                warnings.append(
+                    f"URL parameter {key}={values[key]} is out of range for this model; {key} "
+                    f"({meaning}) must be a whole number between {low} and {high}. "
+                    f"Using {key}={PULSE_DEFAULTS[key]}."
+                )
+                values[key] = PULSE_DEFAULTS[key]
     where = bug_of(values["bug"]).needs(RNNConfig(**(values | {"bug": NONE})))
     if where is not None:
         warnings.append(
@@ -511,6 +654,11 @@ def from_query(
         if problem is not None:
             warnings.append(f"URL parameter weights={config.weights} {problem}")
             config = config.replace(weights=SEEDED)
+    if config.x_edit != NO_EDIT:
+        problem = edited(config)
+        if problem is not None:
+            warnings.append(f"URL parameter x_edit={config.x_edit} {problem}")
+            config = config.replace(x_edit=NO_EDIT)
 
     view: dict[str, int | str | bool] = {}
     for key in VIEW_KEYS:

@@ -1,4 +1,4 @@
-"""The agreement section's Plotly figures: arrays and labels in, ``go.Figure`` out.
+"""The Plotly figures (agreement, spectrum, memory): arrays and labels in, ``go.Figure`` out.
 
 No Streamlit here. Axis titles name the symbol and its size, e.g. ``sample n (N = 10)``,
 and hovering shows the value. (The weights and the states over time are drawn on
@@ -194,3 +194,118 @@ def sample_by_step(norms: np.ndarray, title: str) -> go.Figure:
     fig.update_xaxes(title=f"time step t (T = {T})")
     fig.update_yaxes(title=f"sample n{thinned or f' (N = {N})'}", autorange="reversed")
     return _layout(fig, title, 360)
+
+
+def spectrum_figure(blocks: list, M: int) -> go.Figure:
+    """The eigenvalues of each gate block of W_hh in the complex plane (``memory.Block``s:
+    one trace per block, named by its gate), the unit circle, on equal axes."""
+    theta = np.linspace(0, 2 * np.pi, 181)  # (181,)
+    fig = go.Figure(
+        go.Scatter(
+            x=np.cos(theta),
+            y=np.sin(theta),
+            mode="lines",
+            name="|λ| = 1",
+            line=dict(color="grey", dash="dash", width=1),
+            hoverinfo="skip",
+        )
+    )
+    reach = 1.0
+    for b in blocks:
+        lam = b.eigenvalues  # (M,) complex
+        reach = max(reach, float(np.abs(lam).max()))
+        fig.add_trace(
+            go.Scatter(
+                x=lam.real,
+                y=lam.imag,
+                mode="markers",
+                name=f"{b.name}: ρ = {b.rho:.3g}, σ_max = {b.sigma_max:.3g}",
+                marker=dict(size=10 if M <= 64 else 6, opacity=0.8),
+                customdata=np.abs(lam),  # (M,)
+                hovertemplate=(
+                    f"{b.name}<br>λ = %{{x:.4f}} %{{y:+.4f}}i<br>|λ| = %{{customdata:.4f}}"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    edge = 1.1 * reach
+    fig.update_xaxes(title="Re λ", range=[-edge, edge], zeroline=True, zerolinecolor="#9aa5b1")
+    fig.update_yaxes(
+        title="Im λ",
+        range=[-edge, edge],
+        scaleanchor="x",
+        scaleratio=1,
+        zeroline=True,
+        zerolinecolor="#9aa5b1",
+    )
+    fig.update_layout(legend=dict(orientation="h", y=-0.18))
+    title = f"Eigenvalues of W_hh (M = {M})" + (" per gate block" if len(blocks) > 1 else "")
+    return _layout(fig, title, 560)
+
+
+def _log_floor(values: np.ndarray) -> float:
+    """A floor for a log axis: a tenth of the smallest positive value (1e-12 if none)."""
+    positive = values[values > 0]
+    return float(positive.min()) / 10 if positive.size else 1e-12
+
+
+def pulse_figure(gap: np.ndarray, t0: int, peak: float, threshold: float) -> go.Figure:
+    """How far the pulse moves h_t, max over units, on a log axis, with the threshold."""
+    T = gap.shape[0]
+    t = np.arange(1, T + 1)  # (T,)
+    fig = go.Figure(
+        go.Scatter(
+            x=t,
+            y=np.where(gap > 0, gap, np.nan),  # (T,): no point where the pulse has not arrived
+            mode="lines+markers",
+            name="max_m |h_t − h̄_t|",
+            line=dict(color=BAR_COLOUR),
+            customdata=gap,
+            hovertemplate="t = %{x}: %{customdata:.2e}<extra></extra>",
+        )
+    )
+    # a trace, not add_hline's annotation: Plotly places those at log10(y) on a log axis
+    fig.add_trace(
+        go.Scatter(
+            x=[1, T],
+            y=[threshold * peak] * 2,
+            mode="lines",
+            name=f"{threshold:.0e} × peak: still there above it",
+            line=dict(color="firebrick", dash="dash"),
+            hoverinfo="skip",
+        )
+    )
+    fig.add_vline(x=t0, line=dict(color="grey", dash="dot"), annotation_text=f"t0 = {t0}")
+    fig.update_xaxes(title=f"time step t (T = {T})")
+    fig.update_yaxes(title="max |h_t − h̄_t|", type="log", exponentformat="e", dtick=1)
+    fig.update_layout(legend=dict(orientation="h", y=-0.3))
+    return _layout(fig, "The pulse's trace in h_t (h̄: the same model without the pulse)", 360)
+
+
+def horizon_figure(P: np.ndarray, end: int) -> go.Figure:
+    """The LSTM's ∏ f_τ for one sample, P (T, M): its mean over units and its largest
+    unit, on a log axis."""
+    T = P.shape[0]
+    t = np.arange(1, T + 1)  # (T,)
+    mean, top = P.mean(axis=1), P.max(axis=1)  # (T,) each
+    floor = _log_floor(np.concatenate([mean, top]))
+    fig = go.Figure()
+    for y, name, colour in (
+        (mean, "mean over units", BAR_COLOUR),
+        (top, "the unit that keeps most", "#c2703d"),
+    ):
+        fig.add_trace(
+            go.Scatter(
+                x=t,
+                y=np.maximum(y, floor),  # (T,)
+                mode="lines",
+                name=name,
+                line=dict(color=colour),
+                customdata=y,
+                hovertemplate=f"t = %{{x}}: {name} %{{customdata:.2e}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title=f"time step t (T = {T})")
+    fig.update_yaxes(title="∏ f_τ", type="log", exponentformat="e", dtick=1)
+    fig.update_layout(legend=dict(orientation="h", y=-0.3))
+    return _layout(fig, f"Memory horizon: the share of c_t that reaches c_{end}", 360)

@@ -27,7 +27,7 @@ import numpy as np
 from rnnviz.agreement import TOLERANCE, compare
 from rnnviz.cells import cell_of, shape_text
 from rnnviz.config import RNNConfig
-from rnnviz.data import make_X
+from rnnviz.data import X_of
 from rnnviz.ledger import head_symbol
 
 KINDS = ("error", "silent", "harmless")  # Keras raised; accepted, wrong; accepted, right here
@@ -352,7 +352,7 @@ def mistakes(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None)
     """Each shape mistake made on Keras models of ``config``, with what Keras did and the fix.
 
     The models are built here for this call alone, so the shared cached model and its lock
-    are never involved; X is the page's X (``make_X``) and the weights are the page's
+    are never involved; X is the page's X (``X_of``) and the weights are the page's
     (``weights``: imported ones the config names), so the right y is the page's y.
     """
     from rnnviz import model as keras_side  # imports TensorFlow on first use
@@ -364,7 +364,7 @@ def mistakes(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None)
         return keras_side.build(config, weights)
 
     with _ONE_AT_A_TIME:
-        live = _Live(c, make_X(c.N, c.T, c.D, c.seed, c.dtype), build(c).model)
+        live = _Live(c, X_of(config), build(c).model)
         # W_hh first: it reuses the predict function traced for y, before another
         # mistake's shapes make Keras trace it anew.
         w_hh = _w_hh_transposed(live)

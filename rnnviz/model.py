@@ -156,8 +156,9 @@ class KerasRNN:
         with self.lock:
             if self._states is None:
                 twin = self
-                if not c.return_sequences:
-                    twin = build(c.replace(return_sequences=True), self.weights())
+                if not c.return_sequences:  # this model's weights, scaled or imported, as given
+                    same = c.replace(return_sequences=True, whh_scale=1.0, weights=SEEDED)
+                    twin = build(same, self.weights())
                 keras, _ = _keras()
                 sequences = keras.Model(twin.model.inputs, twin._outputs)
                 self._states = tf.function(
@@ -283,11 +284,29 @@ class KerasRNN:
         return int(self.model.count_params())
 
 
+def scaled(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """``weights`` with every recurrent kernel W_hh (each layer and direction, every gate
+    block) times ``config.whh_scale``, a new dict of new arrays: the what-if of a model of
+    its own. Multiplied in float32, then in the config's dtype, so that a float64 model
+    holds the float32 one's numbers, widened."""
+    s = config.whh_scale
+    _, W_hh, _ = cell_of(config.cell, config.reset_after).parts
+    out = dict(weights)
+    if s == 1.0:
+        return out
+    for layer, d in config.paths:
+        name = W_hh.symbol + suffix(layer, d)
+        W = np.asarray(weights[name], dtype=np.float32) * np.float32(s)  # (M, gM)
+        out[name] = W.astype(config.dtype)  # (M, gM)
+    return out
+
+
 def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) -> KerasRNN:
     """The Keras model of ``config`` (its N is ignored), initialised from its seed, or
-    holding ``weights`` (Keras layout, by export name). A config whose ``weights`` names
-    imported weights needs them, and only them: their digest must be its name, so that a
-    model cached under a config always holds the weights the config says."""
+    holding ``weights`` (Keras layout, by export name), with every W_hh then scaled by
+    ``config.whh_scale``. A config whose ``weights`` names imported weights needs them, and
+    only them: their digest (of the unscaled arrays) must be its name, so that a model
+    cached under a config always holds the weights the config says."""
     c = config.model_config
     if c.weights != SEEDED and (weights is None or digest(weights) != c.weights):
         given = "none" if weights is None else f"weights={digest(weights)}"
@@ -346,10 +365,13 @@ def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) ->
         model=model, config=c, paths=paths, head=head, _forward=forward_pass, _outputs=outputs
     )
     if weights is not None:  # imported ones are float32: widened in a float64 model
-        built.set_weights({k: np.asarray(v, dtype=c.dtype) for k, v in weights.items()})
+        wide = {k: np.asarray(v, dtype=c.dtype) for k, v in scaled(c, weights).items()}
+        built.set_weights(wide)
     elif c.dtype != "float32":
-        # Keras' initialisers draw other numbers in float64; the float32 model's, widened,
-        # make a change of precision change nothing else.
+        # Keras' initialisers draw other numbers in float64; the float32 model's (scaled
+        # already), widened, make a change of precision change nothing else.
         narrow = build(c.replace(dtype="float32")).weights()
         built.set_weights({k: v.astype(c.dtype) for k, v in narrow.items()})
+    elif c.whh_scale != 1.0:
+        built.set_weights(scaled(c, built.weights()))
     return built

@@ -26,8 +26,8 @@ from rnnviz import bugs, ledger, recurrence
 from rnnviz.agreement import Agreement, Divergence, compare, diverge
 from rnnviz.budget import give_back
 from rnnviz.cells import HEAD, HEAD_FORMULAS, Cell, cell_of
-from rnnviz.config import RNNConfig, suffix
-from rnnviz.data import make_X
+from rnnviz.config import NO_EDIT, RNNConfig, suffix
+from rnnviz.data import X_of
 
 
 @dataclass(frozen=True)
@@ -290,9 +290,11 @@ def execute(
     keras_model=None,
     states: bool = False,
     weights: Mapping[str, np.ndarray] | None = None,
+    edit=None,
 ) -> Run:
     """Run ``config`` end to end; pass ``keras_model`` to reuse an already built one, or
-    ``weights`` for a new one (``model.build``: imported weights the config names).
+    ``weights`` for a new one (``model.build``: imported weights the config names), and
+    ``edit`` (an ``rnnviz.edits.Edit``), the edited sample the config's ``x_edit`` names.
 
     With a bug planted, or with ``states``, Keras' h_t are compared with NumPy's step by
     step too (``Run.divergence``); a bug's run also keeps Keras' h_t for the step panel."""
@@ -303,7 +305,12 @@ def execute(
         keras_model = keras_side.build(c, weights)
     elif keras_model.config != c.model_config:
         raise ValueError(f"the Keras model was built for {keras_model.config}, not for {c}")
-    X = make_X(c.N, c.T, c.D, c.seed, c.dtype)  # (N, T, D)
+    X = X_of(c)  # (N, T, D)
+    if c.x_edit != NO_EDIT or edit is not None:
+        if edit is None or edit.digest != c.x_edit or not edit.fits(c):
+            given = "none" if edit is None else f"x_edit={edit.digest}"
+            raise ValueError(f"the config names x_edit={c.x_edit}, but {given} was given")
+        X[edit.n] = edit.X  # (T, D): sample n as typed on the page
     weights = keras_model.weights()
     y_keras = keras_model(X)  # (N, K) or (N, T, K)
     planted = c.bug != bugs.NONE

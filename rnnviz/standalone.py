@@ -33,7 +33,7 @@ import numpy as np
 
 from rnnviz import agreement, ledger, recurrence
 from rnnviz.cells import cell_of, shape_text
-from rnnviz.config import BOUNDS, DEFAULT, FIELDS, SWITCHES, RNNConfig, suffix
+from rnnviz.config import BOUNDS, DEFAULT, FIELDS, SWITCHES, RNNConfig, as_text, suffix
 from rnnviz.export import file_name
 from rnnviz.run import Run
 
@@ -392,10 +392,12 @@ def _command(c: RNNConfig) -> str:
             continue
         if name == "weights":  # imported ones come from the PyTorch .npz they were read from
             words.append("--import-torch WEIGHTS.npz")
+        elif name == "x_edit":  # a sample of X typed on the page: only its .npz holds it
+            continue
         elif name in SWITCHES:  # reset_after is on by default, the other switches off
             words.append(f"--{'no-' if not value else ''}{name.replace('_', '-')}")
         else:
-            words.append(f"--{name} {value}")
+            words.append(f"--{name.replace('_', '-')} {as_text(value)}")
     return " ".join(words)
 
 

@@ -85,7 +85,7 @@ class Session:
         return self.page.evaluate("() => window.__rnnviz.sockets")
 
     def slider(self) -> Locator:
-        return self.page.get_by_test_id("stSlider").get_by_role("slider")
+        return self.page.get_by_test_id("stSlider").get_by_role("slider", name="t — time step")
 
     def shows_its_view(self, timeout: float) -> None:
         """Its config's parameter total, its t on the slider and in the URL; no error."""

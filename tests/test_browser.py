@@ -32,7 +32,9 @@ ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1600, "height": 1000}
 FIRST_LOAD = 60_000  # ms; the server's first run imports TensorFlow
 RERUN = 20_000  # ms; a new config builds a new Keras model
-CHARTS = 2  # Plotly draws the 2 agreement plots; weights and states are canvas elements
+CHARTS = 3  # Plotly draws the 2 agreement plots and W_hh's spectrum; weights and states are
+# canvas elements
+LSTM_CHARTS = CHARTS + 1  # and an LSTM's memory horizon
 PANELS = 5  # weight panels: W_xh, W_hh, b_h, W_o, b_o
 LSTM_PANELS = 4 * 3 + 2  # 4 gates × (W_xh, W_hh, b_h) + W_o, b_o
 GRU_PANELS = 3 * 3 + 2  # 3 blocks × 3 weights + the head
@@ -80,10 +82,16 @@ def verdict(page: Page) -> Locator:
     return page.locator("[data-testid=stAlertContentSuccess] [data-testid=stMarkdownContainer]")
 
 
-def loaded(page: Page, total: int, timeout: float = FIRST_LOAD, panels: int = PANELS) -> None:
+def loaded(
+    page: Page,
+    total: int,
+    timeout: float = FIRST_LOAD,
+    panels: int = PANELS,
+    charts: int = CHARTS,
+) -> None:
     """Wait for a finished run with this parameter count, every chart and panel drawn."""
     expect(metric(page)).to_have_text(str(total), timeout=timeout)
-    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(CHARTS, timeout=timeout)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(charts, timeout=timeout)
     wait_for_app(page, timeout=timeout)
     wait_for_charts(page, timeout=timeout)
     expect(player_root(page)).to_have_attribute("data-ready", "true", timeout=timeout)
@@ -107,7 +115,8 @@ def test_default_page(open_page: OpenPage):
 
 def test_pytorch_layout_names_the_state_dict(open_page: OpenPage):
     page = open_page("?cell=lstm&layout=pytorch")
-    loaded(page, total=192, panels=4 * 4 + 2)  # 4 gates × (weight_ih, weight_hh, 2 biases)
+    # 4 gates × (weight_ih, weight_hh, 2 biases)
+    loaded(page, total=192, panels=4 * 4 + 2, charts=LSTM_CHARTS)
     ledger = page.locator(".st-key-ledger")
     expect(ledger.locator("code", has_text="weight_ih_l0")).to_be_visible()
     expect(weights_root(page).locator('[data-name="weight_ih_l0[5:10]"]')).to_be_visible()
@@ -164,7 +173,8 @@ def test_switching_the_cell_shows_its_gates_and_total(open_page: OpenPage):
     loaded(page, total=57)
 
     choose_cell(page, "LSTM")
-    loaded(page, total=192, timeout=RERUN, panels=LSTM_PANELS)  # 4·5·(3+5+1) + 2·(5+1)
+    # 4·5·(3+5+1) + 2·(5+1)
+    loaded(page, total=192, timeout=RERUN, panels=LSTM_PANELS, charts=LSTM_CHARTS)
     expect(page).to_have_url(re.compile(r"[?&]cell=lstm(&|$)"))
     for name in ("input gate i", "forget gate f", "output gate o", "candidate g (Keras: c)"):
         expect(page.get_by_text(f"— {name}, sample n = 0").first).to_be_visible()
@@ -253,7 +263,7 @@ WebSocket.prototype.send = function (...args) {
 
 
 def slider_value(page: Page) -> Locator:
-    return page.get_by_test_id("stSlider").get_by_role("slider")
+    return page.get_by_test_id("stSlider").get_by_role("slider", name="t — time step")
 
 
 def test_player_plays_pauses_and_steps_with_the_keyboard(open_page: OpenPage):
@@ -344,6 +354,7 @@ KEY_FIGURE = {
     "weights": ".rnnviz-weights",
     "time": ".rnnviz-player",
     "agreement": "[data-testid=stPlotlyChart]",
+    "spectrum": "[data-testid=stPlotlyChart]",
 }
 
 
@@ -352,7 +363,7 @@ def test_lecture_mode_fits_a_projector(open_page: OpenPage, section: str):
     page = open_page(f"?present=1&section={section}", viewport=PROJECTOR)
     expect(page.locator(KEY_FIGURE[section]).first).to_be_visible(timeout=FIRST_LOAD)
     wait_for_app(page, timeout=FIRST_LOAD)
-    if section == "agreement":
+    if section in ("agreement", "spectrum"):
         wait_for_charts(page)
     if section == "weights":
         expect(weights_root(page)).to_have_attribute("data-ready", "true")

@@ -71,6 +71,7 @@ def test_json_contract(default_run):
         **{"N": 10, "T": 10, "D": 3, "M": 5, "K": 2, "seed": 0, "cell": "simple"},
         **{"reset_after": True, "return_sequences": False, "layers": 1, "bidirectional": False},
         **{"dtype": "float32", "bug": "none", "weights": "seeded"},
+        **{"whh_scale": 1.0, "input": "random", "pulse_t": 1, "pulse_d": 0, "x_edit": "none"},
     }
     assert (out["dtype"], out["bug"], out["diverges_from_t"]) == ("float32", "none", None)
     assert out["per_step_max_abs_diff"] is None
@@ -295,6 +296,14 @@ BAD_INPUT = [
     ),
     (["--export-torch", "{tmp}/missing/w.npz"], "--export-torch: directory"),
     (["--import-torch", "{tmp}/none.npz"], "--import-torch: no file"),
+    (["--whh-scale", "nan"], "--whh-scale: whh_scale='nan' is not a number; whh_scale"),
+    (["--whh-scale", "0.125"], "--whh-scale: whh_scale='0.125' has more than 2 decimals"),
+    (["--input", "sine"], "--input: input='sine' is not allowed; input must be one of random"),
+    (
+        ["--input", "pulse", "--pulse-t", "11"],
+        "--pulse-t: pulse_t (t0, the step of the pulse) must be between 1 and 10, got 11",
+    ),
+    (["--pulse-d", "1"], "--pulse-d: applies only to --input pulse or step"),
     (
         ["--layout", "tf"],
         "--layout: layout='tf' is not allowed; layout must be one of keras, pytorch, textbook",
@@ -550,3 +559,37 @@ def test_without_grad_there_are_no_gradient_keys(default_run):
     assert "grad_norm_x" not in json.loads(proc.stdout)
     with np.load(path, allow_pickle=False) as z:
         assert "dy_dx" not in z.files
+
+
+def test_what_if_flags_reach_the_json_and_the_export(tmp_path, capsys):
+    from rnnviz.model import build
+
+    path = tmp_path / "run.npz"
+    argv = ["--whh-scale", "0.5", "--input", "pulse", "--pulse-t", "3", "--pulse-d", "1"]
+    assert cli.main([*argv, "--json", "--export", str(path)]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert {k: out["config"][k] for k in ("whh_scale", "input", "pulse_t", "pulse_d")} == {
+        "whh_scale": 0.5,
+        "input": "pulse",
+        "pulse_t": 3,
+        "pulse_d": 1,
+    }
+    assert out["agree"] is True
+    with np.load(path, allow_pickle=False) as z:
+        X, W_hh = z["X"], z["W_hh"]
+    assert np.count_nonzero(X) == 10 and (X[:, 2, 1] == 1).all()  # x_3[1] = 1, zeros else
+    np.testing.assert_allclose(W_hh, 0.5 * build(RNNConfig()).weights()["W_hh"], rtol=1e-6)
+
+
+def test_the_step_input_on_the_command_line(capsys):
+    assert cli.main(["--input", "step", "--pulse-t", "4", "--cell", "lstm", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert (out["config"]["input"], out["config"]["pulse_t"], out["agree"]) == ("step", 4, True)
+
+
+def test_a_script_of_a_what_if_run_names_its_flags():
+    from rnnviz.standalone import _command
+
+    c = RNNConfig(whh_scale=0.5, input="pulse", pulse_t=3, pulse_d=2)
+    assert _command(c) == ("python -m rnnviz --whh-scale 0.5 --input pulse --pulse-t 3 --pulse-d 2")
+    assert cli.parse_config(cli.build_parser().parse_args(_command(c).split()[3:])) == c

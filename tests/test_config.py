@@ -263,6 +263,11 @@ def test_url_round_trip(st_data):
     K = values["K"] if values["return_sequences"] else 1
     widths = (values["M"] * values["layers"] * directions, values["D"], K)
     values["N"] = min(values["N"], WORK_CAP // (values["T"] * max(widths)))
+    # the what-if: a scale of at most 2 decimals; a pulse's place that fits T and D
+    values["whh_scale"] = st_data.draw(st.integers(10, 300), label="whh_scale") / 100
+    values["input"] = st_data.draw(st.sampled_from(["random", "pulse", "step"]), label="input")
+    values["pulse_t"] = st_data.draw(st.integers(1, values["T"]), label="pulse_t")
+    values["pulse_d"] = st_data.draw(st.integers(0, values["D"] - 1), label="pulse_d")
     config = RNNConfig(**values)
     again, view, warnings = from_query(config.to_query())
     assert (again, view, warnings) == (config, {}, [])
@@ -365,3 +370,130 @@ def test_layout_round_trips_through_the_url(layout):
     again, view, warnings = from_query({**config.to_query(), "layout": layout})
     assert (again, view, warnings) == (config, {"layout": layout}, [])
     assert from_query({"layout": f" {layout.upper()} "})[1] == {"layout": layout}
+
+
+@pytest.mark.parametrize(
+    "raw, value, written",
+    [
+        ("1", 1.0, "1"),
+        (" 0.5 ", 0.5, "0.5"),
+        ("3", 3.0, "3"),
+        ("0.10", 0.1, "0.1"),
+        ("2.25", 2.25, "2.25"),
+        (".5", 0.5, "0.5"),
+        ("1.", 1.0, "1"),
+    ],
+)
+def test_whh_scale_reads_plain_decimals_and_writes_one_spelling(raw, value, written):
+    from rnnviz.config import as_text, parse_field
+
+    assert parse_field("whh_scale", raw) == value
+    assert as_text(RNNConfig(whh_scale=value).whh_scale) == written
+
+
+@pytest.mark.parametrize(
+    "raw, problem",
+    [
+        ("abc", "is not a number"),
+        ("nan", "is not a number"),
+        ("-inf", "is not a number"),
+        ("1e-1", "is not a plain number (no exponent)"),
+        ("+1", "is not a plain number (no + sign)"),
+        ("1,5", "is not a plain number (no _ or , in it; the decimal mark is a point)"),
+        ("١.٥", "is not a plain number (only the ASCII digits 0-9 are read)"),
+        ("0.125", "has more than 2 decimals"),
+        ("0.05", "is out of range"),
+        ("3.01", "is out of range"),
+        ("-1", "is out of range"),
+        ("", "is empty"),
+        (" ", "is only whitespace"),
+        ("1" * 5000, "is too long for a number"),
+    ],
+)
+def test_each_bad_whh_scale_says_what_is_wrong_and_what_is_allowed(raw, problem):
+    from rnnviz.config import parse_field
+
+    with pytest.raises(ConfigError) as err:
+        parse_field("whh_scale", raw)
+    assert str(err.value).endswith(
+        f" {problem}; whh_scale (recurrent kernel scale) must be a number between 0.1 and 3, "
+        "with at most 2 decimals"
+    ), str(err.value)
+
+
+def test_float_never_sees_an_over_long_scale(monkeypatch):
+    import builtins
+
+    from rnnviz.config import parse_field
+
+    seen = []
+    real = builtins.float
+    monkeypatch.setattr(builtins, "float", lambda x: seen.append(x) or real(x))
+    with pytest.raises(ConfigError, match="too long"):
+        parse_field("whh_scale", "0." + "1" * 100_000)
+    assert seen == []
+
+
+@pytest.mark.parametrize("bad", [0.05, 3.5, 0.123, float("nan"), True, "1"])
+def test_the_config_refuses_a_bad_scale(bad):
+    with pytest.raises(ConfigError, match=r"^whh_scale \(recurrent kernel scale\) must be"):
+        RNNConfig(whh_scale=bad)
+
+
+def test_the_pulse_must_fit_t_and_d():
+    RNNConfig(T=5, D=2, input="pulse", pulse_t=5, pulse_d=1)
+    with pytest.raises(ConfigError, match=r"pulse_t \(t0, the step of the pulse\) must be "):
+        RNNConfig(T=5, input="pulse", pulse_t=6)
+    with pytest.raises(ConfigError, match=r"pulse_d .* must be between 0 and 1, got 2"):
+        RNNConfig(D=2, input="step", pulse_d=2)
+
+
+@pytest.mark.parametrize(
+    "params, warning",
+    [
+        (
+            {"whh_scale": "abc"},
+            "URL parameter whh_scale='abc' is not a number; whh_scale (recurrent kernel scale) "
+            "must be a number between 0.1 and 3, with at most 2 decimals. Using whh_scale=1.",
+        ),
+        (
+            {"input": "noise"},
+            "URL parameter input='noise' is not allowed; input must be one of random, pulse, "
+            "step. Using input=random.",
+        ),
+        (
+            {"input": "pulse", "pulse_t": "0"},
+            "URL parameter pulse_t='0' is out of range; pulse_t (t0, the step of the pulse) must "
+            "be a whole number between 1 and 500. Using pulse_t=1.",
+        ),
+        (
+            {"input": "pulse", "T": "5", "pulse_t": "8"},
+            "URL parameter pulse_t=8 is out of range for this model; pulse_t (t0, the step of "
+            "the pulse) must be a whole number between 1 and 5. Using pulse_t=1.",
+        ),
+        (
+            {"input": "step", "D": "2", "pulse_d": "2"},
+            "URL parameter pulse_d=2 is out of range for this model; pulse_d (d0, the feature of "
+            "the pulse) must be a whole number between 0 and 1. Using pulse_d=0.",
+        ),
+    ],
+)
+def test_bad_what_if_values_in_the_url_warn_and_fall_back(params, warning):
+    config, _, warnings = from_query(params)
+    assert warnings == [warning]
+    assert (config.whh_scale, config.pulse_t, config.pulse_d) == (1.0, 1, 0)
+
+
+def test_what_if_values_round_trip_through_the_url():
+    c = RNNConfig(T=7, D=4, whh_scale=0.5, input="pulse", pulse_t=7, pulse_d=3)
+    query = c.to_query()
+    assert (query["whh_scale"], query["input"], query["pulse_t"], query["pulse_d"]) == (
+        "0.5",
+        "pulse",
+        "7",
+        "3",
+    )
+    assert from_query(query) == (c, {}, [])
+    # random X has no pulse: the place is not read, and not warned about
+    config, _, warnings = from_query({"pulse_t": "400", "pulse_d": "60"})
+    assert (config.pulse_t, config.pulse_d, warnings) == (1, 0, [])

@@ -22,6 +22,7 @@ SEED = 2026
 FULL = 320
 STATES = urlfuzz.states(SEED, FULL)
 FAST = len(urlfuzz.CLASSES)
+LINK = ":material/link:"  # the icon of the sidebar's warnings about the link's values
 
 
 def open_state(state: urlfuzz.State) -> AppTest:
@@ -33,9 +34,10 @@ def open_state(state: urlfuzz.State) -> AppTest:
 def check_page(state: urlfuzz.State) -> None:
     at = open_state(state)
     assert not at.exception, f"{at.exception}\nstate: {state.pairs[:8]!r}"
-    fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES, *urlfuzz.CHOICES]
-    config = {name: at.session_state[name] for name in fields}
-    config["weights"] = at.query_params["weights"]  # not a widget: the page's link says it
+    fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES, *urlfuzz.CHOICES, *urlfuzz.WHAT_IF]
+    config = {name: at.session_state[name] for name in fields if name != "x_edit"}
+    for name in ("weights", "x_edit"):  # not widgets: the page's link says them
+        config[name] = at.query_params[name]
     urlfuzz.check(state, config, warnings(at, about_the_link=True), dict(at.query_params))
 
 

@@ -38,7 +38,33 @@ CHOICE_DEFAULTS = {"dtype": "float32", "bug": "none"}
 SEEDED, DIGEST_CHARS = "seeded", 16
 HEX = "0123456789abcdef"
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
-SECTIONS = ("shapes", "summary", "weights", "time", "agreement", "mistakes")
+SECTIONS = ("shapes", "summary", "weights", "time", "agreement", "mistakes", "spectrum")
+# The what-if: whh_scale, a decimal in [0.1, 3] with at most 2 decimals, written without
+# trailing zeros; the input pattern; and the pulse's place, read only with a pulse or a step,
+# where it must fit the effective T (1..T) and D (0..D-1), else it falls back with a warning.
+INPUTS = ("random", "pulse", "step")
+PULSE = {"pulse_t": (1, 500, 1), "pulse_d": (0, 63, 0)}  # the static range, and the default
+GOOD_SCALES = ["1", "0.5", "2.25", "3", "0.1", "1.", ".5", "0.10", "1.00", "2.9"]
+BAD_SCALES = [
+    "abc",
+    "0",
+    "0.05",
+    "3.01",
+    "10",
+    "-1",
+    "1e-1",
+    "nan",
+    "inf",
+    "",
+    " ",
+    "0.125",
+    "1,5",
+    "١.٥",
+    "+1",
+    "1" * 20,
+    "0.5.5",
+    "true",
+]
 CAP = 5_000_000
 QUOTED = 40
 
@@ -112,6 +138,11 @@ CLASSES = (
     "bug the model lacks",
     "bad weights",
     "weights not held",
+    "bad whh_scale",
+    "bad input",
+    "pulse out of range",
+    "bad x_edit",
+    "x_edit not held",
 )
 
 
@@ -155,9 +186,27 @@ def _good(rng: random.Random, key: str) -> str:
         text = "fwd"
     elif key == "weights":
         text = SEEDED.upper() if rng.random() < 0.2 else SEEDED
+    elif key == "whh_scale":
+        text = rng.choice(GOOD_SCALES)
+    elif key == "input":
+        text = rng.choice(INPUTS)
+        text = text.upper() if rng.random() < 0.2 else text
+    elif key == "x_edit":
+        text = NO_EDIT.upper() if rng.random() < 0.2 else NO_EDIT
+    elif key in PULSE:  # the default fits every config
+        text = str(PULSE[key][2])
     else:  # sample, step, view_layer: the smallest is valid for every config
         text = "0" if key == "sample" else "1"
     return f" {text} " if rng.random() < 0.1 else text
+
+
+WHAT_IF = ("whh_scale", "input", *PULSE, "x_edit")
+NO_EDIT = "none"  # x_edit: X as drawn, or 16 hex digits naming an edit a fresh reader never holds
+
+
+def scale_text(value: float) -> str:
+    """How the page writes a whh_scale: 2 decimals at most, no trailing zeros: 1, 0.5."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
 
 
 def _bad_number(rng: random.Random, kind: str) -> str:
@@ -185,7 +234,7 @@ NUMERIC = [k for k in SIZES if k != "seed"] + ["seed"]
 def _forced(rng: random.Random, state: State, kind: str) -> None:
     """Add one instance of class ``kind`` to ``state``."""
     if kind in BAD_NUMBERS:
-        key = rng.choice(NUMERIC + ["sample", "step", "view_layer"])
+        key = rng.choice(NUMERIC + ["sample", "step", "view_layer", *PULSE])
         state.add(key, _bad_number(rng, kind), valid=False)
     elif kind == "out of range":
         key = rng.choice(NUMERIC)
@@ -228,6 +277,26 @@ def _forced(rng: random.Random, state: State, kind: str) -> None:
     elif kind == "weights not held":  # valid in form; nothing was uploaded to this reader
         digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
         state.add("weights", digits.upper() if rng.random() < 0.2 else digits, True)
+    elif kind == "bad x_edit":
+        digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
+        bad = [digits[:-1], digits + "1", "nothing", "", " ", "e" * 90, "seeded"]
+        state.add("x_edit", rng.choice(bad), False)
+    elif kind == "x_edit not held":  # valid in form; nothing was edited on this reader
+        digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
+        state.add("x_edit", digits.upper() if rng.random() < 0.2 else digits, True)
+    elif kind == "bad whh_scale":
+        state.add("whh_scale", rng.choice(BAD_SCALES), False)
+    elif kind == "bad input":
+        state.add("input", rng.choice(["noise", "", " ", "pulses", "٣", "i" * 80, "sine"]), False)
+    elif kind == "pulse out of range":
+        # valid in form; whether it fits depends on the effective input, T and D
+        state.add("input", rng.choice(["pulse", "step", "random"]), True)
+        key = rng.choice(list(PULSE))
+        low, high, _ = PULSE[key]
+        if rng.random() < 0.3:  # out of even the static range: bad in form
+            state.add(key, str(rng.choice([low - 1, high + 1, 10**6])), False)
+        else:
+            state.add(key, str(rng.choice([low, 2, 9, 10, 11, high])), True)
     elif kind == "view out of range":
         # valid in form; whether it is in range depends on the effective config
         key = rng.choice(["sample", "step", "view_layer", "view_direction"])
@@ -239,7 +308,8 @@ def states(seed: int, count: int) -> list[State]:
     """``count`` URL states from ``seed``; state i starts with class i % len(CLASSES)."""
     rng = random.Random(seed)
     out = []
-    keys = list(SIZES) + ["cell", *SWITCHES, *CHOICES, "weights", "sample", "step", "view_layer"]
+    keys = list(SIZES) + ["cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF]
+    keys += ["sample", "step", "view_layer"]
     keys += ["view_direction", "present", "section", "quiz"]
     for i in range(count):
         state = State()
@@ -292,6 +362,8 @@ class Expected:
     fell_back: list[str]  # which fields the work cap lowered, one per array over it
     lacked: str | None = None  # a bug valid in form that the effective model does not have
     unheld: str | None = None  # weights valid in form that the reader does not hold
+    unedited: str | None = None  # an x_edit valid in form that the reader does not hold
+    outside: list[tuple[str, int]] = field(default_factory=list)  # pulse places that do not fit
 
 
 def expected(state: State) -> Expected:
@@ -299,8 +371,10 @@ def expected(state: State) -> Expected:
     value named. View values valid in form are judged against the effective config."""
     config = {k: default for k, (_, _, default) in SIZES.items()}
     config |= {"cell": "simple", **SWITCHES, **CHOICE_DEFAULTS, "weights": SEEDED}
+    config |= {"whh_scale": 1.0, "input": "random", "x_edit": NO_EDIT}
+    config |= {k: default for k, (_, _, default) in PULSE.items()}
     named, unknown = [], []
-    fields = [*SIZES, "cell", *SWITCHES, *CHOICES, "weights"]
+    fields = [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF]
     views = ["sample", "step", "view_layer", "view_direction", "present", "section", "quiz"]
     views.append("layout")
     for key, value in state.pairs:
@@ -309,9 +383,11 @@ def expected(state: State) -> Expected:
                 unknown.append(key)
         elif key in fields and (key, value) not in state.invalid:
             text = value.strip().lower()
-            if key in SIZES:
+            if key in SIZES or key in PULSE:
                 config[key] = int(text)
-            elif key in ("cell", "weights") or key in CHOICES:
+            elif key == "whh_scale":
+                config[key] = float(text)
+            elif key in ("cell", "weights", "input", "x_edit") or key in CHOICES:
                 config[key] = text
             else:
                 config[key] = text in TRUE
@@ -325,6 +401,14 @@ def expected(state: State) -> Expected:
             fell_back.append(name)
     if config["cell"] != "gru":  # only the GRU has two variants; the others take the default
         config["reset_after"] = True
+    outside = []
+    fits = {"pulse_t": (1, config["T"]), "pulse_d": (0, config["D"] - 1)}
+    for key, (_, _, default) in PULSE.items():
+        low, high = fits[key]
+        if config["input"] != "random" and not low <= config[key] <= high:
+            outside.append((key, config[key]))
+        if config["input"] == "random" or not low <= config[key] <= high:
+            config[key] = default  # random X has no pulse; a place that does not fit falls back
     lacked = None
     if config["bug"] == "reset_before" and not (config["cell"] == "gru" and config["reset_after"]):
         lacked, config["bug"] = "reset_before", "none"
@@ -346,7 +430,10 @@ def expected(state: State) -> Expected:
                 named.append((key, value))
         elif key in views and (key, value) in state.invalid:
             named.append((key, value))
-    return Expected(config, named, unknown, fell_back, lacked, unheld)
+    unedited = None
+    if config["x_edit"] != NO_EDIT:  # the last valid value, if it names an edit of X
+        unedited, config["x_edit"] = config["x_edit"], NO_EDIT
+    return Expected(config, named, unknown, fell_back, lacked, unheld, unedited, outside)
 
 
 def check(state: State, config: dict, warnings: list[str], query: dict | None = None) -> None:
@@ -366,11 +453,16 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
     for key, value, words in (
         ("bug", want.lacked, "applies only to"),
         ("weights", want.unheld, "are not on this server"),
+        ("x_edit", want.unedited, "is not on this server"),
     ):
         lines = [w for w in value_warnings if f" {words} " in w]
         assert len(lines) == bool(value), context
         assert not value or lines[0].startswith(f"URL parameter {key}={value} {words} "), context
         dropped += len(lines)
+    for key, value in want.outside:  # a pulse's place valid in form that the sizes do not fit
+        line = f"URL parameter {key}={value} is out of range for this model; "
+        assert sum(w.startswith(line) for w in value_warnings) == 1, f"{line!r}{context}"
+        dropped += 1
     assert len(value_warnings) == len(want.named) + dropped, f"expected {want.named}{context}"
     if want.unknown:
         (line,) = [w for w in warnings if w.startswith("Unknown URL parameter")]
@@ -398,11 +490,15 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
             )
         for key, value in config.items():
             written = value if not isinstance(value, bool) else str(value).lower()
+            written = scale_text(value) if isinstance(value, float) else written
             assert query[key] == str(written), f"URL {key}={query[key]!r}{context}"
 
 
 def fields_and_views() -> list[str]:
-    return [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", "sample", "step", "view_layer"] + [
+    return [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF] + [
+        "sample",
+        "step",
+        "view_layer",
         "view_direction",
         "present",
         "section",

@@ -29,12 +29,14 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from rnnviz import (
+    edits,
     export,
     figures,
     frames,
     imported,
     layouts,
     ledger,
+    memory,
     mistakes,
     model,
     standalone,
@@ -43,7 +45,7 @@ from rnnviz import (
 from rnnviz import gradients as grad
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
 from rnnviz.cells import CELLS
-from rnnviz.config import SEEDED, RNNConfig
+from rnnviz.config import NO_EDIT, SEEDED, RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
 
 limit_arenas()  # on import: before TensorFlow's threads allocate
@@ -83,15 +85,33 @@ def give_way(nice: int = 10) -> None:
 IMPORTED = imported.Store(MAX_IMPORTED, IMPORTED_BUDGET)
 
 
-def imported_weights(config: RNNConfig) -> Mapping[str, np.ndarray] | None:
-    """The imported weights ``config`` names, None for the seeded ones. The sidebar only
-    names weights its session holds, so they are here."""
-    if config.weights == SEEDED:
+# Samples of X edited in any session, by digest, as the uploaded weights are kept: a link to
+# one works on this server while it holds it; a session keeps its own edit too.
+MAX_EDITS = 64  # at most MAX_CELLS float32s each: 4 kB
+EDITS = imported.Store(MAX_EDITS, MAX_EDITS * edits.MAX_CELLS * 4)
+
+
+def _held(store: imported.Store, config: RNNConfig, name: str, plain: str):
+    """What field ``name`` of ``config`` names in ``store``, None for its plain value. The
+    sidebar only names what its session holds, so it is there."""
+    key = getattr(config, name)
+    if key == plain:
         return None
-    held = IMPORTED.get(config.weights)
+    held = store.get(key)
     if held is None:
-        raise LookupError(f"weights={config.weights} are not held on this server")
-    return held.weights
+        raise LookupError(f"{name}={key} is not held on this server")
+    return held
+
+
+def edited_sample(config: RNNConfig) -> edits.Edit | None:
+    """The edited sample ``config.x_edit`` names, None for X as drawn."""
+    return _held(EDITS, config, "x_edit", NO_EDIT)
+
+
+def imported_weights(config: RNNConfig) -> Mapping[str, np.ndarray] | None:
+    """The imported weights ``config`` names, None for the seeded ones."""
+    held = _held(IMPORTED, config, "weights", SEEDED)
+    return None if held is None else held.weights
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -105,7 +125,9 @@ def shapes_and_params(
     """The ledger's rows, its weights named and shaped as ``layout`` does (one that
     ``layouts.shown`` allows); neither the seed nor imported weights change a shape or a
     count."""
-    return _ledger(config.replace(seed=0, weights=SEEDED), layout)
+    # nor does the what-if: the scale of W_hh or the input pattern
+    same = config.replace(seed=0, weights=SEEDED, whh_scale=1.0, input="random", x_edit=NO_EDIT)
+    return _ledger(same, layout)
 
 
 @st.cache_resource(max_entries=MAX_MODELS, show_spinner="Building the Keras model…")
@@ -126,7 +148,7 @@ def shape_mistakes(config: RNNConfig) -> tuple[mistakes.Mistake, ...]:
 
 @within(RUN_BUDGET, sizeof=lambda r: r.nbytes)
 def _run(config: RNNConfig) -> Run:
-    return execute(config, keras_model(config.model_config))
+    return execute(config, keras_model(config.model_config), edit=edited_sample(config))
 
 
 def run(config: RNNConfig) -> Run:
@@ -251,6 +273,43 @@ def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
     return figs
 
 
+def _texts_and_figures_nbytes(views: list[tuple[str, str, go.Figure]]) -> int:
+    return sum(len(text) + len(fig.to_json()) + FIGURE_OVERHEAD for _, text, fig in views)
+
+
+@within(VIEW_BUDGET, sizeof=_texts_and_figures_nbytes, follows=_run)
+def spectrum_view(
+    config: RNNConfig, layer: int, direction: str
+) -> list[tuple[str, str, go.Figure]]:
+    """The spectrum of one path's W_hh: [("spectrum", what ρ says, the eigenvalue figure)].
+    Computed when the section is shown, then from this cache until its run goes."""
+    r = run(config)
+    blocks = memory.spectrum(r.cell, r.path(layer, direction).weights["W_hh"])
+    sentence = memory.rho_sentence(r.cell, blocks, config.T)
+    return [("spectrum", sentence, figures.spectrum_figure(blocks, config.M))]
+
+
+@within(VIEW_BUDGET, sizeof=_texts_and_figures_nbytes, follows=_run)
+def memory_views(
+    config: RNNConfig, n: int, layer: int, direction: str
+) -> list[tuple[str, str, go.Figure]]:
+    """The states section's memory views of sample n on one path, each (key, sentence,
+    figure): a pulse's trace in h_t (a pulse input), the LSTM's ∏ f_τ (an LSTM)."""
+    r = run(config)
+    views = []
+    if config.input == "pulse":
+        p = memory.pulse_memory(r, layer, direction, n)
+        fig = figures.pulse_figure(p.gap, p.t0, p.peak, p.threshold)
+        views.append(("pulse_memory", memory.pulse_sentence(p, config.T), fig))
+    if memory.has_forget_path(r.cell):
+        f = r.path(layer, direction).trace[memory.FORGET]  # (N, T, M)
+        P = memory.forget_products(f[n : n + 1], direction)[0]  # (T, M)
+        end = "T" if direction == "fwd" else "1"
+        sentence = memory.horizon_sentence(P, direction)
+        views.append(("memory_horizon", sentence, figures.horizon_figure(P, end)))
+    return views
+
+
 @within(VIEW_BUDGET, sizeof=lambda f: f.nbytes + VIEW_OVERHEAD, follows=_run)
 def player_frames(
     config: RNNConfig, n: int, layer: int, direction: str, layout: str = "keras"
@@ -288,5 +347,7 @@ def usage() -> dict[str, str]:
         "weights": weight_payload,
         "players": player_frames,
         "agreement figures": agreement_figures,
+        "spectra": spectrum_view,
+        "memory views": memory_views,
     }
     return {name: str(cache.usage()) for name, cache in caches.items()}

@@ -18,14 +18,17 @@ import html
 import numpy as np
 import streamlit as st
 
-from rnnviz import bugs, export, frames, layouts, ledger, run, standalone
+from rnnviz import bugs, edits, export, frames, layouts, ledger, run, standalone
 from rnnviz import gradients as grad
 from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
-from rnnviz.config import SEEDED, RNNConfig
+from rnnviz.config import NO_EDIT, SEEDED, RNNConfig, as_text
 from rnnviz.ui import cache, player, weights
 from rnnviz.ui.sidebar import (
+    EDIT_RERUN,
     View,
     as_plain_markdown,
+    edit_note,
+    on_x_edit,
     sample_input,
     section_picker,
     step_slider,
@@ -102,16 +105,31 @@ def title(config: RNNConfig, present: bool = False) -> None:
     seq = " (return_sequences: Dense at every step)" if c.return_sequences else ""
     st.title(f"rnnviz — {ledger.model_name(c)}")
     st.markdown(
-        f"`Input((T, D)) → {ledger.model_name(c)}`{seq} on random X of shape (N, T, D) = "
-        f"({c.N}, {c.T}, {c.D}), with M = {c.M} hidden units and K = {c.K} outputs. Keras "
-        "computes y; a few lines of NumPy compute it again, step by step."
+        f"`Input((T, D)) → {ledger.model_name(c)}`{seq} on {input_text(c)} of shape "
+        f"(N, T, D) = ({c.N}, {c.T}, {c.D}), with M = {c.M} hidden units and K = {c.K} "
+        "outputs. Keras computes y; a few lines of NumPy compute it again, step by step."
         + (
             ""
             if c.weights == SEEDED
             else f" The weights are imported from PyTorch (weights={c.weights}); the seed "
             "draws X only."
         )
+        + (
+            ""
+            if c.whh_scale == 1.0
+            else f" What if: every recurrent kernel W_hh is scaled by {as_text(c.whh_scale)} "
+            "(in a model of its own)."
+        )
     )
+
+
+def input_text(c: RNNConfig) -> str:
+    """What X is, in words: "random X", "a pulse X (x_3 = 1 on feature 0, zeros elsewhere)"."""
+    if c.input == "pulse":
+        return f"a pulse X (x_t = 1 on feature d0 = {c.pulse_d} at t0 = {c.pulse_t} only)"
+    if c.input == "step":
+        return f"a step X (x_t = 1 on feature d0 = {c.pulse_d} from t0 = {c.pulse_t} on)"
+    return "random X"
 
 
 def layout_notice(config: RNNConfig, layout: str) -> None:
@@ -196,6 +214,7 @@ KERAS_SECTIONS = {
     "agreement": "6 · Output agreement",
     "mistakes": "7 · What if the shape is wrong?",
     "gradients": "8 · Gradients through time",
+    "spectrum": "9 · Spectrum of W_hh",
 }
 
 
@@ -298,11 +317,48 @@ def _look(c: RNNConfig, view: View) -> None:
         )
         data = cache.player_frames(c, n, view.layer, view.direction, layout)
         player.player(frames.pack(data, st.session_state["_step"]), key="player")
+        for key, sentence, fig in cache.memory_views(c, n, view.layer, view.direction):
+            with st.container(key=key):
+                st.markdown(sentence)
+                st.plotly_chart(fig, key=f"{key}_chart")
+        _x_editor(c, r.X[n], n)
     with right:
         st.header("5 · Step by step")
         for equation in r.cell.equations_in(layout):
             st.latex(equation)
         _step_panel(c, view, n)
+
+
+def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
+    """Sample n's X as a table to type into (T·D ≤ edits.MAX_CELLS): a change that holds
+    only finite numbers becomes the config's x_edit, and the whole page runs again with it
+    (Keras and NumPy both read it); anything else is refused, and X stays as it was."""
+    if st.session_state.pop(EDIT_RERUN, False):  # an edit was taken in this fragment's run
+        st.rerun(scope="app")  # the config changed: every section, not this fragment alone
+    if not edits.editable(c):
+        return
+    import pandas as pd  # what the data editor reads; imported by the first page that edits
+
+    with st.expander(f"Edit X of sample n = {n}", key="x_edit_box"):
+        st.caption(
+            f"x_t of sample n = {n}, one row per step t and one column per feature d. A change "
+            "reruns Keras and NumPy on it (x_edit= in the link names it on this server)."
+        )
+        table = pd.DataFrame(
+            np.asarray(X_n, dtype=np.float64),  # (T, D)
+            columns=edits.columns(c.D),
+            index=pd.RangeIndex(1, c.T + 1, name="t"),
+        )
+        key = f"x_editor_{st.session_state.get('_x_editors', 0)}"
+        st.data_editor(
+            table,
+            key=key,
+            on_change=on_x_edit,
+            args=(key, n, np.array(X_n, dtype=np.float32)),
+            num_rows="fixed",
+            disabled=["t"],
+        )
+        edit_note()
 
 
 def _follow_player(t: int) -> None:
@@ -581,7 +637,8 @@ def _gradients(c: RNNConfig) -> None:
 
 def _mistakes(c: RNNConfig) -> None:
     try:
-        items = cache.shape_mistakes(c.replace(bug=bugs.NONE))  # the bug is NumPy's alone
+        # the bug is NumPy's alone; the mistakes are made on X as drawn (an edit is one sample's)
+        items = cache.shape_mistakes(c.replace(bug=bugs.NONE, x_edit=NO_EDIT))
     except Exception as err:  # the page shows a sentence, never a traceback
         st.error(f"Keras could not be asked: {type(err).__name__}: {err}", icon=":material/error:")
         return
@@ -604,6 +661,52 @@ def _mistakes(c: RNNConfig) -> None:
                 st.code(m.fix, language="python")
                 shape = as_plain_markdown(m.fix_shape)
                 st.markdown(f":green-badge[:material/check: Shape] {shape}")
+
+
+def spectrum(r: run.Run, view: View) -> None:
+    """Section 9: the eigenvalues of W_hh (per gate block) against the unit circle, ρ and
+    σ_max, and what ρ says about memory and gradients through time (``rnnviz.memory``)."""
+    c = r.config
+    st.header(KERAS_SECTIONS["spectrum"])
+    tag = ledger.path_tag(c, view.layer, view.direction)
+    scale = (
+        ""
+        if c.whh_scale == 1.0
+        else f" It is the model's W_hh times whh_scale = {as_text(c.whh_scale)} (the "
+        "sidebar's What if): every eigenvalue and singular value scales with it."
+    )
+    st.caption(
+        f"W_hh{(' of layer' + tag) if tag else ''} maps h_(t-1) into the next step. Its "
+        "eigenvalues λ in the complex plane, with the unit circle: ρ = max |λ| is the spectral "
+        "radius, σ_max the largest singular value"
+        + (", for each gate's (M, M) block" if r.cell.gates else "")
+        + "."
+        + scale
+    )
+    if view.present:
+        _spectrum(c, view.layer, view.direction)
+    else:
+        _spectrum_on_demand(c, view.layer, view.direction)
+
+
+@st.fragment
+def _spectrum_on_demand(c: RNNConfig, layer: int, direction: str) -> None:
+    # One chart fewer on every full page: it is drawn once asked for, like sections 7 and 8.
+    box = st.expander("Show the eigenvalues", on_change="rerun", key="spectrum_open")
+    if box.open:
+        with box:
+            _spectrum(c, layer, direction)
+
+
+def _spectrum(c: RNNConfig, layer: int, direction: str) -> None:
+    ((key, sentence, fig),) = cache.spectrum_view(c, layer, direction)
+    left, right = st.columns([3, 2], gap="large")
+    left.plotly_chart(fig, key=key)
+    right.markdown(sentence)
+    right.caption(
+        "Try the sidebar's What if: whh_scale below 1 pulls every λ inside the circle, above 1 "
+        "pushes them out; with a pulse input the states section shows how long the pulse lasts."
+    )
 
 
 def downloads(r: run.Run) -> None:

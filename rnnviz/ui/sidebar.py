@@ -32,13 +32,18 @@ from datetime import timedelta
 
 import streamlit as st
 
-from rnnviz import bugs, imported, layouts
+from rnnviz import bugs, edits, imported, layouts
 from rnnviz.cells import CELLS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import (
     BOUNDS,
     DTYPES,
     FIELDS,
+    INPUTS,
+    NO_EDIT,
+    NOT_EDITED_HERE,
     NOT_HELD,
+    SCALE_HIGH,
+    SCALE_LOW,
     SECTIONS,
     SEEDED,
     SWITCHES,
@@ -46,6 +51,7 @@ from rnnviz.config import (
     RNNConfig,
     as_text,
     from_query,
+    pulse_bounds,
     view_default,
 )
 from rnnviz.layouts import LayoutError
@@ -87,12 +93,25 @@ def read_url_once() -> None:
         linked["weights"] = found
         return imported.problem(config, found)
 
-    config, view, warnings = from_query(params, held=held)
+    def edited(config: RNNConfig) -> str | None:
+        """Whether this server holds the link's edit of X, for a sample and shape the
+        config's X has; kept if so, as the weights are."""
+        found = cache.EDITS.get(config.x_edit)
+        if found is None:
+            return NOT_EDITED_HERE
+        if not found.fits(config):
+            return f"is of {found.made_for()}, which this X does not have; using X as drawn."
+        linked["x_edit"] = found
+        return None
+
+    config, view, warnings = from_query(params, held=held, edited=edited)
     for name in FIELDS:
-        if name != "weights":  # not a widget: the session's upload, below
+        if name not in ("weights", "x_edit"):  # not widgets: the session's upload and edit
             st.session_state[name] = getattr(config, name)
     if config.weights != SEEDED:
         st.session_state[UPLOADED] = linked["weights"]
+    if config.x_edit != NO_EDIT:
+        st.session_state[EDITED] = linked["x_edit"]
     for key, state in (("sample", "_sample"), ("step", "_step"), ("section", "_section")):
         st.session_state[state] = view.get(key, view_default(key, config))
     for key in ("view_layer", "view_direction", "present", "quiz", "layout"):
@@ -289,6 +308,104 @@ def _debugger(values: dict) -> dict:
     return {"dtype": st.session_state["dtype"], "bug": st.session_state["bug"]}
 
 
+def _what_if(T: int, D: int) -> dict:
+    """The what-if controls: the scale of W_hh and the input pattern (a pulse or a step at
+    t0 on feature d0). Every one is a config field: the run depends on it."""
+    st.header("What if")
+    scale = st.slider(
+        "whh_scale — W_hh × S",
+        min_value=SCALE_LOW,
+        max_value=SCALE_HIGH,
+        step=0.05,
+        key="whh_scale",
+        help="Every recurrent kernel W_hh times S, in a Keras model of its own (?whh_scale=, "
+        "0.1 to 3, at most 2 decimals); Keras and NumPy both run it. Below 1 the state forgets "
+        "faster, above 1 it keeps or blows up: see the spectrum section.",
+    )
+    if st.session_state.get("input") not in INPUTS:
+        st.session_state["input"] = "random"
+    pattern = st.segmented_control(
+        "Input X",
+        options=list(INPUTS),
+        key="input",
+        required=True,
+        help="(?input=) " + " ".join(f"{k}: {why}." for k, why in INPUTS.items()),
+    )
+    bounds = pulse_bounds(T, D)
+    place = {}
+    for key, label in (("pulse_t", "t0 — pulse step"), ("pulse_d", "d0 — pulse feature")):
+        meaning, low, high = bounds[key]
+        _restore(key, low, high)  # kept, and clamped when T or D shrink under it
+        place[key] = int(
+            st.number_input(
+                label,
+                min_value=low,
+                max_value=high,
+                step=1,
+                key=key,
+                disabled=pattern == "random",
+                help=f"{meaning.capitalize()}, from {low} to {high} (?{key}=); for a pulse "
+                "or a step input.",
+            )
+        )
+    return {"whh_scale": round(float(scale), 2), "input": pattern, **place}
+
+
+EDITED = "_x_edit"  # the session's edited sample of X (edits.Edit), if any
+EDIT_NOTE = "_x_edit_note"  # what became of the last edit: (ok, message)
+EDIT_RERUN = "_x_edit_rerun"  # an edit was taken: the page runs again with the new config
+
+
+def on_x_edit(key: str, n: int, X_n) -> None:
+    """The data editor's callback: sample n's X_n with the table's changes, if every one is
+    a finite number, becomes the session's edit (and the server's, for links); else the
+    note says which cell is wrong and X stays as it was. The next editor starts afresh."""
+    changes = st.session_state.get(key, {}).get("edited_rows", {})
+    st.session_state["_x_editors"] = st.session_state.get("_x_editors", 0) + 1
+    try:
+        X_new = edits.apply(X_n, changes)  # (T, D)
+    except edits.EditError as err:
+        st.session_state[EDIT_NOTE] = (False, f"Not taken: {err}. X is as it was.")
+        return
+    st.session_state[EDITED] = cache.EDITS.put(edits.make(n, X_new))
+    st.session_state[EDIT_NOTE] = (
+        True,
+        f"Sample n = {n} edited: x_edit={st.session_state[EDITED].digest}.",
+    )
+    st.session_state[EDIT_RERUN] = True
+
+
+def edit_note() -> None:
+    """What became of the last edit, once."""
+    note = st.session_state.pop(EDIT_NOTE, None)
+    if note is not None:
+        ok, message = note
+        (st.success if ok else st.error)(as_plain_markdown(message), icon=":material/edit:")
+
+
+def _as_drawn() -> None:
+    st.session_state.pop(EDITED, None)
+
+
+def _x_edit(values: dict) -> str:
+    """The config's ``x_edit``: the session's edit where the model's X has its sample and
+    shape, else ``none``; an edit that does not fit is kept for when it fits again."""
+    held: edits.Edit | None = st.session_state.get(EDITED)
+    if held is None:
+        return NO_EDIT
+    cache.EDITS.put(held)  # the most recent again: a link to it keeps working
+    try:
+        fits = held.fits(RNNConfig(**values | {"x_edit": NO_EDIT}))
+    except ConfigError:  # sizes over the cap: the page shows the error
+        fits = False
+    if fits:
+        st.caption(f"X: sample n = {held.n} as edited on the page.")
+    else:
+        st.caption(f"Your edit of X is of {held.made_for()}: X as drawn is used here.")
+    st.button("Use X as drawn", on_click=_as_drawn, key="_as_drawn")
+    return held.digest if fits else NO_EDIT
+
+
 def _lecture() -> tuple[bool, bool]:
     st.header("Lecture")
     present = st.toggle(
@@ -341,6 +458,8 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         st.toggle("Bidirectional", key="bidirectional", help=SWITCHES["bidirectional"])
         values["seed"] = _size_input("seed")
         values.update({k: st.session_state[k] for k in ("cell", *SWITCHES)})
+        values.update(_what_if(values["T"], values["D"]))
+        values["x_edit"] = _x_edit(values)
         values["weights"] = _weights(values)
         layer, direction, layout = _look_at(values["layers"], values["bidirectional"])
         values.update(_debugger(values))
@@ -355,7 +474,8 @@ def sidebar() -> tuple[RNNConfig | None, View]:
     if config is not None and config == st.session_state["_url_config"]:
         for message in st.session_state["_url_warnings"]:
             st.warning(as_plain_markdown(message), icon=":material/link:")
-    query = {name: as_text(values[name]) for name in FIELDS}
+    # the config's values where it ran (random X writes no pulse place of its own)
+    query = {name: as_text(getattr(config, name) if config else values[name]) for name in FIELDS}
     query |= {"sample": st.session_state["_sample"], "step": st.session_state["_step"]}
     if values["layers"] > 1:
         query["view_layer"] = layer
