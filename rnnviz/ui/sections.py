@@ -624,6 +624,8 @@ def _gradients(c: RNNConfig) -> None:
     for (key, fig), col in zip(figs[:2], st.columns(2), strict=True):
         col.plotly_chart(fig, key=key)
     st.plotly_chart(figs[2][1], key=figs[2][0])
+    ((_, sentence, _),) = cache.spectrum_view(c, c.layers, "fwd")  # the last layer's W_hh
+    st.markdown(f"**The spectrum of W_hh (section 9) and these lines:** {sentence}")
     g = cache.gradients(c)
     norms = g.grad_norm_x  # (T,)
     st.caption(
