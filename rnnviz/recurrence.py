@@ -90,7 +90,7 @@ def simple_rnn(
     h_prev = np.full((N, M), h_0, dtype=X.dtype)  # (N, M)  h_0
     for t in range(T):
         a[t] += h_prev @ W_hh  # (N, M)  a_t = x_t W_xh + b_h + h_{t-1} W_hh
-        h[t] = tanh(a[t])  # (N, M)  h_t = tanh(a_t)
+        tanh(a[t], out=h[t])  # (N, M)  h_t = tanh(a_t), written in place
         h_prev = h[t]  # (N, M)
     return _batch_first({"a": a, "h": h})
 
@@ -100,9 +100,15 @@ def dense(h_T: np.ndarray, W_o: np.ndarray, b_o: np.ndarray) -> np.ndarray:
     return h_T @ W_o + b_o  # (N, K)
 
 
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    """σ(z) = 1 / (1 + e^-z), Keras' default recurrent activation."""
-    return 0.5 * (np.tanh(0.5 * z) + 1.0)  # same values, no overflow warning for large |z|
+def sigmoid(z: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    """σ(z) = 1 / (1 + e^-z), Keras' default recurrent activation, as 0.5 · (tanh(z/2) + 1):
+    the same values with no overflow warning for large |z|. Like np.tanh it can write into
+    ``out``, so the two can stand for each other (a planted bug swaps them)."""
+    out = np.multiply(z, 0.5, out=out)  # z/2
+    np.tanh(out, out=out)
+    out += 1.0
+    out *= 0.5
+    return out
 
 
 def lstm(
