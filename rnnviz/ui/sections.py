@@ -337,9 +337,14 @@ def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
         st.rerun(scope="app")  # the config changed: every section, not this fragment alone
     if not edits.editable(c):
         return
+    # Built only once opened: an expander's content is drawn even while it is closed, and a
+    # data editor is one of the heaviest elements a page can hold.
+    box = st.expander(f"Edit X of sample n = {n}", key="x_edit_box", on_change="rerun")
+    if not box.open:
+        return
     import pandas as pd  # what the data editor reads; imported by the first page that edits
 
-    with st.expander(f"Edit X of sample n = {n}", key="x_edit_box"):
+    with box:
         st.caption(
             f"x_t of sample n = {n}, one row per step t and one column per feature d. A change "
             "reruns Keras and NumPy on it (x_edit= in the link names it on this server)."
@@ -393,9 +398,10 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
         help="Backpropagation through time at this step: the gradient δ_t = ∂s/∂h_t (s = Σ y) "
         "and what step t sends back to the state before it, with their numbers.",
     )
+    back = []
     if backward:
         g = cache.gradients(c)  # computed on the first switch-on, then cached
-        terms = terms + grad.step_terms(r, g, n, t, view.layer, view.direction)
+        back = grad.step_terms(r, g, n, t, view.layer, view.direction)
     if c.M <= LATEX_MAX_UNITS:
         rows = [
             f"{term.name} &= "
@@ -404,6 +410,15 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
             for term in terms
         ]
         where += "\n\n$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
+    if back:
+        # The backward equations once, their numbers in the table below: a typeset vector
+        # per term would double the step's time in the browser.
+        rows = [f"{term.name} &= {term.formula}" for term in back if term.formula]
+        where += (
+            "\n\nBackward through step t (s = Σ y); the numbers are in the table.\n\n"
+            "$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
+        )
+    terms = terms + back
     columns = {"unit m": np.arange(c.M)}
     columns.update({frames.plain(term.name): term.value for term in terms})
     first = _first_difference(r, n, t, view)
