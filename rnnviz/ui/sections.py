@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import html
+from collections.abc import Callable
 
 import numpy as np
 import streamlit as st
@@ -589,16 +590,18 @@ def shape_mistakes(config: RNNConfig, present: bool = False) -> None:
     if present:
         _mistakes(config)
     else:
-        _mistakes_on_demand(config)
+        _on_demand("Make the five mistakes", "mistakes_open", _mistakes, config)
 
 
 @st.fragment
-def _mistakes_on_demand(c: RNNConfig) -> None:
-    # A fragment, so that opening the expander reruns this section alone.
-    box = st.expander("Make the five mistakes", on_change="rerun", key="mistakes_open")
+def _on_demand(label: str, key: str, draw: Callable[..., None], *args) -> None:
+    """``draw(*args)`` inside an expander, only once it is opened: a closed expander's
+    content is still computed and sent, and sections 7 to 9 cost Keras calls or charts. A
+    fragment, so that opening it reruns this section alone."""
+    box = st.expander(label, on_change="rerun", key=key)
     if box.open:
         with box:
-            _mistakes(c)
+            draw(*args)
 
 
 def gradients_through_time(config: RNNConfig, present: bool = False) -> None:
@@ -616,15 +619,7 @@ def gradients_through_time(config: RNNConfig, present: bool = False) -> None:
     if present:
         _gradients(config)
     else:
-        _gradients_on_demand(config)
-
-
-@st.fragment
-def _gradients_on_demand(c: RNNConfig) -> None:
-    box = st.expander("Backpropagate through time", on_change="rerun", key="gradients_open")
-    if box.open:
-        with box:
-            _gradients(c)
+        _on_demand("Backpropagate through time", "gradients_open", _gradients, config)
 
 
 @st.fragment
@@ -703,16 +698,9 @@ def spectrum(r: run.Run, view: View) -> None:
     if view.present:
         _spectrum(c, view.layer, view.direction)
     else:
-        _spectrum_on_demand(c, view.layer, view.direction)
-
-
-@st.fragment
-def _spectrum_on_demand(c: RNNConfig, layer: int, direction: str) -> None:
-    # One chart fewer on every full page: it is drawn once asked for, like sections 7 and 8.
-    box = st.expander("Show the eigenvalues", on_change="rerun", key="spectrum_open")
-    if box.open:
-        with box:
-            _spectrum(c, layer, direction)
+        _on_demand(
+            "Show the eigenvalues", "spectrum_open", _spectrum, c, view.layer, view.direction
+        )
 
 
 def _spectrum(c: RNNConfig, layer: int, direction: str) -> None:
