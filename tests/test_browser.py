@@ -32,8 +32,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1600, "height": 1000}
 FIRST_LOAD = 60_000  # ms; the server's first run imports TensorFlow
 RERUN = 20_000  # ms; a new config builds a new Keras model
-CHARTS = 3  # Plotly draws the 2 agreement plots and W_hh's spectrum; weights and states are
-# canvas elements
+CHARTS = 2  # Plotly draws the 2 agreement plots (the spectrum's waits for its expander);
+# weights and states are canvas elements
 LSTM_CHARTS = CHARTS + 1  # and an LSTM's memory horizon
 PANELS = 5  # weight panels: W_xh, W_hh, b_h, W_o, b_o
 LSTM_PANELS = 4 * 3 + 2  # 4 gates × (W_xh, W_hh, b_h) + W_o, b_o
@@ -355,6 +355,7 @@ KEY_FIGURE = {
     "time": ".rnnviz-player",
     "agreement": "[data-testid=stPlotlyChart]",
     "spectrum": "[data-testid=stPlotlyChart]",
+    "gradients": "[data-testid=stPlotlyChart]",
 }
 
 
