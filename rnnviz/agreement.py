@@ -160,3 +160,14 @@ def compare_gradients(
     errors = [relative_error(mine[name], theirs[name]) for name in theirs]
     dtype = next(iter(theirs.values())).dtype.name
     return GradientAgreement(max(errors), GRADIENT_TOLERANCES[dtype])
+
+
+def output_seed(K: int, k: int | None, dtype) -> np.ndarray:
+    """w (K,) in s = Σ w_k y_k: ones for k = None, else the one-hot e_k."""
+    if k is None:
+        return np.ones(K, dtype=dtype)  # (K,)
+    if not 0 <= k < K:
+        raise ValueError(
+            f"k (the output y_k followed) must be between 0 and K - 1 = {K - 1}, got {k}"
+        )
+    return np.eye(K, dtype=dtype)[k]  # (K,)

@@ -18,15 +18,25 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 
 from rnnviz.cells import CELLS, Cell, cell_of
 from rnnviz.recurrence import sigmoid
 
-if TYPE_CHECKING:
-    from rnnviz.config import RNNConfig
+
+class RNNConfig(Protocol):
+    """What a bug's reach reads of a config (``rnnviz.config.RNNConfig`` has it all): named
+    here, not imported, because the config checks its bug against this table."""
+
+    cell: str
+    reset_after: bool
+    M: int
+    T: int
+    bidirectional: bool
+    return_sequences: bool
+
 
 NONE = "none"  # the value of bug= when nothing is planted
 

@@ -21,7 +21,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rnnviz.agreement import GradientAgreement, compare_gradients
+from rnnviz.agreement import GradientAgreement, compare_gradients, output_seed
 from rnnviz.bugs import NONE
 from rnnviz.cells import Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
@@ -65,17 +65,6 @@ class Gradients:
 def _norms(g: np.ndarray) -> np.ndarray:
     """(N, T, ·) -> (T,): the L2 norm of each step's g[:, t, :] (einsum makes no g² copy)."""
     return np.sqrt(np.einsum("ntm,ntm->t", g, g))  # (T,)
-
-
-def output_seed(K: int, k: int | None, dtype) -> np.ndarray:
-    """w (K,) in s = Σ w_k y_k: ones for k = None, else the one-hot e_k."""
-    if k is None:
-        return np.ones(K, dtype=dtype)  # (K,)
-    if not 0 <= k < K:
-        raise ValueError(
-            f"k (the output y_k followed) must be between 0 and K - 1 = {K - 1}, got {k}"
-        )
-    return np.eye(K, dtype=dtype)[k]  # (K,)
 
 
 def _path_backward(

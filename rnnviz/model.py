@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnnviz.agreement import output_seed
 from rnnviz.cells import HEAD, cell_of
 from rnnviz.config import SEEDED, RNNConfig, suffix
-from rnnviz.gradients import output_seed
 from rnnviz.imported import digest
 
 EAGER_MAX_STEPS = 32  # a first call over at most this many cell steps skips tracing
