@@ -3,7 +3,7 @@
 import streamlit as st
 
 from rnnviz import model
-from rnnviz.ui import cache, sections
+from rnnviz.ui import cache, sections, train
 from rnnviz.ui.sidebar import presenting, rerun_after_reconnect, sidebar
 
 
@@ -25,6 +25,8 @@ def main() -> None:
     shown = list(sections.KERAS_SECTIONS)
     if view.present:
         shown = [view.section] if view.section in shown else []
+    if not view.present or view.section == "training":
+        train.training_section(config)
     if not view.present or view.section == "shapes":
         sections.shapes_ledger(config, view.quiz, view.layout)
     # What needs no TensorFlow is on the page by now; the first run imports it here (a

@@ -13,11 +13,12 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import sys
 from dataclasses import dataclass
 
-from rnnviz import bugs, layouts, ledger
+from rnnviz import bugs, layouts, ledger, ownmodel, training, userdata
 from rnnviz.agreement import TOLERANCE, TOLERANCES, GradientAgreement
 from rnnviz.cells import CELLS, LAYOUTS, shape_text
 from rnnviz.config import (
@@ -28,19 +29,23 @@ from rnnviz.config import (
     INPUTS,
     PULSE_BOUNDS,
     SWITCHES,
+    TRAINED,
     WORK_CAP,
     ConfigError,
     RNNConfig,
     fit_under_cap,
     parse_field,
     quote,
+    task_problems,
 )
+from rnnviz.data import Xy_of
 from rnnviz.export import file_name, write_npz
 from rnnviz.gradients import Gradients, gradients_of
 from rnnviz.imported import digest
 from rnnviz.model import build  # imports TensorFlow only when called
 from rnnviz.run import Run, execute, symptom  # execute() imports TensorFlow on first use
 from rnnviz.standalone import embeds, notebook_bytes, script_text, write_file
+from rnnviz.tasks import TASKS
 
 EXIT_AGREE, EXIT_DISAGREE, EXIT_USAGE = 0, 1, 2
 ROWS_SHOWN = 20  # the plain report lists this many samples; --json and --export have them all
@@ -56,7 +61,8 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
-FLAGS = {"bug": "--plant-bug"}  # a field whose flag is not --<field> with - for _
+# a field whose flag is not --<field> with - for _
+FLAGS = {"bug": "--plant-bug", "weights": "--train", "epochs": "--train", "data": "--data"}
 
 
 def _flag(field: str) -> str:
@@ -186,6 +192,36 @@ def build_parser() -> argparse.ArgumentParser:
             f"{'T' if name == 'pulse_t' else 'D - 1'} (default {getattr(DEFAULT, name)})",
         )
     parser.add_argument(
+        "--task",
+        action="append",
+        metavar="{" + ",".join(TASKS) + "}",
+        help="what X is and the target y: "
+        + "; ".join(f"{k}, {t.description}" for k, t in TASKS.items())
+        + " (default random). A task fixes D and K (adding: D=2, K=1); --export adds y_task",
+    )
+    parser.add_argument(
+        "--data",
+        metavar="PATH",
+        help="run on your own X (and y): a .npy (X (N, T, D)), a .npz (X and optionally y) or a "
+        "long-form .csv (columns sample, t, features, then y... or class); N, T and D come "
+        "from the file, and K from y where it has one",
+    )
+    parser.add_argument(
+        "--train",
+        metavar="EPOCHS",
+        action="append",
+        help="train the model (Adam) for EPOCHS (1 to 200) on the task's or the data's "
+        "(X, y), the last 20%% of the N samples held out, then check agreement on the trained "
+        "weights; the JSON gets loss_before, loss_after, val_loss_after and loss_history",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="PATH",
+        help="run on your own Keras model, a .keras file of Input -> SimpleRNN, LSTM or GRU "
+        "(or Bidirectional) x 1-3 -> Dense, loaded with safe_mode=True; its sizes and "
+        "weights replace the flags'",
+    )
+    parser.add_argument(
         "--list-bugs",
         action="store_true",
         help="print each bug's name and one-line description, and exit",
@@ -249,7 +285,8 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
     problems = []
     for name in FIELDS:
         # weights: set by --import-torch's file; x_edit: an edit of X made on the page
-        if name in SWITCHES or name in ("weights", "x_edit"):
+        # data, epochs: set by --data's file and --train
+        if name in SWITCHES or name in ("weights", "x_edit", "data", "epochs"):
             continue
         for raw in getattr(args, name) or []:  # None when the flag is not given
             try:
@@ -260,6 +297,10 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
         for name in PULSE_BOUNDS:
             if getattr(args, name):
                 problems.append(f"{_flag(name)}: applies only to --input pulse or step")
+    task = TASKS[values["task"]]
+    for name in ("D", "K"):  # a size the task fixes, unless a flag said otherwise
+        if getattr(task, name) is not None and not getattr(args, name):
+            values[name] = getattr(task, name)
     if problems:
         raise UsageError(" | ".join(problems))
     try:
@@ -269,6 +310,8 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
             # "bug=reset_before applies only to ..." as "--plant-bug reset_before applies ..."
             raise UsageError(f"--plant-bug {str(err).removeprefix('bug=')}") from None
         if err.field in PULSE_BOUNDS:  # the pulse's place must fit T and D
+            raise UsageError(f"{_flag(err.field)}: {err}") from None
+        if any(err.field == name for name, _ in task_problems(values)):
             raise UsageError(f"{_flag(err.field)}: {err}") from None
         fitted, _ = fit_under_cap(values)
         fits = ", ".join(f"{k}={fitted[k]}" for k in FIELDS if fitted[k] != values[k])
@@ -332,6 +375,93 @@ def read_torch_weights(path: str, config: RNNConfig) -> dict:
         raise UsageError(f"--import-torch: {quote(path)}: {err}") from None
 
 
+def _file_bytes(path: str, flag: str, limit: int) -> bytes:
+    """The bytes of the file at ``path`` (at most ``limit``), or UsageError saying why not."""
+    if not os.path.isfile(path):
+        raise UsageError(f"{flag}: no file {quote(path)}")
+    size = os.path.getsize(path)
+    if size > limit:
+        raise UsageError(
+            f"{flag}: {quote(path)} is {size / 2**20:.1f} MB, over the limit of "
+            f"{limit / 2**20:.0f} MB"
+        )
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def _sizes_from(args: argparse.Namespace, config: RNNConfig, sizes: dict, flag: str) -> dict:
+    """The sizes a file fixes (``sizes``: N, T, D, ... from --data or --model), checked
+    against any flag that set them: UsageError names each that contradicts the file."""
+    clash = []
+    for name, value in sizes.items():
+        given = getattr(args, name, None)
+        if given and getattr(config, name) != value:
+            clash.append(f"{_flag(name)} {getattr(config, name)}")
+    if clash:
+        fixed = ", ".join(f"{k} = {v}" for k, v in sizes.items())
+        raise UsageError(
+            f"{flag}: {' and '.join(clash)} contradict{'s' if len(clash) == 1 else ''} the "
+            f"file, which has {fixed}; leave {'them' if len(clash) > 1 else 'it'} out"
+        )
+    return sizes
+
+
+def read_data(args: argparse.Namespace, config: RNNConfig) -> tuple[RNNConfig, userdata.Data]:
+    """``--data``: the file as ``rnnviz.userdata.Data`` and the config that runs on it (its N,
+    T, D and any K its y fixes); UsageError naming the problem."""
+    payload = _file_bytes(args.data, "--data", userdata.MAX_BYTES)
+    try:
+        data = userdata.read(os.path.basename(args.data), payload)
+    except userdata.DataError as err:
+        raise UsageError(f"--data: {quote(args.data)}: {err}") from None
+    if config.task != "random":
+        raise UsageError(f"--data and --task {config.task} both say what X is; give one")
+    sizes = _sizes_from(args, config, data.sizes(), "--data")
+    try:
+        return config.replace(**sizes, data=data.digest), data
+    except ConfigError as err:  # M over the work cap with the data's N and T
+        raise UsageError(f"--data: {_flag(err.field)}: {err}") from None
+
+
+def read_model(args: argparse.Namespace, config: RNNConfig) -> tuple[RNNConfig, dict]:
+    """``--model``: the .keras file's config (its sizes, cell and options, with the flags'
+    N and seed) and its weights; UsageError naming the layer it refuses."""
+    payload = _file_bytes(args.model, "--model", ownmodel.MAX_BYTES)
+    try:
+        own = ownmodel.load(payload, os.path.basename(args.model))
+    except ownmodel.ModelError as err:
+        raise UsageError(f"--model: {quote(args.model)}: {err}") from None
+    numbers = {k: v for k, v in own.fields.items() if k in BOUNDS}
+    _sizes_from(args, config, numbers, "--model")
+    try:
+        return ownmodel.config_for(own, config), dict(own.weights)
+    except (ConfigError, ownmodel.ModelError) as err:
+        raise UsageError(f"--model: {err}") from None
+
+
+def parse_epochs(args: argparse.Namespace, config: RNNConfig) -> int | None:
+    """``--train``'s epochs (the last one given, each checked), None without it; UsageError
+    when there is nothing to learn or the weights are not the seed's to train."""
+    epochs = None
+    for raw in args.train or []:
+        try:
+            epochs = parse_field("epochs", raw)
+        except ConfigError as err:
+            raise UsageError(f"--train: {err}") from None
+    if epochs is None:
+        return None
+    if args.model is not None or args.import_torch is not None:
+        which = "--model" if args.model is not None else "--import-torch"
+        raise UsageError(
+            f"--train starts from the seeded initial weights; it cannot train {which}'s"
+        )
+    try:
+        config.replace(weights=TRAINED, epochs=epochs)
+    except ConfigError as err:
+        raise UsageError(str(err).replace("weights=trained", "--train")) from None
+    return epochs
+
+
 @contextlib.contextmanager
 def _stdout_to_stderr():
     """Send anything written to stdout (Python or C level) to stderr while Keras runs.
@@ -368,37 +498,70 @@ def backprop(run: Run, keras_model) -> Backprop:
     return Backprop(mine, mine.against(keras_model.gradients(run.X)))
 
 
-def to_json(run: Run, layout: str = "keras", grad: Backprop | None = None) -> dict:
+def train_for(config: RNNConfig, epochs: int, data=None):
+    """``--train``: the weights after training ``config``'s initial model for ``epochs`` on
+    its task's or ``data``'s (X, y), with no wall-clock budget, and the History."""
+    X, y = Xy_of(config.replace(dtype="float32"), data)  # (N, T, D), the target
+    kind = TASKS[config.task].kind if data is None else data.kind
+    return training.train(config, X, y, kind, epochs, budget_s=math.inf)
+
+
+def to_json(
+    run: Run,
+    layout: str = "keras",
+    grad: Backprop | None = None,
+    history: training.History | None = None,
+) -> dict:
     """The JSON contract of ``--json`` (see the module docstring and ``--help``); the
-    weights' shapes by their names in ``layout``; with ``grad``, the gradient keys."""
+    weights' shapes by their names in ``layout``; with ``grad``, the gradient keys; with
+    ``history`` (``--train``), the losses."""
     c = run.config
     a = run.agreement
     weights = layouts.convert(c, layout, run.weights)
     shapes = {"X": run.X.shape, **{k: v.shape for k, v in weights.items()}}
     shapes["y"] = run.y_keras.shape
-    return {
-        "config": dataclasses.asdict(c),
-        "layout": layout,
-        "shapes": {name: [int(n) for n in shape] for name, shape in shapes.items()},
-        "params": ledger.param_totals(c),
-        "max_abs_diff": a.max_abs_diff,
-        "tolerance": a.tolerance,
-        "agree": a.agree,
-        "verdict": a.verdict,
-        "per_sample_max_abs_diff": [float(d) for d in a.per_sample],
-        "per_step_max_abs_diff": None if a.per_step is None else [float(d) for d in a.per_step],
-        "dtype": c.dtype,
-        "bug": c.bug,
-        "diverges_from_t": run.diverges_from_t,
-    } | (
-        {}
-        if grad is None
-        else {
-            "grad_norm_x": [float(g) for g in grad.mine.grad_norm_x],
-            "grad_max_rel_err": grad.check.grad_max_rel_err,
-            "grad_agree": grad.check.grad_agree,
+    return (
+        {
+            "config": dataclasses.asdict(c),
+            "layout": layout,
+            "shapes": {name: [int(n) for n in shape] for name, shape in shapes.items()},
+            "params": ledger.param_totals(c),
+            "max_abs_diff": a.max_abs_diff,
+            "tolerance": a.tolerance,
+            "agree": a.agree,
+            "verdict": a.verdict,
+            "per_sample_max_abs_diff": [float(d) for d in a.per_sample],
+            "per_step_max_abs_diff": None if a.per_step is None else [float(d) for d in a.per_step],
+            "dtype": c.dtype,
+            "bug": c.bug,
+            "diverges_from_t": run.diverges_from_t,
         }
+        | (
+            {}
+            if grad is None
+            else {
+                "grad_norm_x": [float(g) for g in grad.mine.grad_norm_x],
+                "grad_max_rel_err": grad.check.grad_max_rel_err,
+                "grad_agree": grad.check.grad_agree,
+            }
+        )
+        | ({} if history is None else losses(history))
     )
+
+
+def losses(history: training.History) -> dict:
+    """``--train``'s JSON keys: the losses before and after, and one per epoch."""
+    return {
+        "loss": history.metric,
+        "loss_before": history.loss_before,
+        "val_loss_before": history.val_loss_before,
+        "loss_after": history.loss[-1],
+        "val_loss_after": history.val_loss[-1],
+        "loss_history": list(history.loss),
+        "val_loss_history": list(history.val_loss),
+        "epochs_trained": history.epochs,
+        "train_seconds": history.seconds,
+    }
 
 
 def _table(rows: list[list[str]], right: bool = False) -> list[str]:
@@ -413,9 +576,14 @@ def _table(rows: list[list[str]], right: bool = False) -> list[str]:
     return lines
 
 
-def report(run: Run, layout: str = "keras", grad: Backprop | None = None) -> str:
+def report(
+    run: Run,
+    layout: str = "keras",
+    grad: Backprop | None = None,
+    history: training.History | None = None,
+) -> str:
     """The plain-text report: config, shapes (the weights named and shaped as ``layout``
-    writes them), Keras summary, parameters, Keras vs NumPy."""
+    writes them), Keras summary, parameters, the training's losses, Keras vs NumPy."""
     c = run.config
     options = [f"layers={c.layers}"]
     options += [f"{name}={getattr(c, name)}" for name in run.cell.switches]
@@ -441,6 +609,31 @@ def report(run: Run, layout: str = "keras", grad: Backprop | None = None) -> str
     out.append(f"  ({run.cell.params_note})")
     if layout != "keras":
         out.append(f"  ({layouts.count_note(c, layout)})")
+
+    if history is not None:
+        out += [
+            "",
+            f"Training ({history.metric}, Adam, {history.epochs} epochs in "
+            f"{history.seconds:.1f} s; the last {training.VAL_FRACTION:.0%} of the N samples "
+            "held out)",
+        ]
+        rows = [
+            ["epoch", "loss", "val_loss"],
+            ["0", f"{history.loss_before:.4g}", f"{history.val_loss_before:.4g}"],
+        ]
+        rows += [
+            [str(e), f"{loss:.4g}", f"{val:.4g}"]
+            for e, (loss, val) in enumerate(zip(history.loss, history.val_loss, strict=True), 1)
+        ]
+        out += _table(rows[: ROWS_SHOWN + 1], right=True)
+        if len(rows) > ROWS_SHOWN + 1:
+            out.append(
+                f"  ... {len(rows) - ROWS_SHOWN - 1} more epochs omitted (--json has them all)"
+            )
+        out.append(
+            f"  loss {history.loss_before:.4g} -> {history.loss[-1]:.4g}, validation "
+            f"{history.val_loss_before:.4g} -> {history.val_loss[-1]:.4g}"
+        )
 
     a = run.agreement
     y_keras, y_numpy = run.y_keras, run.y_numpy  # (N, K), or (N, T, K) with return_sequences
@@ -559,21 +752,36 @@ def main(argv: list[str] | None = None) -> int:
                 layouts.torch_shapes(config)  # refuses a cell PyTorch does not have
             except layouts.LayoutError as err:
                 raise UsageError(f"--export-torch: {err}") from None
-        imported = None
+        imported, data = None, None
+        if args.model is not None and args.import_torch is not None:
+            raise UsageError("--model and --import-torch both give the weights; give one")
+        if args.model is not None:
+            config, imported = read_model(args, config)
+        if args.data is not None:
+            config, data = read_data(args, config)
         if args.import_torch is not None:
             imported = read_torch_weights(args.import_torch, config)
             # named in the config, as on the page: the JSON, the export and its script say so
             config = config.replace(weights=digest(imported))
+        epochs = parse_epochs(args, config)
     except UsageError as err:
         print(f"rnnviz: error: {' '.join(str(err).splitlines())}", file=sys.stderr)
         return EXIT_USAGE
     except SystemExit as done:  # --help
         return done.code if isinstance(done.code, int) else EXIT_AGREE
 
+    history = None
     with _stdout_to_stderr():  # TensorFlow is imported here, after every check
+        if epochs is not None:
+            try:
+                imported, history = train_for(config, epochs, data)
+            except training.TrainingError as err:
+                print(f"rnnviz: error: --train: {err}", file=sys.stderr)
+                return EXIT_USAGE
+            config = config.replace(weights=TRAINED, epochs=history.epochs)
         keras_model = build(config, imported)
         # states: Keras' h_t are compared with NumPy's too, for diverges_from_t
-        run = execute(config, keras_model, states=True)
+        run = execute(config, keras_model, states=True, data=data)
         grad = backprop(run, keras_model) if args.grad else None
 
     written = []  # the notices, printed after the report
@@ -592,9 +800,9 @@ def main(argv: list[str] | None = None) -> int:
         written.append(notice.format(path))
 
     if args.json:
-        print(json.dumps(to_json(run, layout, grad)))
+        print(json.dumps(to_json(run, layout, grad, history)))
     else:
-        print(report(run, layout, grad))
+        print(report(run, layout, grad, history))
     notices = sys.stderr if args.json else sys.stdout
     for line in written:
         print(line, file=notices)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from rnnviz.bugs import BUGS, NONE, bug_of
 from rnnviz.cells import CELLS, LAYOUTS, SWITCH_DEFAULTS
+from rnnviz.tasks import TASKS
 
 # The most numbers in any array a run keeps: every h_t of every layer for the visualiser
 # (N·T·M, times layers and directions), the input X (N·T·D) and, with return_sequences,
@@ -56,15 +57,19 @@ SWITCHES: dict[str, str] = {
 }
 _TRUE, _FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 
-# The weights field: the seed's weights, or weights uploaded from PyTorch, named by the first
-# DIGEST_CHARS hex digits of their sha256 (rnnviz.imported), so the config, its cache keys and
-# its link stay small and exact.
-SEEDED = "seeded"
+# The weights field: the seed's initial weights, the weights trained from them on the task or
+# the uploaded data (rnnviz.training; held by the server that trained them), or weights
+# uploaded from PyTorch or read from a .keras file, named by the first DIGEST_CHARS hex digits
+# of their sha256 (rnnviz.imported), so the config, its cache keys and its link stay small
+# and exact. "seeded", the initial weights' name before training existed, still reads.
+SEEDED = "initial"
+TRAINED = "trained"
+SEEDED_ALIASES = ("seeded",)
 DIGEST_CHARS = 16
 _DIGEST = re.compile(f"[0-9a-f]{{{DIGEST_CHARS}}}")
 WEIGHTS_ALLOWED = (
-    f"weights must be {SEEDED} or the {DIGEST_CHARS} hex digits that name weights uploaded "
-    "to this server"
+    f"weights must be {SEEDED}, {TRAINED} or the {DIGEST_CHARS} hex digits that name weights "
+    "uploaded to this server"
 )
 
 
@@ -76,8 +81,23 @@ X_EDIT_ALLOWED = (
     "on this server"
 )
 
-# field -> (its plain value, what it allows): fields that are that value or a digest
-DIGESTS = {"weights": (SEEDED, WEIGHTS_ALLOWED), "x_edit": (NO_EDIT, X_EDIT_ALLOWED)}
+# The data field: X (and y) drawn by the task, or uploaded (rnnviz.userdata), named by digest.
+NO_DATA = "none"
+DATA_ALLOWED = (
+    f"data must be {NO_DATA} or the {DIGEST_CHARS} hex digits that name data uploaded to this "
+    "server"
+)
+
+# field -> (its plain values, what it allows): fields that are one of those or a digest
+DIGESTS = {
+    "weights": ((SEEDED, TRAINED), WEIGHTS_ALLOWED),
+    "x_edit": ((NO_EDIT,), X_EDIT_ALLOWED),
+    "data": ((NO_DATA,), DATA_ALLOWED),
+}
+
+# epochs: how many the trained weights were trained for (rnnviz.training); read only with
+# weights=trained, else it takes the default, one model one config.
+EPOCHS_MEANING, EPOCHS_LOW, EPOCHS_HIGH, EPOCHS_DEFAULT = "epochs of training", 1, 200, 20
 
 
 class ConfigError(ValueError):
@@ -100,6 +120,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "dtype": tuple(DTYPES),
     "bug": (NONE, *BUGS),
     "input": tuple(INPUTS),
+    "task": tuple(TASKS),
 }
 
 # The pulse's (or step's) place: symbol -> (meaning, low, highest any config allows). The
@@ -109,6 +130,8 @@ PULSE_BOUNDS: dict[str, tuple[str, int, int]] = {
     "pulse_d": ("d0, the feature of the pulse", 0, 63),
 }
 PULSE_DEFAULTS = {"pulse_t": 1, "pulse_d": 0}
+# every whole-number field: symbol -> (meaning, low, high)
+INTEGERS = BOUNDS | PULSE_BOUNDS | {"epochs": (EPOCHS_MEANING, EPOCHS_LOW, EPOCHS_HIGH)}
 
 
 def pulse_bounds(T: int, D: int) -> dict[str, tuple[str, int, int]]:
@@ -131,7 +154,7 @@ def check_field(name: str, value) -> None:
         return
     if name in DIGESTS:
         plain, allowed = DIGESTS[name]
-        if not (value == plain or isinstance(value, str) and _DIGEST.fullmatch(value)):
+        if not (value in plain or isinstance(value, str) and _DIGEST.fullmatch(value)):
             raise ConfigError(name, f"{allowed}, got {value!r}")
         return
     if name in SWITCHES:
@@ -145,7 +168,7 @@ def check_field(name: str, value) -> None:
         if round(value, SCALE_PLACES) != value:
             raise ConfigError(name, f"{SCALE_ALLOWED}, got {value!r}")
         return
-    meaning, low, high = BOUNDS[name] if name in BOUNDS else PULSE_BOUNDS[name]
+    meaning, low, high = INTEGERS[name]
     if isinstance(value, bool) or not isinstance(value, int):
         raise ConfigError(
             name,
@@ -153,6 +176,69 @@ def check_field(name: str, value) -> None:
         )
     if not low <= value <= high:
         raise ConfigError(name, f"{name} ({meaning}) must be between {low} and {high}, got {value}")
+
+
+def task_problems(values) -> list[tuple[str, str]]:
+    """What does not fit together among the task, the data, the input pattern, the sizes a
+    task fixes and trained weights, as (field, message) pairs; ``values`` is an RNNConfig or
+    a mapping of its fields. The constructor raises the first; ``from_query`` mends each."""
+    get = values.get if isinstance(values, Mapping) else lambda name: getattr(values, name)
+    task = TASKS[get("task")]
+    problems = []
+    if get("data") != NO_DATA and get("task") != "random":
+        problems.append(
+            (
+                "task",
+                f"task={task.key} and uploaded data both say what X is; use task=random "
+                "with data, or no data with a task",
+            )
+        )
+    for symbol in ("D", "K"):
+        fixed = getattr(task, symbol)
+        if fixed is not None and get(symbol) != fixed:
+            meaning = BOUNDS[symbol][0]
+            problems.append(
+                (
+                    symbol,
+                    f"{symbol} ({meaning}) is fixed at {fixed} by the {task.title} task "
+                    f"({task.why_fixed}), got {get(symbol)}",
+                )
+            )
+    if get("T") < task.T_min:
+        problems.append(
+            (
+                "T",
+                f"T (time steps) must be at least {task.T_min} for the {task.title} task "
+                f"({task.T_why}), got {get('T')}",
+            )
+        )
+    if get("input") != "random" and (get("task") != "random" or get("data") != NO_DATA):
+        what = f"the {task.title} task" if get("data") == NO_DATA else "uploaded data"
+        problems.append(
+            (
+                "input",
+                f"input={get('input')} sets X by hand, which only task=random without "
+                f"data allows; {what} brings its own X",
+            )
+        )
+    if get("weights") == TRAINED:
+        if get("task") == "random" and get("data") == NO_DATA:
+            problems.append(
+                (
+                    "weights",
+                    "weights=trained needs something to learn: a task with a target "
+                    "(sine, adding, parity, copy) or uploaded data with y",
+                )
+            )
+        elif get("return_sequences"):
+            problems.append(
+                (
+                    "weights",
+                    "weights=trained needs return_sequences off: every task has one "
+                    "target per sequence",
+                )
+            )
+    return problems
 
 
 @dataclass(frozen=True)
@@ -208,11 +294,18 @@ class RNNConfig:
     pulse_t: int = 1  # t0, the pulse's (or the step's) first step, 1..T
     pulse_d: int = 0  # d0, the feature it is on, 0..D-1
     x_edit: str = NO_EDIT  # X as drawn, or the digest of one sample's X edited on the page
+    task: str = "random"  # what X is and the target y (rnnviz.tasks); random has no y
+    data: str = NO_DATA  # X (and y) uploaded instead: the digest naming it (rnnviz.userdata)
+    epochs: int = EPOCHS_DEFAULT  # with weights=trained: the epochs they were trained for
 
     def __post_init__(self):
         for f in dataclasses.fields(self):
             check_field(f.name, getattr(self, f.name))
         object.__setattr__(self, "whh_scale", float(self.whh_scale))  # 1 and 1.0: one key
+        if self.weights != TRAINED:  # epochs name trained weights only: one model one config
+            object.__setattr__(self, "epochs", EPOCHS_DEFAULT)
+        for name, problem in task_problems(self):
+            raise ConfigError(name, problem)
         # Random X has no pulse: its place takes the default, one run one config.
         if self.input == "random":
             for name, default in PULSE_DEFAULTS.items():
@@ -241,6 +334,20 @@ class RNNConfig:
             raise ConfigError("bug", f"bug={self.bug} applies only to {where}")
 
     @property
+    def imported(self) -> bool:
+        """Whether the weights are uploaded ones, named by their digest."""
+        return self.weights not in DIGESTS["weights"][0]
+
+    @property
+    def trained(self) -> bool:
+        return self.weights == TRAINED
+
+    @property
+    def drawn(self) -> bool:
+        """Whether X is drawn here (by the task) rather than uploaded."""
+        return self.data == NO_DATA
+
+    @property
     def directions(self) -> int:
         return 2 if self.bidirectional else 1
 
@@ -262,8 +369,22 @@ class RNNConfig:
     @property
     def model_config(self) -> RNNConfig:
         """The same config with N = 1, no bug and random X: the Keras model depends on none
-        of them (it does on whh_scale: a scaled model is a model of its own)."""
-        return dataclasses.replace(self, N=1, bug=NONE, input="random", x_edit=NO_EDIT)
+        of them (it does on whh_scale: a scaled model is a model of its own). Trained weights
+        depend on what they were trained on, so a trained model keeps its N samples' task or
+        data."""
+        same = dataclasses.replace(self, bug=NONE, input="random", x_edit=NO_EDIT)
+        if self.trained:  # trained on the N samples: another N, other weights
+            return same
+        return same.replace(N=1, task="random", data=NO_DATA)
+
+    @property
+    def training_key(self) -> RNNConfig:
+        """What trained weights depend on: the model's sizes and seed, the task or the data
+        and the epochs, and the N samples trained on; not the precision nor the what-if (a
+        float64 or scaled view of trained weights widens or scales the float32 ones)."""
+        return dataclasses.replace(
+            self, weights=TRAINED, bug=NONE, x_edit=NO_EDIT, dtype="float32", whh_scale=1.0
+        )
 
     @property
     def itemsize(self) -> int:
@@ -426,10 +547,12 @@ def _switch(name: str, raw: str) -> bool:
 
 
 def _digest(name: str, raw: str) -> str:
-    """Field ``name``'s plain value (seeded, none) or DIGEST_CHARS hex digits."""
+    """Field ``name``'s plain value (initial, trained, none) or DIGEST_CHARS hex digits."""
     plain, allowed = DIGESTS[name]
     text = raw.strip().lower()
-    if text == plain or _DIGEST.fullmatch(text):
+    if name == "weights" and text in SEEDED_ALIASES:
+        return SEEDED
+    if text in plain or _DIGEST.fullmatch(text):
         return text
     problem = "is empty" if not raw else "is only whitespace" if not text else "is not allowed"
     raise ConfigError(name, f"{name}={quote(raw)} {problem}; {allowed}")
@@ -457,6 +580,55 @@ def none_held(config: RNNConfig) -> str:
     return NOT_HELD
 
 
+NO_DATA_HERE = (
+    "is not on this server (it was uploaded in another session or before a restart); "
+    "drawing X instead. Upload the file again to use it."
+)
+
+
+def no_data(digest: str) -> Mapping[str, int] | None:
+    """``from_query``'s default sizes of uploaded data: none is held."""
+    return None
+
+
+NOT_TRAINED_HERE = (
+    "names weights this server has not trained (they were trained on another server or "
+    "before a restart); showing the initial weights. Press Train to train them."
+)
+
+
+def none_trained(config: RNNConfig) -> str:
+    """``from_query``'s default check of trained weights: none are held."""
+    return NOT_TRAINED_HERE
+
+
+def mend_task(values: dict, given: Mapping = ()) -> list[str]:
+    """Make ``values`` (a config's fields) fit their task, data and input, in place, as
+    ``task_problems`` asks; returns a warning for each change a link (``given``'s keys)
+    asked for otherwise. A size the task fixes changes silently when the link left it."""
+    mended = {
+        "task": "random",
+        "input": "random",
+        "weights": SEEDED,
+    }
+    warnings = []
+    for _ in range(len(mended) + 3):  # each pass mends one field; a mend never undoes one
+        problems = task_problems(values)
+        if not problems:
+            break
+        name, problem = problems[0]
+        if name in ("D", "K"):
+            value = getattr(TASKS[values["task"]], name)
+        elif name == "T":
+            value = TASKS[values["task"]].T_min
+        else:
+            value = mended[name]
+        if name in given or name not in ("D", "K"):
+            warnings.append(f"URL parameter {problem}. Using {name}={as_text(value)}.")
+        values[name] = value
+    return warnings
+
+
 def parse_field(name: str, raw: str, config: RNNConfig | None = None):
     """One URL/CLI string as the value of field or view key ``name``, or ConfigError.
 
@@ -470,8 +642,8 @@ def parse_field(name: str, raw: str, config: RNNConfig | None = None):
         return _switch(name, raw)
     if name in BOUNDS:
         return _integer(name, raw, *BOUNDS[name])
-    if name in PULSE_BOUNDS:
-        return _integer(name, raw, *PULSE_BOUNDS[name])
+    if name in PULSE_BOUNDS or name == "epochs":
+        return _integer(name, raw, *INTEGERS[name])
     if name == "whh_scale":
         return _decimal(name, raw)
     config = config or DEFAULT
@@ -506,6 +678,7 @@ VIEW_KEYS = (
 VIEW_SWITCHES = ("present", "quiz")
 # section key -> its title; lecture mode shows one at a time
 SECTIONS: dict[str, str] = {
+    "training": "Training",
     "shapes": "Shapes",
     "summary": "Summary",
     "weights": "Weights",
@@ -575,6 +748,8 @@ def from_query(
     base: RNNConfig = DEFAULT,
     held: Callable[[RNNConfig], str | None] = none_held,
     edited: Callable[[RNNConfig], str | None] = none_edited,
+    data_sizes: Callable[[str], Mapping[str, int] | None] = no_data,
+    trained: Callable[[RNNConfig], str | None] = none_trained,
 ) -> tuple[RNNConfig, dict[str, int | str | bool], list[str]]:
     """Read a URL's query parameters; never raises.
 
@@ -596,7 +771,15 @@ def from_query(
       can use: ``held(config)`` says why they cannot be used for the effective config (None
       if they can; by default none are held), and then the seeded weights are;
     - ``x_edit=<digest>`` names one sample's X edited on the server that holds it:
-      ``edited(config)`` says why it cannot be used (None if it can), and then X as drawn is.
+      ``edited(config)`` says why it cannot be used (None if it can), and then X as drawn is;
+    - ``data=<digest>`` names data uploaded to the server that holds it: ``data_sizes``
+      gives its N, T, D (and K where its targets fix it), which replace the link's, or None
+      when it is not held, and then the task's X is drawn;
+    - a task fixes D and K (and a least T): they take the task's values, with a warning
+      where the link said otherwise; a pulse or step input, or a task beside data, is
+      dropped (``task_problems``);
+    - ``weights=trained`` names weights trained on this server: ``trained(config)`` says
+      why they cannot be used (None if they can), and then the initial weights are.
     """
     given = occurrences(params)
     warnings: list[str] = []
@@ -629,6 +812,20 @@ def from_query(
     for key in FIELDS:
         if key in given:
             values[key], _ = read(key, None, values[key])
+    if values["data"] != NO_DATA:
+        sizes = data_sizes(values["data"])
+        if sizes is None:
+            warnings.append(f"URL parameter data={values['data']} {NO_DATA_HERE}")
+            values["data"] = NO_DATA
+        else:
+            for symbol, value in sizes.items():
+                if symbol in given and values[symbol] != value:
+                    warnings.append(
+                        f"URL parameter {symbol}={values[symbol]} does not fit the uploaded "
+                        f"data, whose {symbol} is {value}. Using {symbol}={value}."
+                    )
+                values[symbol] = value
+    warnings += mend_task(values, given)
     values, fell_back = fit_under_cap(values)
     if fell_back:
         warnings.append(f"URL parameters {fell_back}.")
@@ -648,8 +845,20 @@ def from_query(
             f"Using bug={NONE}."
         )
         values["bug"] = NONE
+    if values["data"] != NO_DATA and fell_back:  # the data's N and T cannot fall back
+        warnings.append(
+            f"URL parameter data={values['data']} does not fit under the limit with M = "
+            f"{values['M']}; drawing X instead."
+        )
+        values["data"] = NO_DATA
+        warnings += mend_task(values, given)
     config = RNNConfig(**values)
-    if config.weights != SEEDED:
+    if config.trained:
+        problem = trained(config)
+        if problem is not None:
+            warnings.append(f"URL parameter weights={TRAINED} {problem}")
+            config = config.replace(weights=SEEDED)
+    if config.imported:
         problem = held(config)
         if problem is not None:
             warnings.append(f"URL parameter weights={config.weights} {problem}")

@@ -2,7 +2,8 @@
 
 The archive holds the input X, every weight under its symbol on the page (W_xh, W_hh, b_h,
 W_o, b_o for a SimpleRNN; whatever ``rnnviz.cells`` lists for other cells), both outputs
-(``y_keras``, ``y_numpy``), the whole NumPy trace as ``<key>_numpy`` (``h_numpy`` is h after
+(``y_keras``, ``y_numpy``), the target ``y_task`` where a task or uploaded data brings
+one, the whole NumPy trace as ``<key>_numpy`` (``h_numpy`` is h after
 each step, ``a_numpy`` its pre-activation) and ``config``, the run's config as a JSON string.
 Every entry is a plain array, so ``np.load(path, allow_pickle=False)`` reads it. Used by the
 app's download button and by ``python -m rnnviz --export``.
@@ -19,21 +20,25 @@ from typing import BinaryIO
 
 import numpy as np
 
-from rnnviz.config import SEEDED, RNNConfig
+from rnnviz.config import RNNConfig
 from rnnviz.run import Run
 
 
 def file_name(config: RNNConfig, extension: str = ".npz") -> str:
     """What a download of ``config``'s run is called: the config in the name, so that files
     of different runs never collide: rnnviz_lstm_L2_bidi_N10_T10_D3_M5_K2_seed0.npz, and
-    with imported weights their digest after the seed (_seed0_weights3f2a…)."""
+    with imported weights their digest after the seed (_seed0_weights3f2a…), trained ones
+    their epochs (_seed0_trained20), and a task or uploaded data before the sizes
+    (rnnviz_lstm_L1_adding_N…, rnnviz_gru_L1_data3f2a…_N…)."""
     c = config
     options = "".join(
         f"_{flag}" for flag, on in (("bidi", c.bidirectional), ("seq", c.return_sequences)) if on
     )
     sizes = f"N{c.N}_T{c.T}_D{c.D}_M{c.M}_K{c.K}_seed{c.seed}"
-    sizes += "" if c.weights == SEEDED else f"_weights{c.weights}"
-    return f"rnnviz_{c.cell}_L{c.layers}{options}_{sizes}{extension}"
+    sizes += f"_weights{c.weights}" if c.imported else ""
+    sizes += f"_trained{c.epochs}" if c.trained else ""
+    source = f"_data{c.data}" if not c.drawn else "" if c.task == "random" else f"_{c.task}"
+    return f"rnnviz_{c.cell}_L{c.layers}{options}{source}_{sizes}{extension}"
 
 
 def arrays(run: Run, extra: Mapping[str, np.ndarray] | None = None) -> dict[str, np.ndarray]:
@@ -47,6 +52,8 @@ def arrays(run: Run, extra: Mapping[str, np.ndarray] | None = None) -> dict[str,
     named.update(run.weights)  # Keras' layouts: W_xh (D, M·blocks), ..., W_o, b_o
     named["y_keras"] = run.y_keras  # (N, K) or (N, T, K)
     named["y_numpy"] = run.y_numpy  # same
+    if run.y_task is not None:
+        named["y_task"] = run.y_task  # the task's or the data's target: (N, K) or (N,)
     gates = {g.key for g in run.cell.gates}
     for path in run.paths:
         for key, value in path.trace.items():

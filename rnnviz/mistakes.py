@@ -348,12 +348,17 @@ def _wrong_d(live: _Live) -> Mistake:
     return _accepted(float("inf"), ["No error: set_weights took a kernel of the wrong D."], **item)
 
 
-def mistakes(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) -> list[Mistake]:
+def mistakes(
+    config: RNNConfig,
+    weights: Mapping[str, np.ndarray] | None = None,
+    X: np.ndarray | None = None,
+) -> list[Mistake]:
     """Each shape mistake made on Keras models of ``config``, with what Keras did and the fix.
 
     The models are built here for this call alone, so the shared cached model and its lock
-    are never involved; X is the page's X (``X_of``) and the weights are the page's
-    (``weights``: imported ones the config names), so the right y is the page's y.
+    are never involved; X is the page's X (``X``, else ``X_of``) and the weights are the
+    page's (``weights``: imported or trained ones the config names), so the right y is the
+    page's y.
     """
     from rnnviz import model as keras_side  # imports TensorFlow on first use
 
@@ -364,7 +369,7 @@ def mistakes(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None)
         return keras_side.build(config, weights)
 
     with _ONE_AT_A_TIME:
-        live = _Live(c, X_of(config), build(c).model)
+        live = _Live(c, X_of(config) if X is None else X, build(c).model)
         # W_hh first: it reuses the predict function traced for y, before another
         # mistake's shapes make Keras trace it anew.
         w_hh = _w_hh_transposed(live)

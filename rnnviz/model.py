@@ -306,11 +306,14 @@ def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) ->
     holding ``weights`` (Keras layout, by export name), with every W_hh then scaled by
     ``config.whh_scale``. A config whose ``weights`` names imported weights needs them, and
     only them: their digest (of the unscaled arrays) must be its name, so that a model
-    cached under a config always holds the weights the config says."""
+    cached under a config always holds the weights the config says. Trained weights need
+    the weights trained for ``config.training_key`` (``rnnviz.training``)."""
     c = config.model_config
-    if c.weights != SEEDED and (weights is None or digest(weights) != c.weights):
+    if c.imported and (weights is None or digest(weights) != c.weights):
         given = "none" if weights is None else f"weights={digest(weights)}"
         raise ValueError(f"the config names weights={c.weights}, but {given} were given")
+    if c.trained and weights is None:
+        raise ValueError("the config names trained weights, but none were given")
     keras, tf = _keras()
     # The kernels' seeds come first, in the order they always had; the biases' after them.
     kernel_seeds, bias_seeds = 4 * c.layers + 1, 2 * c.layers + 1

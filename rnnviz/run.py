@@ -27,7 +27,7 @@ from rnnviz.agreement import Agreement, Divergence, compare, diverge
 from rnnviz.budget import give_back
 from rnnviz.cells import HEAD, HEAD_FORMULAS, Cell, cell_of
 from rnnviz.config import NO_EDIT, RNNConfig, suffix
-from rnnviz.data import X_of
+from rnnviz.data import Xy_of
 
 
 @dataclass(frozen=True)
@@ -106,6 +106,7 @@ class Run:
     agreement: Agreement
     summary: str  # Keras' model.summary() text
     divergence: Divergence | None = None  # h_t step by step, when a bug is planted
+    y_task: np.ndarray | None = None  # the task's or the data's target: (N, K) or (N,) classes
 
     @property
     def diverges_from_t(self) -> int | None:
@@ -131,6 +132,7 @@ class Run:
     def nbytes(self) -> int:
         """Bytes held by the run's arrays: what it costs to keep it in a cache."""
         arrays = [self.X, self.y_keras, self.y_numpy, *self.head.values()]
+        arrays += [self.y_task] if self.y_task is not None else []
         for p in self.paths:
             arrays += [*p.weights.values(), *p.trace.values()]
             arrays += [p.keras_h] if p.keras_h is not None else []
@@ -291,10 +293,12 @@ def execute(
     states: bool = False,
     weights: Mapping[str, np.ndarray] | None = None,
     edit=None,
+    data=None,
 ) -> Run:
     """Run ``config`` end to end; pass ``keras_model`` to reuse an already built one, or
-    ``weights`` for a new one (``model.build``: imported weights the config names), and
-    ``edit`` (an ``rnnviz.edits.Edit``), the edited sample the config's ``x_edit`` names.
+    ``weights`` for a new one (``model.build``: imported or trained weights the config
+    names), ``edit`` (an ``rnnviz.edits.Edit``), the edited sample the config's ``x_edit``
+    names, and ``data`` (an ``rnnviz.userdata.Data``), the uploaded data its ``data`` names.
 
     With a bug planted, or with ``states``, Keras' h_t are compared with NumPy's step by
     step too (``Run.divergence``); a bug's run also keeps Keras' h_t for the step panel."""
@@ -305,7 +309,7 @@ def execute(
         keras_model = keras_side.build(c, weights)
     elif keras_model.config != c.model_config:
         raise ValueError(f"the Keras model was built for {keras_model.config}, not for {c}")
-    X = X_of(c)  # (N, T, D)
+    X, y_task = Xy_of(c, data)  # (N, T, D); the target, (N, 1) or (N,), or None
     if c.x_edit != NO_EDIT or edit is not None:
         if edit is None or edit.digest != c.x_edit or not edit.fits(c):
             given = "none" if edit is None else f"x_edit={edit.digest}"
@@ -343,6 +347,7 @@ def execute(
         head=_frozen_map({w.symbol: weights[w.symbol] for w in HEAD}),
         y_keras=_frozen(y_keras),
         y_numpy=_frozen(y_numpy),
+        y_task=None if y_task is None else _frozen(np.array(y_task)),
         agreement=compare(y_keras, y_numpy),
         summary=keras_model.summary(),
         divergence=divergence,

@@ -33,9 +33,10 @@ import numpy as np
 
 from rnnviz import agreement, ledger, recurrence
 from rnnviz.cells import cell_of, shape_text
-from rnnviz.config import BOUNDS, DEFAULT, FIELDS, SWITCHES, RNNConfig, as_text, suffix
+from rnnviz.config import BOUNDS, DEFAULT, FIELDS, SWITCHES, TRAINED, RNNConfig, as_text, suffix
 from rnnviz.export import file_name
 from rnnviz.run import Run
+from rnnviz.tasks import TASKS
 
 # X and the weights are embedded up to this many bytes (a 2.7 MB file); a larger run's
 # script reads the .npz next to it. Most runs are far below: the defaults hold 1.5 kB.
@@ -106,8 +107,10 @@ def _shape_comment(c: RNNConfig, name: str) -> str:
 
 
 def _arrays(run: Run) -> dict[str, np.ndarray]:
-    """What the file carries: X and every weight, by the export's names."""
-    return {"X": run.X, **run.weights}
+    """What the file carries: X, the target y_task where the task or the data has one, and
+    every weight, by the export's names."""
+    target = {} if run.y_task is None else {"y_task": run.y_task}
+    return {"X": run.X, **target, **run.weights}
 
 
 def embeds(run: Run, embed_limit: int | None = None) -> bool:
@@ -317,9 +320,16 @@ def parts(
         ),
         Part(
             "The data",
-            f"X is rnnviz's input for seed {c.seed}: N sequences of T steps with D numbers "
-            "each, standard normal. It is stored in this file exactly, not drawn again.",
-            data_code + "\n" + _load(kind, "X", run.X, _shape_comment(c, "X")) + "\n",
+            _data_text(run),
+            data_code
+            + "\n"
+            + _load(kind, "X", run.X, _shape_comment(c, "X"))
+            + "\n"
+            + (
+                ""
+                if run.y_task is None
+                else _load(kind, "y_task", run.y_task, _target_comment(run)) + "\n"
+            ),
         ),
         Part(
             "The model",
@@ -335,6 +345,11 @@ def parts(
             "The weights",
             "The weights rnnviz ran, in Keras' layout: batch on rows, `x_t @ W`."
             + (
+                f" They are the trained ones: {c.epochs} epochs of Adam from the seed's."
+                if c.trained
+                else ""
+            )
+            + (
                 f" Each weight holds {cell.blocks} blocks side by side, in Keras' order: "
                 + ", ".join(g.name for g in cell.gates)
                 + "."
@@ -345,8 +360,10 @@ def parts(
         ),
         Part(
             "Keras' output",
-            "One call on all N samples: `model.predict` would cut X into batches of 32.",
-            f"y_keras = np.asarray(model(X, training=False))  # {y}\n",
+            "One call on all N samples: `model.predict` would cut X into batches of 32."
+            + ("" if run.y_task is None else " " + _loss_text(run)),
+            f"y_keras = np.asarray(model(X, training=False))  # {y}\n"
+            + ("" if run.y_task is None else _loss_code(run)),
         ),
         Part(
             "The NumPy recurrence",
@@ -381,6 +398,52 @@ def parts(
     ]
 
 
+def _data_text(run: Run) -> str:
+    """What X (and y_task) are, for the file's "The data" part."""
+    c = run.config
+    if not c.drawn:
+        what = f"X is the data uploaded to rnnviz (data={c.data})"
+    elif c.task != "random":
+        task = TASKS[c.task]
+        what = f"X is the {task.title} task's draw for seed {c.seed} ({task.description})"
+    else:
+        what = (
+            f"X is rnnviz's input for seed {c.seed}: N sequences of T steps with D numbers "
+            "each, standard normal"
+        )
+    target = "" if run.y_task is None else ", with y_task, the target the model learns"
+    return f"{what}{target}. It is stored in this file exactly, not drawn again."
+
+
+def _target_comment(run: Run) -> str:
+    """The shape comment of y_task: (N, K) values or (N,) class indices."""
+    if run.y_task.ndim == 1:
+        return f"(N,) = ({run.config.N},)  the class index of each sample"
+    return f"(N, K) = {tuple(run.y_task.shape)}  the value to predict"
+
+
+def _loss_text(run: Run) -> str:
+    if run.y_task.ndim == 1:
+        return "Against the target: the cross-entropy of the logits y and the accuracy."
+    return "Against the target: the mean squared error."
+
+
+def _loss_code(run: Run) -> str:
+    """The loss of y_keras against y_task, printed as rnnviz's training reports it."""
+    if run.y_task.ndim == 1:
+        return (
+            "z = y_keras.astype(np.float64) - y_keras.max(axis=1, keepdims=True)  # (N, K)\n"
+            "log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (N, K)\n"
+            "cross_entropy = -log_p[np.arange(N), y_task].mean()\n"
+            "accuracy = (y_keras.argmax(axis=1) == y_task).mean()\n"
+            'print(f"cross-entropy {cross_entropy:.4g}, accuracy {accuracy:.1%}")\n'
+        )
+    return (
+        "mse = float(np.mean((y_keras.astype(np.float64) - y_task) ** 2))\n"
+        'print(f"MSE against the target: {mse:.4g}")\n'
+    )
+
+
 def _command(c: RNNConfig) -> str:
     """The command line that runs ``c``: python -m rnnviz --cell lstm --layers 2."""
     words = ["python -m rnnviz"]
@@ -390,8 +453,16 @@ def _command(c: RNNConfig) -> str:
             continue
         if name == "bug":  # the file holds the recurrence done right, whatever was planted
             continue
-        if name == "weights":  # imported ones come from the PyTorch .npz they were read from
+        if name == "weights" and value == TRAINED:
+            words.append(f"--train {c.epochs}")
+        elif name == "weights":  # imported ones come from the PyTorch .npz they were read from
             words.append("--import-torch WEIGHTS.npz")
+        elif name == "epochs":  # with --train
+            continue
+        elif name == "data":  # the uploaded file, under the name the user gave it
+            words.append("--data DATA.npz")
+        elif name in ("D", "K") and getattr(TASKS[c.task], name) is not None:
+            continue  # the task fixes it
         elif name == "x_edit":  # a sample of X typed on the page: only its .npz holds it
             continue
         elif name in SWITCHES:  # reset_after is on by default, the other switches off

@@ -34,8 +34,22 @@ CHOICES = {
     "bug": ("none", "h0_ones", "bias_dropped", "activations_swapped", "reset_before"),
 }
 CHOICE_DEFAULTS = {"dtype": "float32", "bug": "none"}
-# weights: "seeded", or 16 hex digits naming uploaded weights, which a fresh reader never holds
-SEEDED, DIGEST_CHARS = "seeded", 16
+# weights: "initial" (or its old name, "seeded"), "trained" (weights trained on the reader's
+# server, which a fresh reader never holds), or 16 hex digits naming uploaded weights, which a
+# fresh reader never holds either
+SEEDED, TRAINED, DIGEST_CHARS = "initial", "trained", 16
+# task -> (the D it fixes, the K it fixes, its least T); data: "none" or 16 hex digits naming
+# uploaded data, which a fresh reader never holds; epochs: 1..200, read with weights=trained
+TASKS = {
+    "random": (None, None, 1),
+    "sine": (1, 1, 1),
+    "adding": (2, 1, 2),
+    "parity": (1, 2, 1),
+    "copy": (5, 4, 2),
+}
+EPOCHS = (1, 200, 20)
+SOURCE = ("task", "data", "epochs")
+SIZE_MEANINGS = {"D": "input features", "K": "outputs"}
 HEX = "0123456789abcdef"
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 SECTIONS = ("shapes", "summary", "weights", "time", "agreement", "mistakes", "spectrum")
@@ -143,6 +157,12 @@ CLASSES = (
     "pulse out of range",
     "bad x_edit",
     "x_edit not held",
+    "bad task",
+    "task fixes sizes",
+    "bad data",
+    "data not held",
+    "bad epochs",
+    "trained not held",
 )
 
 
@@ -185,7 +205,15 @@ def _good(rng: random.Random, key: str) -> str:
     elif key == "view_direction":
         text = "fwd"
     elif key == "weights":
-        text = SEEDED.upper() if rng.random() < 0.2 else SEEDED
+        text = rng.choice([SEEDED, "seeded"])
+        text = text.upper() if rng.random() < 0.2 else text
+    elif key == "task":
+        text = rng.choice(list(TASKS))
+        text = text.upper() if rng.random() < 0.2 else text
+    elif key == "data":
+        text = "none"
+    elif key == "epochs":
+        text = str(rng.choice(EPOCHS))
     elif key == "whh_scale":
         text = rng.choice(GOOD_SCALES)
     elif key == "input":
@@ -297,6 +325,27 @@ def _forced(rng: random.Random, state: State, kind: str) -> None:
             state.add(key, str(rng.choice([low - 1, high + 1, 10**6])), False)
         else:
             state.add(key, str(rng.choice([low, 2, 9, 10, 11, high])), True)
+    elif kind == "bad task":
+        state.add("task", rng.choice(["sines", "", " ", "add", "٣", "t" * 80, "none"]), False)
+    elif kind == "task fixes sizes":  # valid in form; the task overrides D, K or a short T
+        state.add("task", rng.choice(["sine", "adding", "parity", "copy"]), True)
+        key = rng.choice(["D", "K", "T"])
+        state.add(key, {"D": "3", "K": "3", "T": "1"}[key], True)
+    elif kind == "bad data":
+        digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
+        bad = [digits[:-1], digits + "2", "nothing", "", " ", "d" * 90, "seeded"]
+        state.add("data", rng.choice(bad), False)
+    elif kind == "data not held":  # valid in form; nothing was uploaded to this reader
+        digits = "".join(rng.choice(HEX) for _ in range(DIGEST_CHARS))
+        state.add("data", digits.upper() if rng.random() < 0.2 else digits, True)
+    elif kind == "bad epochs":
+        state.add("epochs", rng.choice(["0", "201", "-1", "1.5", "", "many", "9" * 30]), False)
+    elif kind == "trained not held":  # valid in form; nothing was trained on this reader
+        if rng.random() < 0.7:
+            state.add("task", rng.choice(["sine", "adding", "parity", "copy"]), True)
+        state.add("weights", rng.choice([TRAINED, TRAINED.upper()]), True)
+        if rng.random() < 0.5:
+            state.add("epochs", str(rng.choice([1, 7, 200])), True)
     elif kind == "view out of range":
         # valid in form; whether it is in range depends on the effective config
         key = rng.choice(["sample", "step", "view_layer", "view_direction"])
@@ -308,7 +357,7 @@ def states(seed: int, count: int) -> list[State]:
     """``count`` URL states from ``seed``; state i starts with class i % len(CLASSES)."""
     rng = random.Random(seed)
     out = []
-    keys = list(SIZES) + ["cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF]
+    keys = list(SIZES) + ["cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF, *SOURCE]
     keys += ["sample", "step", "view_layer"]
     keys += ["view_direction", "present", "section", "quiz"]
     for i in range(count):
@@ -364,6 +413,9 @@ class Expected:
     unheld: str | None = None  # weights valid in form that the reader does not hold
     unedited: str | None = None  # an x_edit valid in form that the reader does not hold
     outside: list[tuple[str, int]] = field(default_factory=list)  # pulse places that do not fit
+    undata: str | None = None  # data valid in form that the reader does not hold
+    untrained: bool = False  # weights=trained that the reader has not trained
+    mended: list[str] = field(default_factory=list)  # the task's warnings: their start
 
 
 def expected(state: State) -> Expected:
@@ -373,8 +425,9 @@ def expected(state: State) -> Expected:
     config |= {"cell": "simple", **SWITCHES, **CHOICE_DEFAULTS, "weights": SEEDED}
     config |= {"whh_scale": 1.0, "input": "random", "x_edit": NO_EDIT}
     config |= {k: default for k, (_, _, default) in PULSE.items()}
+    config |= {"task": "random", "data": "none", "epochs": EPOCHS[2]}
     named, unknown = [], []
-    fields = [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF]
+    fields = [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF, *SOURCE]
     views = ["sample", "step", "view_layer", "view_direction", "present", "section", "quiz"]
     views.append("layout")
     for key, value in state.pairs:
@@ -383,14 +436,34 @@ def expected(state: State) -> Expected:
                 unknown.append(key)
         elif key in fields and (key, value) not in state.invalid:
             text = value.strip().lower()
-            if key in SIZES or key in PULSE:
+            if key in SIZES or key in PULSE or key == "epochs":
                 config[key] = int(text)
             elif key == "whh_scale":
                 config[key] = float(text)
-            elif key in ("cell", "weights", "input", "x_edit") or key in CHOICES:
-                config[key] = text
+            elif key in ("cell", "weights", "input", "x_edit", "task", "data") or key in CHOICES:
+                config[key] = SEEDED if text == "seeded" else text
             else:
                 config[key] = text in TRUE
+    undata = None
+    if config["data"] != "none":  # the last valid value, if it names uploaded data
+        undata, config["data"] = config["data"], "none"
+    given = {key for key, _ in state.pairs}
+    fixed_D, fixed_K, least_T = TASKS[config["task"]]
+    mended = []
+    for key, fixed in (("D", fixed_D), ("K", fixed_K)):
+        if fixed is not None and config[key] != fixed:
+            if key in given:  # a size the link left takes the task's silently
+                mended.append(f"URL parameter {key} ({SIZE_MEANINGS[key]}) is fixed at {fixed} ")
+            config[key] = fixed
+    if config["T"] < least_T:
+        mended.append("URL parameter T (time steps) must be at least ")
+        config["T"] = least_T
+    if config["input"] != "random" and config["task"] != "random":
+        mended.append(f"URL parameter input={config['input']} sets X by hand")
+        config["input"] = "random"
+    if config["weights"] == TRAINED and (config["task"] == "random" or config["return_sequences"]):
+        mended.append("URL parameter weights=trained needs ")
+        config["weights"] = SEEDED
     fell_back = []
     cap = CAP // 2 if config["dtype"] == "float64" else CAP  # the same bytes, twice as wide
     for width in "MDK":  # h, then X, then y: lower the largest of N, T and the width
@@ -412,6 +485,10 @@ def expected(state: State) -> Expected:
     lacked = None
     if config["bug"] == "reset_before" and not (config["cell"] == "gru" and config["reset_after"]):
         lacked, config["bug"] = "reset_before", "none"
+    untrained = config["weights"] == TRAINED  # the reader has trained nothing
+    if untrained:
+        config["weights"] = SEEDED
+    config["epochs"] = EPOCHS[2]  # read only with trained weights, which are never held here
     unheld = None
     if config["weights"] != SEEDED:  # the last valid value, if it names uploaded weights
         unheld, config["weights"] = config["weights"], SEEDED
@@ -433,7 +510,19 @@ def expected(state: State) -> Expected:
     unedited = None
     if config["x_edit"] != NO_EDIT:  # the last valid value, if it names an edit of X
         unedited, config["x_edit"] = config["x_edit"], NO_EDIT
-    return Expected(config, named, unknown, fell_back, lacked, unheld, unedited, outside)
+    return Expected(
+        config,
+        named,
+        unknown,
+        fell_back,
+        lacked,
+        unheld,
+        unedited,
+        outside,
+        undata,
+        untrained,
+        mended,
+    )
 
 
 def check(state: State, config: dict, warnings: list[str], query: dict | None = None) -> None:
@@ -454,14 +543,20 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
         ("bug", want.lacked, "applies only to"),
         ("weights", want.unheld, "are not on this server"),
         ("x_edit", want.unedited, "is not on this server"),
+        ("data", want.undata, "is not on this server"),
+        ("weights", TRAINED if want.untrained else None, "names weights this server has not"),
     ):
-        lines = [w for w in value_warnings if f" {words} " in w]
+        lines = [w for w in value_warnings if w.startswith(f"URL parameter {key}=")]
+        lines = [w for w in lines if f" {words} " in w]
         assert len(lines) == bool(value), context
         assert not value or lines[0].startswith(f"URL parameter {key}={value} {words} "), context
         dropped += len(lines)
     for key, value in want.outside:  # a pulse's place valid in form that the sizes do not fit
         line = f"URL parameter {key}={value} is out of range for this model; "
         assert sum(w.startswith(line) for w in value_warnings) == 1, f"{line!r}{context}"
+        dropped += 1
+    for start in want.mended:  # what the task changed
+        assert sum(w.startswith(start) for w in value_warnings) == 1, f"{start!r}{context}"
         dropped += 1
     assert len(value_warnings) == len(want.named) + dropped, f"expected {want.named}{context}"
     if want.unknown:
@@ -495,7 +590,7 @@ def check(state: State, config: dict, warnings: list[str], query: dict | None = 
 
 
 def fields_and_views() -> list[str]:
-    return [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF] + [
+    return [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF, *SOURCE] + [
         "sample",
         "step",
         "view_layer",

@@ -40,12 +40,15 @@ from rnnviz import (
     mistakes,
     model,
     standalone,
+    training,
+    userdata,
     weightmaps,
 )
 from rnnviz import gradients as grad
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
 from rnnviz.cells import CELLS
-from rnnviz.config import NO_EDIT, SEEDED, RNNConfig
+from rnnviz.config import NO_DATA, NO_EDIT, SEEDED, RNNConfig
+from rnnviz.data import X_of
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
 
 limit_arenas()  # on import: before TensorFlow's threads allocate
@@ -109,9 +112,28 @@ def edited_sample(config: RNNConfig) -> edits.Edit | None:
 
 
 def imported_weights(config: RNNConfig) -> Mapping[str, np.ndarray] | None:
-    """The imported weights ``config`` names, None for the seeded ones."""
+    """The weights ``config`` names: imported or trained ones, None for the initial ones."""
+    if config.trained:
+        held = RESULTS.get(config.training_key)
+        if held is None:
+            raise LookupError(f"weights trained for {config.training_key} are not held")
+        return held[0]
     held = _held(IMPORTED, config, "weights", SEEDED)
     return None if held is None else held.weights
+
+
+def uploaded_data(config: RNNConfig) -> userdata.Data | None:
+    """The uploaded data ``config.data`` names, None for X drawn by the task."""
+    return _held(DATA, config, "data", NO_DATA)
+
+
+# Data uploaded in any session, by digest, kept as uploaded weights are: 16 files, 64 MB.
+DATA = imported.Store(MAX_IMPORTED, IMPORTED_BUDGET)
+
+# One training at a time on this server (a hosted box has few cores), first come first
+# served; the trained weights, by what they depend on (RNNConfig.training_key), bounded.
+TRAINER = training.Trainer()
+RESULTS = training.Results()
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -143,12 +165,18 @@ def shape_mistakes(config: RNNConfig) -> tuple[mistakes.Mistake, ...]:
     sizes are in Keras' messages, the seed in the wrong numbers. Frozen items, so shared."""
     if planned_nbytes(config) > HEAVY:
         give_way()
-    return tuple(mistakes.mistakes(config, imported_weights(config)))
+    X = None if config.drawn else X_of(config, uploaded_data(config))  # (N, T, D)
+    return tuple(mistakes.mistakes(config, imported_weights(config), X))
 
 
 @within(RUN_BUDGET, sizeof=lambda r: r.nbytes)
 def _run(config: RNNConfig) -> Run:
-    return execute(config, keras_model(config.model_config), edit=edited_sample(config))
+    return execute(
+        config,
+        keras_model(config.model_config),
+        edit=edited_sample(config),
+        data=uploaded_data(config),
+    )
 
 
 def run(config: RNNConfig) -> Run:

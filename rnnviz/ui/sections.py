@@ -22,7 +22,8 @@ import streamlit as st
 from rnnviz import bugs, edits, export, frames, layouts, ledger, run, standalone
 from rnnviz import gradients as grad
 from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
-from rnnviz.config import NO_EDIT, SEEDED, RNNConfig, as_text
+from rnnviz.config import NO_EDIT, RNNConfig, as_text
+from rnnviz.tasks import TASKS
 from rnnviz.ui import cache, player, weights
 from rnnviz.ui.sidebar import (
     EDIT_RERUN,
@@ -110,10 +111,11 @@ def title(config: RNNConfig, present: bool = False) -> None:
         f"(N, T, D) = ({c.N}, {c.T}, {c.D}), with M = {c.M} hidden units and K = {c.K} "
         "outputs. Keras computes y; a few lines of NumPy compute it again, step by step."
         + (
-            ""
-            if c.weights == SEEDED
-            else f" The weights are imported from PyTorch (weights={c.weights}); the seed "
-            "draws X only."
+            f" The weights are imported (weights={c.weights}); the seed draws X only."
+            if c.imported
+            else f" The weights are trained: {c.epochs} epochs of Adam from the initial ones."
+            if c.trained
+            else ""
         )
         + (
             ""
@@ -125,7 +127,12 @@ def title(config: RNNConfig, present: bool = False) -> None:
 
 
 def input_text(c: RNNConfig) -> str:
-    """What X is, in words: "random X", "a pulse X (x_3 = 1 on feature 0, zeros elsewhere)"."""
+    """What X is, in words: "random X", "a pulse X (x_3 = 1 on feature 0, zeros elsewhere)",
+    "the adding task's X", "your data's X"."""
+    if not c.drawn:
+        return f"your data's X (data={c.data})"
+    if c.task != "random":
+        return f"the {TASKS[c.task].title} task's X"
     if c.input == "pulse":
         return f"a pulse X (x_t = 1 on feature d0 = {c.pulse_d} at t0 = {c.pulse_t} only)"
     if c.input == "step":

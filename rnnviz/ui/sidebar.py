@@ -27,26 +27,31 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
+import numpy as np
 import streamlit as st
 
-from rnnviz import bugs, edits, imported, layouts
+from rnnviz import bugs, edits, imported, layouts, training, userdata
 from rnnviz.cells import CELLS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import (
     BOUNDS,
     DTYPES,
     FIELDS,
     INPUTS,
+    NO_DATA,
     NO_EDIT,
     NOT_EDITED_HERE,
     NOT_HELD,
+    NOT_TRAINED_HERE,
     SCALE_HIGH,
     SCALE_LOW,
     SECTIONS,
     SEEDED,
     SWITCHES,
+    TRAINED,
     ConfigError,
     RNNConfig,
     as_text,
@@ -55,6 +60,7 @@ from rnnviz.config import (
     view_default,
 )
 from rnnviz.layouts import LayoutError
+from rnnviz.tasks import TASKS
 from rnnviz.ui import cache
 
 
@@ -104,12 +110,35 @@ def read_url_once() -> None:
         linked["x_edit"] = found
         return None
 
-    config, view, warnings = from_query(params, held=held, edited=edited)
+    def data_sizes(digest: str) -> dict[str, int] | None:
+        """The sizes of the link's data where this server holds it; kept if so."""
+        found = cache.DATA.get(digest)
+        if found is not None:
+            linked["data"] = found
+        return None if found is None else found.sizes()
+
+    def trained(config: RNNConfig) -> str | None:
+        """Whether this server holds weights trained for the link's model; kept if so."""
+        found = cache.RESULTS.get(config.training_key)
+        if found is None:
+            return NOT_TRAINED_HERE
+        linked["trained"] = Done(config.training_key, *found)
+        return None
+
+    config, view, warnings = from_query(
+        params, held=held, edited=edited, data_sizes=data_sizes, trained=trained
+    )
     for name in FIELDS:
-        if name not in ("weights", "x_edit"):  # not widgets: the session's upload and edit
+        # not widgets: the session's upload, edit, data and training
+        if name not in ("weights", "x_edit", "data", "epochs"):
             st.session_state[name] = getattr(config, name)
-    if config.weights != SEEDED:
+    if config.imported:
         st.session_state[UPLOADED] = linked["weights"]
+    if config.trained:
+        st.session_state[TRAINED_HELD] = linked["trained"]
+        st.session_state["weights_view"] = "trained"
+    if not config.drawn:
+        st.session_state[DATA_HELD] = linked["data"]
     if config.x_edit != NO_EDIT:
         st.session_state[EDITED] = linked["x_edit"]
     for key, state in (("sample", "_sample"), ("step", "_step"), ("section", "_section")):
@@ -126,15 +155,17 @@ def presenting() -> bool:
     return bool(st.session_state.get("present"))
 
 
-def _size_input(name: str) -> int:
+def _size_input(name: str, locked: str | None = None) -> int:
+    """A size's input; ``locked``: why the task or the data fixes it (drawn disabled)."""
     meaning, low, high = BOUNDS[name]
     return st.number_input(
-        f"{name} — {meaning}",
+        f"{name} — {meaning}" + (" 🔒" if locked else ""),
         min_value=low,
         max_value=high,
         step=1,
         key=name,
-        help=f"{meaning.capitalize()}, from {low} to {high}.",
+        disabled=locked is not None,
+        help=f"{locked}." if locked else f"{meaning.capitalize()}, from {low} to {high}.",
     )
 
 
@@ -235,6 +266,152 @@ def _weights(values: dict) -> str:
     return held.digest if fits else SEEDED
 
 
+DATA_HELD = "_data"  # the session's uploaded data (userdata.Data), if any
+DATA_NOTE = "_data_note"  # what became of the last data file: (ok, message)
+TRAINED_HELD = "_trained"  # the session's latest training: training.Done
+
+
+def load_data(name: str, payload: bytes) -> None:
+    """Read an uploaded .npy, .npz or .csv into the session's data; a file that cannot be
+    read leaves the previous data as it was, and the note says why in one sentence."""
+    try:
+        data = userdata.read(name, payload)
+    except userdata.DataError as err:
+        why = str(err)
+        why = why if len(why) <= NOTE_MAX else why[:NOTE_MAX] + "…"
+        kept = "your data is as it was" if DATA_HELD in st.session_state else "X is as it was"
+        st.session_state[DATA_NOTE] = (False, f"{name} was not loaded: {why}. {kept.capitalize()}.")
+        return
+    st.session_state[DATA_HELD] = cache.DATA.put(data)
+    target = {"regression": f"y ({data.N}, {data.K})", "classification": f"y: {data.K} classes"}
+    st.session_state[DATA_NOTE] = (
+        True,
+        f"Loaded {name}: X ({data.N}, {data.T}, {data.D}), {target.get(data.kind, 'no y')}; "
+        f"data={data.digest}.",
+    )
+
+
+def _on_data_upload() -> None:
+    key = _data_uploader_key()
+    file = st.session_state.get(key)
+    if file is not None:
+        load_data(file.name, file.getvalue())
+    st.session_state["_data_uploads"] = st.session_state.get("_data_uploads", 0) + 1
+
+
+def _data_uploader_key() -> str:
+    return f"_data_upload_{st.session_state.get('_data_uploads', 0)}"
+
+
+def _drop_data() -> None:
+    st.session_state.pop(DATA_HELD, None)
+    st.session_state[DATA_NOTE] = (True, "Back to X drawn by the task.")
+
+
+def _task_and_data() -> tuple[dict, dict[str, str]]:
+    """The task or the uploaded data: what X and the target y are. Returns the config's
+    ``task`` and ``data`` and the sizes they fix, symbol -> why, which the size inputs
+    then show locked (their values are set here, before those inputs are drawn)."""
+    st.header("Task and data")
+    held: userdata.Data | None = st.session_state.get(DATA_HELD)
+    locked: dict[str, str] = {}
+    if held is not None:
+        cache.DATA.put(held)  # the most recent again: a link to it keeps working
+        st.session_state["task"] = "random"
+        for symbol, value in held.sizes().items():
+            st.session_state[symbol] = value
+            locked[symbol] = f"{symbol} = {value} comes from your data, {held.name}"
+        what = {
+            "regression": f"y ({held.N}, {held.K}) to regress",
+            "classification": f"y: {held.K} classes",
+        }.get(held.kind, "no y: nothing to train")
+        st.caption(as_plain_markdown(f"X: {held.name}, ({held.N}, {held.T}, {held.D}); {what}."))
+        st.button("Use a built-in task instead", on_click=_drop_data, key="_drop_data")
+    else:
+        if st.session_state.get("task") not in TASKS:
+            st.session_state["task"] = "random"
+        key = st.selectbox(
+            "Task",
+            options=list(TASKS),
+            key="task",
+            format_func=lambda k: TASKS[k].title,
+            help="What X is and what the model is asked to predict (?task=). Each draws (X, y) "
+            "for your N and T from the seed: "
+            + " ".join(f"{t.title}: {t.description}." for t in TASKS.values()),
+        )
+        task = TASKS[key]
+        st.caption(task.description[0].upper() + task.description[1:] + ".")
+        for symbol in ("D", "K"):
+            fixed = getattr(task, symbol)
+            if fixed is not None:
+                st.session_state[symbol] = fixed
+                locked[symbol] = (
+                    f"{symbol} = {fixed}, fixed by the {task.title} task: {task.why_fixed}"
+                )
+        if st.session_state.get("T", task.T_min) < task.T_min:
+            st.session_state["T"] = task.T_min
+    st.file_uploader(
+        "Upload your data (.npy, .npz, .csv)",
+        type=["npy", "npz", "csv"],
+        key=_data_uploader_key(),
+        on_change=_on_data_upload,
+        help=userdata.FORMAT,
+    )
+    note = st.session_state.pop(DATA_NOTE, None)
+    if note is not None:
+        ok, message = note
+        (st.success if ok else st.error)(as_plain_markdown(message), icon=":material/upload:")
+    source = {"task": st.session_state["task"], "data": held.digest if held else NO_DATA}
+    return source, locked
+
+
+@dataclass(frozen=True, eq=False)
+class Done:
+    """A finished training: what its weights depend on (``RNNConfig.training_key``, with
+    the epochs it completed), the weights and the losses."""
+
+    key: RNNConfig
+    weights: Mapping[str, np.ndarray]
+    history: training.History
+
+
+def training_key(values: dict, epochs: int) -> RNNConfig | None:
+    """The training key of the model ``values`` describe trained for ``epochs``, None
+    where it cannot be trained (nothing to learn, sizes over the cap, return_sequences)."""
+    try:
+        return RNNConfig(**values | {"weights": TRAINED, "epochs": epochs}).training_key
+    except ConfigError:
+        return None
+
+
+def _trained_weights(values: dict) -> dict:
+    """The initial or the trained weights (?weights=initial|trained): trained ones exist
+    once this session, or another on this server, trained this very model on this task or
+    data. Returns the config's ``weights`` and ``epochs`` (None: the upload decides)."""
+    done: Done | None = st.session_state.get(TRAINED_HELD)
+    key = None
+    if done is not None and done.key == training_key(values, done.key.epochs):
+        key = done.key
+        cache.RESULTS.put(key, done.weights, done.history)  # a link to them keeps working
+    if st.session_state.get("weights_view") not in ("initial", "trained"):
+        st.session_state["weights_view"] = "initial"
+    if key is None:
+        if st.session_state["weights_view"] == "trained":
+            st.session_state["weights_view"] = "initial"
+        return {}
+    choice = st.segmented_control(
+        "Weights",
+        options=["initial", "trained"],
+        key="weights_view",
+        required=True,
+        help="Every view on the initial weights or on the weights after training "
+        f"({key.epochs} epochs), ?weights=initial|trained in a link.",
+    )
+    if choice == "trained":
+        return {"weights": TRAINED, "epochs": key.epochs}
+    return {}
+
+
 def _look_at(layers: int, bidirectional: bool) -> tuple[int, str, str]:
     layer, direction = 1, "fwd"
     st.header("Look at")
@@ -308,9 +485,13 @@ def _debugger(values: dict) -> dict:
     return {"dtype": st.session_state["dtype"], "bug": st.session_state["bug"]}
 
 
-def _what_if(T: int, D: int) -> dict:
+DRAWN = {"task": "random", "data": NO_DATA}  # X ~ N(0, 1): the only X a pulse replaces
+
+
+def _what_if(T: int, D: int, drawn: bool = True) -> dict:
     """The what-if controls: the scale of W_hh and the input pattern (a pulse or a step at
-    t0 on feature d0). Every one is a config field: the run depends on it."""
+    t0 on feature d0; only where X is random, not a task's or the data's). Every one is a
+    config field: the run depends on it."""
     st.header("What if")
     scale = st.slider(
         "whh_scale — W_hh × S",
@@ -322,14 +503,17 @@ def _what_if(T: int, D: int) -> dict:
         "0.1 to 3, at most 2 decimals); Keras and NumPy both run it. Below 1 the state forgets "
         "faster, above 1 it keeps or blows up: see the spectrum section.",
     )
-    if st.session_state.get("input") not in INPUTS:
+    if st.session_state.get("input") not in INPUTS or not drawn:
         st.session_state["input"] = "random"
     pattern = st.segmented_control(
         "Input X",
         options=list(INPUTS),
         key="input",
         required=True,
-        help="(?input=) " + " ".join(f"{k}: {why}." for k, why in INPUTS.items()),
+        disabled=not drawn,
+        help="(?input=) "
+        + " ".join(f"{k}: {why}." for k, why in INPUTS.items())
+        + ("" if drawn else " Only with task random: a task or your data brings its own X."),
     )
     bounds = pulse_bounds(T, D)
     place = {}
@@ -443,6 +627,7 @@ def sidebar() -> tuple[RNNConfig | None, View]:
     """Draw the sidebar; return the config (None if the sizes do not fit) and the view."""
     read_url_once()
     with st.sidebar:
+        source, locked = _task_and_data()
         st.header("Model")
         st.selectbox(
             "Cell", options=list(CELLS), format_func=lambda key: CELLS[key].title, key="cell"
@@ -453,14 +638,20 @@ def sidebar() -> tuple[RNNConfig | None, View]:
             disabled="reset_after" not in CELLS[st.session_state["cell"]].switches,
             help=SWITCHES["reset_after"] + ". Off: the textbook GRU, bias (3M,).",
         )
-        values = {name: _size_input(name) for name in ("N", "T", "D", "M", "K", "layers")}
+        values = {
+            name: _size_input(name, locked.get(name))
+            for name in ("N", "T", "D", "M", "K", "layers")
+        }
+        values.update(source)
         st.toggle("return_sequences", key="return_sequences", help=SWITCHES["return_sequences"])
         st.toggle("Bidirectional", key="bidirectional", help=SWITCHES["bidirectional"])
         values["seed"] = _size_input("seed")
         values.update({k: st.session_state[k] for k in ("cell", *SWITCHES)})
-        values.update(_what_if(values["T"], values["D"]))
+        values.update(_what_if(values["T"], values["D"], drawn=source == DRAWN))
         values["x_edit"] = _x_edit(values)
         values["weights"] = _weights(values)
+        if values["weights"] == SEEDED:
+            values.update(_trained_weights(values))
         layer, direction, layout = _look_at(values["layers"], values["bidirectional"])
         values.update(_debugger(values))
         present, quiz = _lecture()

@@ -1,0 +1,243 @@
+"""Section 0, training: press Train and watch the loss fall, then look at every view again on
+the trained weights (the sidebar's Weights: initial | trained, ``?weights=trained``).
+
+A training runs on the server's one training thread (``rnnviz.training.Trainer``): one at a
+time, because a hosted box has few cores, first come first served; a second visitor sees
+their place in the queue. The page polls the ticket from a fragment that reruns every
+POLL_S seconds while a training of this session is queued or running, so the progress bar
+and the loss curve move at least twice a second and the rest of the page stays as it is.
+The trained weights go to the server's bounded store (``cache.RESULTS``) under
+``RNNConfig.training_key``, whichever session is still there to see them, and to the
+session that asked, which keeps them (``sidebar.TRAINED_HELD``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import streamlit as st
+
+from rnnviz import training
+from rnnviz.config import EPOCHS_DEFAULT, EPOCHS_HIGH, EPOCHS_LOW, SEEDED, TRAINED, RNNConfig
+from rnnviz.data import Xy_of
+from rnnviz.tasks import TASKS
+from rnnviz.ui import cache
+from rnnviz.ui.sidebar import TRAINED_HELD, Done, as_plain_markdown
+
+POLL_S = 0.4  # the progress fragment's period: 2.5 redraws a second
+ACTIVE = "_training"  # the session's ticket while its training is queued or running
+EPOCHS_KEY = "_train_epochs"  # the epochs the next training asks for
+FEW = 100  # fewer samples than this: a note that there is little to learn from
+
+
+def budget_s() -> float:
+    """The wall-clock budget of one training, seconds: RNNVIZ_TRAIN_BUDGET_S, else 60."""
+    raw = os.environ.get("RNNVIZ_TRAIN_BUDGET_S", "")
+    try:
+        value = float(raw) if raw.strip() else training.BUDGET_S
+    except ValueError:
+        value = training.BUDGET_S
+    return value if value > 0 else training.BUDGET_S
+
+
+def target_of(config: RNNConfig) -> tuple[str, str | None]:
+    """The kind of target the config's task or data has ("regression", "classification" or
+    "none") and, where it cannot be trained, why not."""
+    data = cache.uploaded_data(config)
+    kind = TASKS[config.task].kind if data is None else data.kind
+    if kind == "none":
+        return kind, training.NO_TARGET
+    if config.return_sequences:
+        return kind, training.ONE_PER_SEQUENCE
+    if config.imported:
+        return kind, (
+            "training starts from the seeded initial weights; use the seeded weights to train"
+        )
+    if config.N < 2:
+        return kind, "training needs N ≥ 2 samples: one to learn from, one to validate on"
+    return kind, None
+
+
+def _initial(config: RNNConfig) -> RNNConfig:
+    """The config whose initial weights a training starts from."""
+    return config.replace(weights=SEEDED, whh_scale=1.0, dtype="float32", x_edit="none")
+
+
+def _start(config: RNNConfig, epochs: int) -> None:
+    """The Train button: the weights from the server's store if this very training ran
+    already, else a place in the training queue."""
+    key = config.replace(weights=TRAINED, epochs=epochs).training_key
+    held = cache.RESULTS.get(key)
+    if held is not None:
+        _finished(Done(key, *held))
+        return
+    start = _initial(config)
+    data = cache.uploaded_data(config)
+    X, y = Xy_of(start, data)  # (N, T, D) float32, the target
+    kind = TASKS[config.task].kind if data is None else data.kind
+    limit = budget_s()
+
+    def job(ticket: training.Ticket):
+        weights, history = training.run_training(ticket, start, X, y, kind, epochs, budget_s=limit)
+        if history.epochs == 0:
+            raise training.TrainingError(
+                "stopped before the first epoch ended; nothing was trained"
+            )
+        cache.RESULTS.put(key.replace(epochs=history.epochs), weights, history)
+        return weights, history
+
+    st.session_state[ACTIVE] = cache.TRAINER.submit(key, job)
+
+
+def _finished(done: Done) -> None:
+    """A training of this session is done: its weights become the page's."""
+    st.session_state[TRAINED_HELD] = done
+    st.session_state["weights_view"] = "trained"
+
+
+def _stop() -> None:
+    ticket = st.session_state.get(ACTIVE)
+    if ticket is not None:
+        ticket.stop()
+
+
+def training_section(config: RNNConfig) -> None:
+    """Section 0: the task in a sentence, the epochs, Train and Stop, the live progress
+    and, once trained, the losses before and after. Drawn only where there is a target."""
+    kind, refusal = target_of(config)
+    if kind == "none":
+        return
+    st.header("0 · Training")
+    data = cache.uploaded_data(config)
+    what = (
+        f"the {TASKS[config.task].title} task: {TASKS[config.task].description}"
+        if data is None
+        else f"your data, {data.name}"
+    )
+    n_train, n_val = training.split(config.N) if config.N >= 2 else (config.N, 0)
+    loss = training.METRICS[kind]
+    st.markdown(
+        as_plain_markdown(f"Train the model on {what}.")
+        + f" Adam (learning rate {training.LEARNING_RATE:g}, batches of {training.BATCH}) "
+        f"minimises the {loss} on the first {n_train} of the N = {config.N} samples; the last "
+        f"{n_val} are held out for the validation loss. At most {budget_s():g} s a training, "
+        "one training at a time on this server."
+    )
+    if refusal:
+        st.info(refusal[0].upper() + refusal[1:] + ".", icon=":material/block:")
+        return
+    if config.N < FEW:
+        st.caption(
+            f"With N = {config.N} samples there is little to learn from: raise N (500 or "
+            "more) in the sidebar for a model that generalises."
+        )
+    if st.session_state.get(EPOCHS_KEY) is None:
+        st.session_state[EPOCHS_KEY] = EPOCHS_DEFAULT
+    ticket = st.session_state.get(ACTIVE)
+    busy = ticket is not None
+    left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
+    epochs = left.slider(
+        "Epochs",
+        EPOCHS_LOW,
+        EPOCHS_HIGH,
+        key=EPOCHS_KEY,
+        disabled=busy,
+        help=f"Passes over the training samples, {EPOCHS_LOW} to {EPOCHS_HIGH}.",
+    )
+    middle.button(
+        "Train",
+        type="primary",
+        on_click=_start,
+        args=(config, int(epochs)),
+        disabled=busy,
+        key="_train",
+        icon=":material/play_arrow:",
+    )
+    right.button(
+        "Stop", on_click=_stop, disabled=not busy, key="_stop_training", icon=":material/stop:"
+    )
+    if busy:
+        _progress()
+    _outcome(config)
+
+
+def _progress() -> None:
+    """The live progress of this session's training, redrawn every POLL_S seconds; when it
+    ends, the page runs again on the trained weights."""
+
+    @st.fragment(run_every=POLL_S)
+    def live() -> None:
+        ticket: training.Ticket | None = st.session_state.get(ACTIVE)
+        if ticket is None:
+            return
+        if ticket.state == "queued":
+            place = ticket.position()
+            st.info(
+                f"Queued: {place} training{'s' if place > 1 else ''} ahead of yours on this "
+                "server (one runs at a time). Yours starts when they finish; Stop leaves the "
+                "queue.",
+                icon=":material/hourglass_top:",
+            )
+            return
+        if ticket.state == "running":
+            _running(ticket.snapshot)
+            return
+        st.session_state.pop(ACTIVE, None)
+        if ticket.error is not None:
+            st.session_state["_train_note"] = ticket.error
+        elif ticket.result is not None:
+            weights, history = ticket.result
+            _finished(Done(ticket.key.replace(epochs=history.epochs), weights, history))
+        st.rerun()
+
+    live()
+
+
+def _running(snap: training.Snapshot | None) -> None:
+    if snap is None or snap.state == "starting":
+        st.progress(0.0, text="Building the model and measuring the initial loss…")
+        return
+    loss = (
+        f", last loss {snap.loss[-1]:.4g}, validation {snap.val_loss[-1]:.4g}" if snap.loss else ""
+    )
+    running = "" if snap.running_loss is None else f" (this epoch so far {snap.running_loss:.4g})"
+    st.progress(
+        snap.fraction,
+        text=f"Epoch {min(snap.epoch + 1, snap.epochs)} of {snap.epochs}{loss}{running} · "
+        f"{snap.seconds:.0f} s",
+    )
+    if snap.loss:
+        _curve(snap.loss_before, snap.val_loss_before, snap.loss, snap.val_loss)
+
+
+def _curve(before, val_before, loss, val_loss) -> None:
+    """The losses per epoch, epoch 0 being the initial weights'."""
+    rows = {
+        "epoch": list(range(0, len(loss) + 1)),
+        "training": [before, *loss],
+        "validation": [val_before, *val_loss],
+    }
+    st.line_chart(rows, x="epoch", y=["training", "validation"], height=220)
+
+
+def _outcome(config: RNNConfig) -> None:
+    """What the last training did: the losses before and after, and the curve."""
+    note = st.session_state.pop("_train_note", None)
+    if note is not None:
+        st.error(as_plain_markdown(note), icon=":material/error:")
+    done: Done | None = st.session_state.get(TRAINED_HELD)
+    if (
+        done is None
+        or done.key != config.replace(weights=TRAINED, epochs=done.key.epochs).training_key
+    ):
+        return
+    h = done.history
+    how = {None: "", "stop": " (stopped)", "budget": f" (the {budget_s():g} s budget ran out)"}
+    st.success(
+        f"Trained {h.epochs} epoch{'s' if h.epochs != 1 else ''} in {h.seconds:.1f} s"
+        f"{how.get(h.stopped, '')}: {h.metric} {h.loss_before:.4g} → {h.loss[-1]:.4g} on the "
+        f"training samples, {h.val_loss_before:.4g} → {h.val_loss[-1]:.4g} on the held-out "
+        "ones. Switch Weights in the sidebar between initial and trained: every view follows.",
+        icon=":material/check:",
+    )
+    _curve(h.loss_before, h.val_loss_before, h.loss, h.val_loss)
