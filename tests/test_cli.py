@@ -70,8 +70,9 @@ def test_json_contract(default_run):
     assert out["config"] == {
         **{"N": 10, "T": 10, "D": 3, "M": 5, "K": 2, "seed": 0, "cell": "simple"},
         **{"reset_after": True, "return_sequences": False, "layers": 1, "bidirectional": False},
-        **{"dtype": "float32", "bug": "none", "weights": "seeded"},
+        **{"dtype": "float32", "bug": "none", "weights": "initial"},
         **{"whh_scale": 1.0, "input": "random", "pulse_t": 1, "pulse_d": 0, "x_edit": "none"},
+        **{"task": "random", "data": "none", "epochs": 20},
     }
     assert (out["dtype"], out["bug"], out["diverges_from_t"]) == ("float32", "none", None)
     assert out["per_step_max_abs_diff"] is None
@@ -491,7 +492,7 @@ def test_export_torch_then_import_torch_gives_the_same_run(tmp_path, capsys):
     again = json.loads(capsys.readouterr().out)
     # same seed: the same run, whose config names the imported weights by their digest
     digest = imported["config"]["weights"]
-    assert len(digest) == 16 and exported["config"]["weights"] == "seeded"
+    assert len(digest) == 16 and exported["config"]["weights"] == "initial"
     assert again == exported | {"config": exported["config"] | {"weights": digest}}
 
 

@@ -118,7 +118,7 @@ def test_a_digest_names_exactly_these_numbers():
     renamed = {("W_xh_2" if k == "W_xh" else k): v for k, v in w.items()}
     assert imported.digest(renamed) != d, "the name is part of it"
     RNNConfig(weights=d)  # a digest is a valid value of the field
-    with pytest.raises(ConfigError, match="weights must be seeded or the 16 hex digits"):
+    with pytest.raises(ConfigError, match="weights must be initial, trained or the 16 hex digits"):
         RNNConfig(weights=d.upper())  # the field holds the normal form; a link's is lowered
 
 
@@ -135,8 +135,9 @@ def test_a_link_to_weights_this_server_does_not_hold_falls_back_with_a_warning()
     config, _, warnings = from_query({"weights": "0123456789abcdeX"})
     assert config.weights == SEEDED
     assert warnings == [
-        "URL parameter weights='0123456789abcdeX' is not allowed; weights must be seeded or the "
-        "16 hex digits that name weights uploaded to this server. Using weights=seeded."
+        "URL parameter weights='0123456789abcdeX' is not allowed; weights must be initial, "
+        "trained or the 16 hex digits that name weights uploaded to this server. Using "
+        "weights=initial."
     ]
 
 
