@@ -25,6 +25,7 @@ that passed the checks.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import io
 import json
@@ -33,7 +34,7 @@ import os
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import NoReturn
@@ -102,6 +103,13 @@ KNOWN = {
     *(("keras.layers", kind, None) for kind in LAYERS),
     *((module, kind, None) for module, kinds in BUILTIN.items() for kind in kinds),
 }
+
+
+def _named(value: dict) -> tuple:
+    """An object's (module, class_name, registered_name), as KNOWN lists them; anything
+    but a name or None in them is shown as a string, which KNOWN never holds."""
+    parts = (value.get("module"), value.get("class_name"), value.get("registered_name"))
+    return tuple(p if p is None or isinstance(p, str) else json.dumps(p) for p in parts)
 
 
 class ModelError(ValueError):
@@ -199,6 +207,7 @@ def _dtype(value) -> str | None:
         and value.get("registered_name") is None
         and isinstance(value.get("config"), dict)
         and set(value["config"]) == {"name"}
+        and isinstance(value["config"]["name"], str)
         and value["config"]["name"] in DTYPES
     ):
         return value["config"]["name"]
@@ -236,7 +245,8 @@ def _rate(layer: _Layer, key: str, value) -> None:
 
 def _dtype_option(layer: _Layer, key: str, value) -> None:
     if _dtype(value) is None:
-        name = value.get("config", {}).get("name") if isinstance(value, dict) else value
+        inner = value.get("config") if isinstance(value, dict) else None
+        name = inner.get("name") if isinstance(inner, dict) else value
         layer.refuse(f"computes in {_shown(name)}; rnnviz reads models in {' or '.join(DTYPES)}")
 
 
@@ -388,8 +398,7 @@ def _top(config) -> tuple[str, dict]:
     """The model's class ("Sequential" or "Functional") and its config, or ModelError."""
     if not isinstance(config, dict):
         raise ModelError("config.json does not describe a model (it is not a JSON object)")
-    kind, module = config.get("class_name"), config.get("module")
-    registered = config.get("registered_name")
+    module, kind, registered = _named(config)
     if (module, kind, registered) not in KNOWN or kind not in ("Sequential", "Functional"):
         raise ModelError(
             f"the model is a {_shown(kind)} from module {_shown(module)} (registered as "
@@ -439,7 +448,7 @@ def _wired(inner: dict) -> list[_Layer]:
     if len(outputs) != 1:
         raise ModelError(f"the model has {len(outputs)} outputs; rnnviz reads one, y")
     if not all(
-        isinstance(end, list) and len(end) == 3 and end[0] in by_name
+        isinstance(end, list) and len(end) == 3 and isinstance(end[0], str) and end[0] in by_name
         for end in (inputs[0], outputs[0])
     ):
         raise ModelError("config.json does not name the model's input and output layers")
@@ -481,9 +490,11 @@ def _source(layer: _Layer, nodes, by_name: dict[str, _Layer]) -> str:
             "(no initial_state, mask or other argument)"
         )
     tensor = args[0]
-    history = tensor.get("config", {}).get("keras_history") if isinstance(tensor, dict) else None
+    inner = tensor.get("config") if isinstance(tensor, dict) else None
+    history = inner.get("keras_history") if isinstance(inner, dict) else None
     if not (
-        set(tensor) == {"class_name", "config"}
+        isinstance(tensor, dict)
+        and set(tensor) == {"class_name", "config"}
         and tensor["class_name"] == "__keras_tensor__"
         and isinstance(tensor["config"], dict)
         and all(
@@ -493,6 +504,7 @@ def _source(layer: _Layer, nodes, by_name: dict[str, _Layer]) -> str:
         )
         and isinstance(history, list)
         and len(history) == 3
+        and isinstance(history[0], str)
         and history[0] in by_name
         and history[1:] == [0, 0]
     ):
@@ -559,7 +571,7 @@ def _same(recurrent: list[_Recurrent], what: str, value: Callable[[_Layer], obje
             r.cell.refuse(
                 f"differs from layer {quote(first.name)} ({first.kind}) in its {what} "
                 f"({_shown(value(r.cell))}, not {_shown(value(first))}); rnnviz's recurrent "
-                f"layers all have one {what}"
+                "layers are all one cell with one M"
             )
 
 
@@ -623,14 +635,16 @@ def _fields(config) -> tuple[dict, list[str], str]:
     _check_options(head)
     _check_options(chain[0])
     _same(recurrent, "cell", lambda cell: cell.kind)
-    _same(recurrent, "units M", lambda cell: cell.get("units"))
+    _same(recurrent, "units", lambda cell: cell.get("units"))
     _same(recurrent, "reset_after", lambda cell: cell.get("reset_after", True))
-    bidirectional = recurrent[0].layer.kind == "Bidirectional"
+    first = recurrent[0].layer
+    bidirectional = first.kind == "Bidirectional"
     for r in recurrent[1:]:
         if (r.layer.kind == "Bidirectional") != bidirectional:
             r.layer.refuse(
-                "is bidirectional where the first recurrent layer is not, or the other way "
-                "round; rnnviz's layers are all bidirectional or none"
+                f"is {'not ' * bidirectional}bidirectional, but layer {quote(first.name)} "
+                f"({first.kind}) is{' not' * (not bidirectional)}; rnnviz's recurrent layers "
+                "are all bidirectional or none"
             )
     for r in recurrent[:-1]:
         if not r.cell.get("return_sequences", False):
@@ -691,8 +705,7 @@ def _known_objects(config) -> None:
             stack.extend(value)
         elif isinstance(value, dict):
             if "class_name" in value:
-                named = (value.get("module"), value["class_name"], value.get("registered_name"))
-                if named not in KNOWN:
+                if _named(value) not in KNOWN:
                     raise ModelError(
                         f"config.json names {_shown(value)}, which rnnviz does not load"
                     )
@@ -747,42 +760,50 @@ def _check(payload: bytes, name: str) -> _Checked:
     what = "a .keras file is a zip of config.json, metadata.json and model.weights.h5"
     if not zipfile.is_zipfile(io.BytesIO(payload)):
         raise ModelError(f"{quote(name)} is not a zip archive; {what}")
+    with _opened(payload, name) as archive:
+        names = [info.filename for info in archive.infolist()]
+        for member in MEMBERS:
+            if member not in names:
+                raise ModelError(f"{quote(name)} has no {member}; {what}")
+        for member in names:
+            if member not in MEMBERS or names.count(member) > 1:
+                raise ModelError(
+                    f"{quote(name)} holds {quote(member)}{' twice' * (member in MEMBERS)}; "
+                    f"rnnviz reads a .keras file holding only {', '.join(MEMBERS)}"
+                )
+        raw = _member(archive, "config.json", CONFIG_MAX, "any model rnnviz reads needs")
+        metadata = _member(archive, "metadata.json", METADATA_MAX, "Keras writes")
     try:
-        with zipfile.ZipFile(io.BytesIO(payload)) as archive:
-            names = [info.filename for info in archive.infolist()]
-            for member in MEMBERS:
-                if member not in names:
-                    raise ModelError(f"{quote(name)} has no {member}; {what}")
-            for member in names:
-                if member not in MEMBERS or names.count(member) > 1:
-                    raise ModelError(
-                        f"{quote(name)} holds {quote(member)}{' twice' * (member in MEMBERS)}; "
-                        f"rnnviz reads a .keras file holding only {', '.join(MEMBERS)}"
-                    )
-            raw = _member(archive, "config.json", CONFIG_MAX, "any model rnnviz reads needs")
-            metadata = _member(archive, "metadata.json", METADATA_MAX, "Keras writes")
-            try:
-                config = json.loads(raw.decode("utf-8"))
-            except (ValueError, RecursionError) as err:
-                raise ModelError(f"config.json in {quote(name)} is not valid JSON") from err
-            fields, recurrent, head = _fields(config)
-            c = RNNConfig(N=1, **fields)
-            numbers = sum(math.prod(shape) for shape in shapes_in(c, "keras").values())
-            weights_h5 = _member(
-                archive,
-                "model.weights.h5",
-                # room for an optimizer's state too (Adam keeps two numbers a weight)
-                4 * numbers * c.itemsize + WEIGHTS_SLACK,
-                f"the weights of {model_name(c)} take with an optimizer's state",
-            )
+        config = json.loads(raw.decode("utf-8"))
+        fields, recurrent, head = _fields(config)
     except ModelError:
         raise
+    except (ValueError, RecursionError) as err:  # not UTF-8, not JSON, nested too deep
+        raise ModelError(f"config.json in {quote(name)} is not valid JSON") from err
+    c = RNNConfig(N=1, **fields)
+    numbers = sum(math.prod(shape) for shape in shapes_in(c, "keras").values())
+    with _opened(payload, name) as archive:
+        weights_h5 = _member(
+            archive,
+            "model.weights.h5",
+            4 * numbers * c.itemsize + WEIGHTS_SLACK,  # Adam keeps two more numbers a weight
+            f"the weights of {model_name(c)} take, with an optimizer's state",
+        )
+    config = {k: v for k, v in config.items() if k != "compile_config"}
+    return _Checked(fields, recurrent, head, config, metadata, weights_h5)
+
+
+@contextlib.contextmanager
+def _opened(payload: bytes, name: str) -> Iterator[zipfile.ZipFile]:
+    """The zip archive ``payload``; ModelError if its directory cannot be read."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(payload))
     except (OSError, EOFError, ValueError, RuntimeError, NotImplementedError) as err:
         raise ModelError(
             f"{quote(name)} cannot be read as a zip archive ({_one_line(err)})"
         ) from err
-    config = {k: v for k, v in config.items() if k != "compile_config"}
-    return _Checked(fields, recurrent, head, config, metadata, weights_h5)
+    with archive:
+        yield archive
 
 
 def _one_line(err: BaseException) -> str:
