@@ -34,7 +34,7 @@ from datetime import timedelta
 import numpy as np
 import streamlit as st
 
-from rnnviz import bugs, edits, imported, layouts, training, userdata
+from rnnviz import bugs, edits, imported, layouts, ownmodel, training, userdata
 from rnnviz.cells import CELLS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import (
     BOUNDS,
@@ -259,11 +259,59 @@ def _weights(values: dict) -> str:
             f'the "Weights for PyTorch" download writes it: {expected}. The seed then draws '
             "X only.",
         )
+    if ownmodel.enabled():
+        st.file_uploader(
+            "Load your Keras model (.keras)",
+            type=["keras"],
+            key=_model_uploader_key(),
+            on_change=_on_model_upload,
+            args=(dict(values),),
+            help="A model saved with model.save('name.keras'): Input((T, D)) → SimpleRNN, LSTM "
+            "or GRU (or Bidirectional of one) × 1–3 → Dense(K). It is checked layer by layer "
+            "before Keras reads it, then loaded with safe_mode=True; its sizes and weights "
+            "replace the sidebar's. Enabled on this machine by RNNVIZ_OWN_MODELS=1: never on a "
+            "hosted server (safe_mode is not a sandbox).",
+        )
     note = st.session_state.pop(UPLOAD_NOTE, None)
     if note is not None:
         ok, message = note
         (st.success if ok else st.error)(as_plain_markdown(message), icon=":material/upload:")
     return held.digest if fits else SEEDED
+
+
+def load_model(values: dict, name: str, payload: bytes) -> None:
+    """Read an uploaded .keras model (``rnnviz.ownmodel``): its sizes and options become the
+    sidebar's and its weights the session's upload; a model it refuses changes nothing, and
+    the note names the layer and why."""
+    try:
+        own = ownmodel.load(payload, name)
+        base = RNNConfig(**values | {"weights": SEEDED, "task": "random", "data": NO_DATA})
+        config = ownmodel.config_for(own, base)
+    except (ownmodel.ModelError, ConfigError) as err:
+        why = str(err)
+        why = why if len(why) <= NOTE_MAX else why[:NOTE_MAX] + "…"
+        st.session_state[UPLOAD_NOTE] = (False, f"{name} was not loaded: {why}. Nothing changed.")
+        return
+    for field in (*own.fields, "N", "task"):
+        st.session_state[field] = getattr(config, field)
+    st.session_state.pop(DATA_HELD, None)  # the model reads its own (T, D)
+    st.session_state[UPLOADED] = cache.IMPORTED.put(ownmodel.imported(own, config))
+    st.session_state[UPLOAD_NOTE] = (
+        True,
+        f"Loaded {name}: {own.summary}; weights={config.weights}.",
+    )
+
+
+def _on_model_upload(values: dict) -> None:
+    key = _model_uploader_key()
+    file = st.session_state.get(key)
+    if file is not None:
+        load_model(values, file.name, file.getvalue())
+    st.session_state["_model_uploads"] = st.session_state.get("_model_uploads", 0) + 1
+
+
+def _model_uploader_key() -> str:
+    return f"_model_upload_{st.session_state.get('_model_uploads', 0)}"
 
 
 DATA_HELD = "_data"  # the session's uploaded data (userdata.Data), if any
