@@ -296,10 +296,9 @@ def load_model(values: dict, name: str, payload: bytes) -> None:
         st.session_state[field] = getattr(config, field)
     st.session_state.pop(DATA_HELD, None)  # the model reads its own (T, D)
     st.session_state[UPLOADED] = cache.IMPORTED.put(ownmodel.imported(own, config))
-    st.session_state[UPLOAD_NOTE] = (
-        True,
-        f"Loaded {name}: {own.summary}; weights={config.weights}.",
-    )
+    _, fell_back = ownmodel.samples(own, base)
+    said = f"Loaded {name}: {own.summary}; weights={config.weights}."
+    st.session_state[UPLOAD_NOTE] = (True, said + (f" {fell_back}." if fell_back else ""))
 
 
 def _on_model_upload(values: dict) -> None:
