@@ -23,9 +23,12 @@ def npz(state: dict[str, np.ndarray]) -> bytes:
     return buffer.getvalue()
 
 
+TORCH_UPLOADER = "Load PyTorch weights (.npz)"
+
+
 def attach(at, name: str, data: bytes):
-    """Choose ``data`` as the file ``name`` in the sidebar's uploader and rerun."""
-    (uploader,) = at.file_uploader
+    """Choose ``data`` as the file ``name`` in the sidebar's PyTorch uploader and rerun."""
+    (uploader,) = [u for u in at.file_uploader if u.label == TORCH_UPLOADER]
     return uploader.set_value((name, data, "application/octet-stream")).run()
 
 
@@ -37,8 +40,8 @@ def test_an_upload_drives_every_view_the_link_and_the_downloads():
     config = RNNConfig(cell="gru", N=4, T=6, seed=12)  # Keras' GRU maps to PyTorch exactly
     state = perturbed(config)
     at = open_app(**config.to_query())
-    assert [u.label for u in at.file_uploader] == ["Load PyTorch weights (.npz)"]
-    assert "weight_hh_l0 (15, 5)" in at.file_uploader[0].help
+    (uploader,) = [u for u in at.file_uploader if u.label == TORCH_UPLOADER]
+    assert "weight_hh_l0 (15, 5)" in uploader.help
     attach(at, "mine.npz", npz(state))
     assert not at.exception, at.exception
     digest = at.query_params["weights"]
@@ -148,7 +151,7 @@ def test_a_link_to_weights_this_server_does_not_hold_uses_the_seeded_ones():
 
 def test_the_gru_without_a_pytorch_equivalent_offers_no_upload():
     at = open_app(cell="gru", reset_after="false")
-    assert not at.exception and not at.file_uploader
+    assert not at.exception and TORCH_UPLOADER not in [u.label for u in at.file_uploader]
     captions = " ".join(c.value for c in at.caption)
     assert "reset_after=False has no PyTorch equivalent" in captions
 

@@ -35,9 +35,10 @@ def check_page(state: urlfuzz.State) -> None:
     at = open_state(state)
     assert not at.exception, f"{at.exception}\nstate: {state.pairs[:8]!r}"
     fields = [*urlfuzz.SIZES, "cell", *urlfuzz.SWITCHES, *urlfuzz.CHOICES, *urlfuzz.WHAT_IF]
-    config = {name: at.session_state[name] for name in fields if name != "x_edit"}
-    for name in ("weights", "x_edit"):  # not widgets: the page's link says them
+    config = {name: at.session_state[name] for name in [*fields, "task"] if name != "x_edit"}
+    for name in ("weights", "x_edit", "data"):  # not widgets: the page's link says them
         config[name] = at.query_params[name]
+    config["epochs"] = int(at.query_params["epochs"])
     urlfuzz.check(state, config, warnings(at, about_the_link=True), dict(at.query_params))
 
 

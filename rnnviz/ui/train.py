@@ -81,7 +81,8 @@ def _start(config: RNNConfig, epochs: int) -> None:
         weights, history = training.run_training(ticket, start, X, y, kind, epochs, budget_s=limit)
         if history.epochs == 0:
             raise training.TrainingError(
-                "stopped before the first epoch ended; nothing was trained"
+                "stopped before the first epoch ended: nothing was trained, the weights are "
+                "the initial ones"
             )
         cache.RESULTS.put(key.replace(epochs=history.epochs), weights, history)
         return weights, history
@@ -183,8 +184,8 @@ def _progress() -> None:
             _running(ticket.snapshot)
             return
         st.session_state.pop(ACTIVE, None)
-        if ticket.error is not None:
-            st.session_state["_train_note"] = ticket.error
+        if ticket.error is not None:  # Stop before an epoch ended is no failure
+            st.session_state["_train_note"] = (ticket.stop_event.is_set(), ticket.error)
         elif ticket.result is not None:
             weights, history = ticket.result
             _finished(Done(ticket.key.replace(epochs=history.epochs), weights, history))
@@ -224,7 +225,12 @@ def _outcome(config: RNNConfig) -> None:
     """What the last training did: the losses before and after, and the curve."""
     note = st.session_state.pop("_train_note", None)
     if note is not None:
-        st.error(as_plain_markdown(note), icon=":material/error:")
+        stopped, message = note
+        message = message[0].upper() + message[1:] + "."
+        if stopped:
+            st.info(as_plain_markdown(message), icon=":material/stop:")
+        else:
+            st.error(as_plain_markdown(message), icon=":material/error:")
     done: Done | None = st.session_state.get(TRAINED_HELD)
     if (
         done is None
