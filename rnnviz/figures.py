@@ -8,6 +8,7 @@ canvases in the browser from binary payloads: ``rnnviz.weightmaps``, ``rnnviz.fr
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -309,3 +310,37 @@ def horizon_figure(P: np.ndarray, end: int) -> go.Figure:
     fig.update_yaxes(title="∏ f_τ", type="log", exponentformat="e", dtick=1)
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return _layout(fig, f"Memory horizon: the share of c_t that reaches c_{end}", 360)
+
+
+def loss_curve(
+    before: float | None,
+    val_before: float | None,
+    loss: Sequence[float],
+    val_loss: Sequence[float],
+    metric: str,
+    epochs: int,
+) -> go.Figure:
+    """The training and validation loss after each epoch, epoch 0 being the initial weights',
+    on a log axis (a loss falls by factors); the x axis spans all ``epochs`` asked for, so
+    the curve grows into it while training runs."""
+    fig = go.Figure()
+    for label, start, values, colour in (
+        ("training", before, loss, LINE_COLOURS[0]),
+        ("validation (held out)", val_before, val_loss, LINE_COLOURS[1]),
+    ):
+        y = ([start] if start is not None else []) + list(values)
+        x = list(range(0 if start is not None else 1, len(values) + 1))
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=y,
+                mode="lines+markers" if len(y) <= 60 else "lines",
+                name=label,
+                line=dict(color=colour),
+                hovertemplate=f"{label}, epoch %{{x}}: %{{y:.4g}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title="epoch (0: the initial weights)", range=[-0.3, epochs + 0.3])
+    fig.update_yaxes(title=metric, type="log")
+    fig.update_layout(legend=dict(orientation="h", y=1.12, x=0))
+    return _layout(fig, "", 300)

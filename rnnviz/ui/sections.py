@@ -100,7 +100,8 @@ def title(config: RNNConfig, present: bool = False) -> None:
     c = config
     if present:
         left, right = st.columns([2, 3], vertical_alignment="center")
-        left.subheader(f"rnnviz — {ledger.model_name(c)}", anchor=False)
+        trained = f" · trained {c.epochs} epochs" if c.trained else ""
+        left.subheader(f"rnnviz — {ledger.model_name(c)}{trained}", anchor=False)
         with right:
             section_picker()
         return

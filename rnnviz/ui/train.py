@@ -17,7 +17,7 @@ import os
 
 import streamlit as st
 
-from rnnviz import training
+from rnnviz import figures, training
 from rnnviz.config import EPOCHS_DEFAULT, EPOCHS_HIGH, EPOCHS_LOW, SEEDED, TRAINED, RNNConfig
 from rnnviz.data import Xy_of
 from rnnviz.tasks import TASKS
@@ -158,11 +158,11 @@ def training_section(config: RNNConfig) -> None:
         "Stop", on_click=_stop, disabled=not busy, key="_stop_training", icon=":material/stop:"
     )
     if busy:
-        _progress()
+        _progress(loss)
     _outcome(config)
 
 
-def _progress() -> None:
+def _progress(metric: str) -> None:
     """The live progress of this session's training, redrawn every POLL_S seconds; when it
     ends, the page runs again on the trained weights."""
 
@@ -181,7 +181,7 @@ def _progress() -> None:
             )
             return
         if ticket.state == "running":
-            _running(ticket.snapshot)
+            _running(ticket.snapshot, metric)
             return
         st.session_state.pop(ACTIVE, None)
         if ticket.error is not None:  # Stop before an epoch ended is no failure
@@ -194,7 +194,7 @@ def _progress() -> None:
     live()
 
 
-def _running(snap: training.Snapshot | None) -> None:
+def _running(snap: training.Snapshot | None, metric: str) -> None:
     if snap is None or snap.state == "starting":
         st.progress(0.0, text="Building the model and measuring the initial loss…")
         return
@@ -207,18 +207,11 @@ def _running(snap: training.Snapshot | None) -> None:
         text=f"Epoch {min(snap.epoch + 1, snap.epochs)} of {snap.epochs}{loss}{running} · "
         f"{snap.seconds:.0f} s",
     )
-    if snap.loss:
-        _curve(snap.loss_before, snap.val_loss_before, snap.loss, snap.val_loss)
-
-
-def _curve(before, val_before, loss, val_loss) -> None:
-    """The losses per epoch, epoch 0 being the initial weights'."""
-    rows = {
-        "epoch": list(range(0, len(loss) + 1)),
-        "training": [before, *loss],
-        "validation": [val_before, *val_loss],
-    }
-    st.line_chart(rows, x="epoch", y=["training", "validation"], height=220)
+    if snap.loss_before is not None:
+        fig = figures.loss_curve(
+            snap.loss_before, snap.val_loss_before, snap.loss, snap.val_loss, metric, snap.epochs
+        )
+        st.plotly_chart(fig, key="_loss_live", config={"displayModeBar": False})
 
 
 def _outcome(config: RNNConfig) -> None:
@@ -246,4 +239,7 @@ def _outcome(config: RNNConfig) -> None:
         "ones. Switch Weights in the sidebar between initial and trained: every view follows.",
         icon=":material/check:",
     )
-    _curve(h.loss_before, h.val_loss_before, h.loss, h.val_loss)
+    fig = figures.loss_curve(
+        h.loss_before, h.val_loss_before, h.loss, h.val_loss, h.metric, max(h.epochs, 1)
+    )
+    st.plotly_chart(fig, key="_loss_done", config={"displayModeBar": False})
