@@ -24,7 +24,7 @@ run: $(VENV)/.runtime  ## serve the app on http://localhost:8501, full error det
 		--client.showErrorDetails full
 
 serve: $(VENV)/.runtime  ## the hosted profile (.streamlit/config.toml) on 0.0.0.0:8501
-	MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
+	env -u RNNVIZ_OWN_MODELS MALLOC_ARENA_MAX=2 $(PY) -m streamlit run app.py --server.port $(PORT) --server.address 0.0.0.0
 
 deploy: $(VENV)/.runtime  ## REPLICAS copies behind nginx on 0.0.0.0:8080; Ctrl-C stops all
 	$(PY) -m deploy.replicas --replicas $(REPLICAS)

@@ -89,6 +89,7 @@ def start(command: Sequence[str], log: Path, env: dict[str, str] | None = None):
     log.parent.mkdir(parents=True, exist_ok=True)
     quiet = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0", "MALLOC_ARENA_MAX": "2"}
     env = {**quiet, **os.environ, **(env or {})}
+    env.pop("RNNVIZ_OWN_MODELS", None)  # a hosted server never reads visitors' .keras files
     with log.open("wb") as out:
         return subprocess.Popen(
             list(command),
