@@ -79,7 +79,12 @@ def weights_root(page: Page) -> Locator:
 
 
 def verdict(page: Page) -> Locator:
-    return page.locator("[data-testid=stAlertContentSuccess] [data-testid=stMarkdownContainer]")
+    """The agreement section's verdict (the sidebar's notes are successes too)."""
+    return (
+        page.get_by_test_id("stMain")
+        .locator("[data-testid=stAlertContentSuccess] [data-testid=stMarkdownContainer]")
+        .filter(has_text=re.compile(r"^(Same|Different) output"))
+    )
 
 
 def loaded(
@@ -397,10 +402,11 @@ def test_uploading_pytorch_weights_shows_them_and_names_them_in_the_url(
     np.savez(path, **perturbed(RNNConfig(N=4, T=6, seed=21)))
     page = open_page("?N=4&T=6&seed=21")
     loaded(page, total=57)
-    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Load PyTorch weights")
+    uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
     expect(page).to_have_url(re.compile(r"[?&]weights=[0-9a-f]{16}(&|$)"), timeout=RERUN)
     expect(page.get_by_text(re.compile(r"^Loaded mine\.npz: weights="))).to_be_visible()
-    expect(page.get_by_text("The weights are imported from PyTorch")).to_be_visible()
+    expect(page.get_by_text("The weights are imported (weights=")).to_be_visible()
     wait_for_app(page, timeout=RERUN)
     main = page.get_by_test_id("stMain")
     expect(
@@ -408,3 +414,49 @@ def test_uploading_pytorch_weights_shows_them_and_names_them_in_the_url(
     ).to_have_text(re.compile(r"^Same output \(max \|Δ\| = "))
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+
+
+def test_uploaded_data_round_trips_in_csv_and_npz(open_page: OpenPage, tmp_path: Path):
+    """The data uploader takes a long-form CSV, then an .npz, as a visitor's file chooser
+    would: the sizes come from each file, the link names it, and Keras and NumPy agree."""
+    from rnnviz import userdata
+
+    rng = np.random.default_rng(5)
+    X = rng.standard_normal((12, 6, 2)).astype(np.float32)  # (N, T, D)
+    y = rng.standard_normal((12, 1)).astype(np.float32)  # (N, 1)
+    csv, npz = tmp_path / "mine.csv", tmp_path / "mine.npz"
+    csv.write_text(userdata.csv_text(X, y))
+    npz.write_bytes(userdata.npz_bytes(X[:5, :4], None))
+    page = open_page("?M=4")
+    loaded(page, total=4 * (3 + 4 + 1) + 2 * 5)
+    uploader = page.get_by_test_id("stFileUploader").filter(has_text="Upload your data")
+    for path, digest, sizes in (
+        (csv, userdata.digest(X, y), "X (12, 6, 2), y (12, 1)"),
+        (npz, userdata.digest(X[:5, :4], None), "X (5, 4, 2), no y"),
+    ):
+        uploader.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(path)
+        expect(page).to_have_url(re.compile(rf"[?&]data={digest}(&|$)"), timeout=RERUN)
+        expect(page.get_by_text(f"Loaded {path.name}: {sizes}")).to_be_visible()
+        wait_for_app(page, timeout=RERUN)
+        assert_same_output_and_no_exception(page)
+    expect(page).to_have_url(re.compile(r"[?&]N=5&T=4&D=2&"))
+    expect(page.get_by_text("your data's X")).to_be_visible()
+
+
+def test_training_shows_its_progress_then_every_view_on_the_trained_weights(
+    open_page: OpenPage,
+):
+    page = open_page("?task=sine&N=300&T=30&M=8&cell=lstm")
+    expect(page.get_by_role("heading", name="0 · Training")).to_be_visible(timeout=FIRST_LOAD)
+    wait_for_app(page, timeout=FIRST_LOAD)
+    page.locator(".st-key-_train button").click()
+    progress = page.get_by_test_id("stProgress")
+    expect(progress).to_be_visible(timeout=RERUN)
+    expect(page.get_by_text(re.compile(r"^Epoch \d+ of 20"))).to_be_visible(timeout=RERUN)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / "training-in-progress.png")
+    expect(page.get_by_text(re.compile(r"^Trained 20 epochs in"))).to_be_visible(timeout=120_000)
+    expect(page).to_have_url(re.compile(r"[?&]weights=trained&"))
+    expect(page.get_by_text("The weights are trained: 20 epochs")).to_be_visible()
+    wait_for_app(page, timeout=RERUN)
+    assert_same_output_and_no_exception(page)
