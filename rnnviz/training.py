@@ -29,6 +29,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Literal
 
 import numpy as np
@@ -517,7 +518,7 @@ class Results:
 
     def __init__(self, entries: int = 8, nbytes: int = 64 * MB):
         self.entries, self.nbytes = entries, nbytes
-        self._held: OrderedDict[Hashable, tuple[dict[str, np.ndarray], History]] = OrderedDict()
+        self._held: OrderedDict[Hashable, tuple[Mapping[str, np.ndarray], History]] = OrderedDict()
         self._lock = threading.Lock()
 
     def put(self, key: Hashable, weights: Mapping[str, np.ndarray], history: History) -> None:
@@ -528,13 +529,13 @@ class Results:
             frozen[name] = a
         with self._lock:
             self._held.pop(key, None)
-            self._held[key] = (frozen, history)
+            self._held[key] = (MappingProxyType(frozen), history)
             total = sum(_nbytes(w) for w, _ in self._held.values())
             while len(self._held) > 1 and (len(self._held) > self.entries or total > self.nbytes):
                 _, (old, _) = self._held.popitem(last=False)
                 total -= _nbytes(old)
 
-    def get(self, key: Hashable) -> tuple[dict[str, np.ndarray], History] | None:
+    def get(self, key: Hashable) -> tuple[Mapping[str, np.ndarray], History] | None:
         """The entry under ``key``, now the most recent, or None."""
         with self._lock:
             if key not in self._held:

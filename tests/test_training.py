@@ -315,6 +315,23 @@ def test_stopping_a_queued_ticket_removes_it_unrun():
     assert trainer.submit("queued", lambda ticket: STUB) is not queued  # a new one
 
 
+def test_stop_on_a_running_ticket_ends_its_training_with_weights():
+    X, y = sine_data()
+    trainer, started = Trainer(), threading.Event()
+
+    def job(ticket):
+        started.set()
+        return run_training(ticket, SINE, X, y, "regression", EPOCHS[1])
+
+    ticket = trainer.submit("long", job)
+    assert started.wait(WAIT_S) and ticket.state == "running"
+    ticket.stop()
+    assert ticket.wait(WAIT_S) and ticket.state == "done" and ticket.error is None
+    weights, history = ticket.result
+    assert history.stopped == "stop" and history.epochs < EPOCHS[1] and "W_hh" in weights
+    assert ticket.snapshot.state == "finished" and ticket.snapshot.stopped == "stop"
+
+
 def test_results_keep_the_most_recent_within_their_bounds():
     history = STUB[1]
     kb = {"W": np.zeros(256, np.float32)}  # 1 KiB
@@ -327,6 +344,8 @@ def test_results_keep_the_most_recent_within_their_bounds():
     assert results.get("a") is not None and results.get("c") is not None
     weights, _ = results.get("c")
     assert not weights["W"].flags.writeable and weights["W"] is not kb["W"]
+    with pytest.raises(TypeError):
+        weights["W"] = kb["W"]  # shared between sessions: read-only
     small = Results(entries=8, nbytes=1024)
     small.put("a", kb, history)
     small.put("b", kb, history)
