@@ -6,7 +6,7 @@ PORT ?= 8501
 REPLICAS ?= 2
 
 .PHONY: run serve deploy test test-fast fuzz lint format bench bench-page bench-load bench-soak \
-	screenshot clean
+	bench-train screenshot clean
 
 # The venv is rebuilt when the requirements change (the stamp files are older).
 $(VENV)/.runtime: requirements.txt
@@ -59,6 +59,9 @@ bench-load: $(VENV)/.dev  ## 8 sessions on one server: errors, cross-talk, CPU p
 
 bench-soak: $(VENV)/.dev  ## 150 configs through one server in chromium: RSS, peak and growth
 	$(PY) bench/soak.py
+
+bench-train: $(VENV)/.runtime  ## LSTM vs SimpleRNN on the adding problem, T = 50, 60 s; PASS/FAIL
+	$(PY) bench/training.py
 
 screenshot: $(VENV)/.dev  ## docs/screenshot.png, from a real browser
 	$(PY) -m tests.screenshot docs/screenshot.png
