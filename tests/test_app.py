@@ -405,7 +405,7 @@ def test_lecture_mode_shows_one_section_and_keeps_it_in_the_url():
     "query, fragment",
     [
         ({"present": "maybe"}, "present='maybe' is not a switch; present must be true or false"),
-        ({"section": "nope", "present": "1"}, "section must be one of shapes, summary"),
+        ({"section": "nope", "present": "1"}, "section must be one of training, shapes, summary"),
         ({"step": "9" * 5000}, "(5,000 characters) is too long for a number; step (t, the"),
         ({"N": "1" * 5000}, "N (samples) must be a whole number"),
     ],

@@ -38,6 +38,7 @@ from rnnviz import bugs, edits, imported, layouts, ownmodel, training, userdata
 from rnnviz.cells import CELLS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import (
     BOUNDS,
+    DEFAULT,
     DTYPES,
     FIELDS,
     INPUTS,
@@ -713,7 +714,10 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         for message in st.session_state["_url_warnings"]:
             st.warning(as_plain_markdown(message), icon=":material/link:")
     # the config's values where it ran (random X writes no pulse place of its own)
-    query = {name: as_text(getattr(config, name) if config else values[name]) for name in FIELDS}
+    query = {
+        name: as_text(getattr(config, name) if config else values.get(name, getattr(DEFAULT, name)))
+        for name in FIELDS
+    }
     query |= {"sample": st.session_state["_sample"], "step": st.session_state["_step"]}
     if values["layers"] > 1:
         query["view_layer"] = layer
