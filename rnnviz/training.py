@@ -242,7 +242,8 @@ def train(
 
     X is (N, T, D); y is (N, K) float32 for a regression, (N,) class indices for a
     classification. ``stop`` set, or ``budget_s`` seconds spent, ends the training after the
-    current batch with the weights as they are then (History.stopped says which).
+    current batch with the weights of the last whole epoch (History.stopped says which), so
+    that E epochs' weights are always those of training E epochs, Stop or not.
     ``on_progress`` gets a Snapshot at the start, at most every ``every_s`` seconds during
     an epoch, at every epoch's end and at the finish. TrainingError: no target, the wrong
     shapes, too few samples, a loss that became NaN.
@@ -294,6 +295,7 @@ def train(
         _evaluate(net, X_val, y_val, kind),
     )
     before = (loss_0, val_0)
+    kept = net.weights()  # the weights after the last whole epoch: what is handed back
     rng = np.random.default_rng(config.seed)  # the shuffle's own: no global seed is touched
     stopped, epoch, last = None, 0, time.perf_counter()
     report("training", 0, 0, None)
@@ -315,12 +317,13 @@ def train(
             elif now - start >= budget_s:
                 stopped = "budget"
             if stopped is not None and b < batches - 1:
-                break  # mid-epoch: the weights as they are, the epoch not counted
+                break  # mid-epoch: back to the last whole epoch's weights, below
             if now - last >= every_s and b < batches - 1:
                 report("training", epoch, b + 1, total / (b + 1))
                 last = now
         else:
             epoch += 1
+            kept = net.weights()
             (v, a), (val_v, val_a) = (
                 _evaluate(net, X_train, y_train, kind),
                 _evaluate(net, X_val, y_val, kind),
@@ -351,7 +354,7 @@ def train(
         n_val=n_val,
     )
     report("finished", epoch, 0, None, stopped)
-    return net.weights(), history
+    return kept, history
 
 
 State = Literal["queued", "running", "done", "stopped", "failed"]

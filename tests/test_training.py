@@ -125,7 +125,7 @@ def test_a_classification_trains_and_its_loss_falls_through_the_queue():
     assert ticket.snapshot.state == "finished" and ticket.snapshot.epoch == 12
 
 
-def test_stop_ends_training_after_the_current_batch_with_its_weights():
+def test_stop_ends_training_after_the_current_batch():
     X, y = sine_data()
     stop, seen = threading.Event(), []
 
@@ -140,6 +140,27 @@ def test_stop_ends_training_after_the_current_batch_with_its_weights():
     assert weights.keys() == keras_side.build(SINE).weights().keys()
     assert [s.state for s in seen] == ["starting", "training", "finished"]
     assert seen[-1].stopped == "stop"
+
+
+def test_a_stop_mid_epoch_keeps_the_last_whole_epoch_so_e_epochs_are_always_e_epochs():
+    X, y = sine_data()
+    stop = threading.Event()
+
+    def on_progress(snapshot):  # inside epoch 3, after two whole ones
+        if snapshot.epoch == 2 and snapshot.batch > 0:
+            stop.set()
+
+    stopped, history = train(
+        SINE, X, y, "regression", 5, stop=stop, on_progress=on_progress, every_s=0.0
+    )
+    assert history.stopped == "stop" and history.epochs == 2 and len(history.loss) == 2
+    whole, _ = train(SINE, X, y, "regression", 2)
+    for name, value in whole.items():
+        np.testing.assert_array_equal(stopped[name], value, err_msg=name)
+    initial, history = train(SINE, X, y, "regression", 5, budget_s=0.0)
+    assert history.epochs == 0
+    for name, value in keras_side.build(SINE).weights().items():
+        np.testing.assert_array_equal(initial[name], value, err_msg=name)
 
 
 def test_a_spent_budget_ends_training_likewise():
