@@ -25,9 +25,10 @@ page run again, so a fresh session rebuilds the same view from the URL.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -198,18 +199,21 @@ def load_upload(values: dict, name: str, data: bytes) -> None:
     st.session_state[UPLOAD_NOTE] = (True, f"Loaded {name}: weights={loaded.digest}.")
 
 
-def _on_upload(values: dict) -> None:
-    """The uploader's callback: read its file, then give the next run a fresh uploader, so
-    the file is not held twice and the same file can be chosen again."""
-    key = _uploader_key()
-    file = st.session_state.get(key)
-    if file is not None:
-        load_upload(values, file.name, file.getvalue())
-    st.session_state["_uploads"] = st.session_state.get("_uploads", 0) + 1
+def fresh_uploader(
+    label: str, counter: str, read: Callable[[str, bytes], None], types: list[str], help: str
+) -> None:
+    """A file uploader that hands its file to ``read(name, payload)`` in its callback, then
+    gives the next run a fresh uploader (a new key, counted in ``counter``), so that the
+    file is not held twice and the same file can be chosen again."""
+    key = f"{counter}_{st.session_state.get(counter, 0)}"
 
+    def taken() -> None:
+        file = st.session_state.get(key)
+        if file is not None:
+            read(file.name, file.getvalue())
+        st.session_state[counter] = st.session_state.get(counter, 0) + 1
 
-def _uploader_key() -> str:
-    return f"_upload_{st.session_state.get('_uploads', 0)}"
+    st.file_uploader(label, type=types, key=key, on_change=taken, help=help)
 
 
 def _seeded() -> None:
@@ -249,25 +253,23 @@ def _weights(values: dict) -> str:
         expected = ", ".join(
             f"{name} {shape_text(shape)}" for name, shape in layouts.torch_shapes(config).items()
         )
-        st.file_uploader(
+        fresh_uploader(
             "Load PyTorch weights (.npz)",
-            type=["npz"],
-            key=_uploader_key(),
-            on_change=_on_upload,
-            args=(dict(values),),
-            help=f"The state_dict of torch.nn.{cell.torch_name}(D, M, num_layers, "
+            "_uploads",
+            functools.partial(load_upload, dict(values)),
+            ["npz"],
+            f"The state_dict of torch.nn.{cell.torch_name}(D, M, num_layers, "
             "bidirectional, batch_first=True) plus the Dense head, saved with numpy.savez, as "
             f'the "Weights for PyTorch" download writes it: {expected}. The seed then draws '
             "X only.",
         )
     if ownmodel.enabled():
-        st.file_uploader(
+        fresh_uploader(
             "Load your Keras model (.keras)",
-            type=["keras"],
-            key=_model_uploader_key(),
-            on_change=_on_model_upload,
-            args=(dict(values),),
-            help="A model saved with model.save('name.keras'): Input((T, D)) → SimpleRNN, LSTM "
+            "_model_uploads",
+            functools.partial(load_model, dict(values)),
+            ["keras"],
+            "A model saved with model.save('name.keras'): Input((T, D)) → SimpleRNN, LSTM "
             "or GRU (or Bidirectional of one) × 1–3 → Dense(K). It is checked layer by layer "
             "before Keras reads it, then loaded with safe_mode=True; its sizes and weights "
             "replace the sidebar's. Enabled on this machine by RNNVIZ_OWN_MODELS=1: never on a "
@@ -302,18 +304,6 @@ def load_model(values: dict, name: str, payload: bytes) -> None:
     st.session_state[UPLOAD_NOTE] = (True, said + (f" {fell_back}." if fell_back else ""))
 
 
-def _on_model_upload(values: dict) -> None:
-    key = _model_uploader_key()
-    file = st.session_state.get(key)
-    if file is not None:
-        load_model(values, file.name, file.getvalue())
-    st.session_state["_model_uploads"] = st.session_state.get("_model_uploads", 0) + 1
-
-
-def _model_uploader_key() -> str:
-    return f"_model_upload_{st.session_state.get('_model_uploads', 0)}"
-
-
 DATA_HELD = "_data"  # the session's uploaded data (userdata.Data), if any
 DATA_NOTE = "_data_note"  # what became of the last data file: (ok, message)
 TRAINED_HELD = "_trained"  # the session's latest training: training.Done
@@ -337,18 +327,6 @@ def load_data(name: str, payload: bytes) -> None:
         f"Loaded {name}: X ({data.N}, {data.T}, {data.D}), {target.get(data.kind, 'no y')}; "
         f"data={data.digest}.",
     )
-
-
-def _on_data_upload() -> None:
-    key = _data_uploader_key()
-    file = st.session_state.get(key)
-    if file is not None:
-        load_data(file.name, file.getvalue())
-    st.session_state["_data_uploads"] = st.session_state.get("_data_uploads", 0) + 1
-
-
-def _data_uploader_key() -> str:
-    return f"_data_upload_{st.session_state.get('_data_uploads', 0)}"
 
 
 def _drop_data() -> None:
@@ -398,12 +376,12 @@ def _task_and_data() -> tuple[dict, dict[str, str]]:
                 )
         if st.session_state.get("T", task.T_min) < task.T_min:
             st.session_state["T"] = task.T_min
-    st.file_uploader(
+    fresh_uploader(
         "Upload your data (.npy, .npz, .csv)",
-        type=["npy", "npz", "csv"],
-        key=_data_uploader_key(),
-        on_change=_on_data_upload,
-        help=userdata.FORMAT,
+        "_data_uploads",
+        load_data,
+        ["npy", "npz", "csv"],
+        userdata.FORMAT,
     )
     note = st.session_state.pop(DATA_NOTE, None)
     if note is not None:
