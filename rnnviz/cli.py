@@ -38,14 +38,13 @@ from rnnviz.config import (
     quote,
     task_problems,
 )
-from rnnviz.data import Xy_of
 from rnnviz.export import file_name, write_npz
 from rnnviz.gradients import Gradients, gradients_of
 from rnnviz.imported import digest
 from rnnviz.model import build  # imports TensorFlow only when called
 from rnnviz.run import Run, execute, symptom  # execute() imports TensorFlow on first use
 from rnnviz.standalone import embeds, notebook_bytes, script_text, write_file
-from rnnviz.tasks import TASKS
+from rnnviz.tasks import TASKS, Xy_of
 
 EXIT_AGREE, EXIT_DISAGREE, EXIT_USAGE = 0, 1, 2
 ROWS_SHOWN = 20  # the plain report lists this many samples; --json and --export have them all

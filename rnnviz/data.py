@@ -1,5 +1,5 @@
-"""The input X: random as in the notebook, a pulse or a step to watch memory with, a built-in
-task's draw (``rnnviz.tasks``) or uploaded data (``rnnviz.userdata``).
+"""The input X drawn by hand: random as in the notebook, or a pulse or a step to watch memory
+with. (A config's X and y, a task's draw or uploaded data included: ``rnnviz.tasks.Xy_of``.)
 
 Random X is standard normal, reproducible from the seed. A pulse is one kick, x_{t0} = 1
 on feature d0 and zeros everywhere else, so whatever h_t holds after t0 is that kick,
@@ -38,30 +38,3 @@ def make_X(
     else:
         raise ValueError(f"input must be one of random, pulse, step, got {input!r}")
     return X
-
-
-def Xy_of(config, data=None) -> tuple[np.ndarray, np.ndarray | None]:
-    """The X of a run of ``config`` (an ``RNNConfig``), (N, T, D) in its dtype, a new array,
-    and the target y its task or data brings (None for task=random): the task's draw from
-    the seed (``rnnviz.tasks``), or ``data`` (an ``rnnviz.userdata.Data``), the uploaded
-    arrays the config's ``data`` field names."""
-    from rnnviz.tasks import TASKS  # tasks draws its random X with make_X
-
-    c = config
-    if c.data != "none":
-        if data is None or data.digest != c.data or data.X.shape != (c.N, c.T, c.D):
-            given = "none" if data is None else f"data={data.digest} of {data.X.shape}"
-            raise ValueError(
-                f"the config names data={c.data}, (N, T, D) = "
-                f"{(c.N, c.T, c.D)}, but {given} was given"
-            )
-        return data.X.astype(c.dtype), data.y  # (N, T, D), y as uploaded
-    if c.task == "random":
-        return make_X(c.N, c.T, c.D, c.seed, c.dtype, c.input, c.pulse_t, c.pulse_d), None
-    X, y = TASKS[c.task].make(c.N, c.T, c.D, c.K, c.seed)  # (N, T, D) float32, y
-    return X.astype(c.dtype, copy=False), y
-
-
-def X_of(config, data=None) -> np.ndarray:
-    """The X of a run of ``config`` (an ``RNNConfig``): (N, T, D)."""
-    return Xy_of(config, data)[0]

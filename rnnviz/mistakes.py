@@ -27,8 +27,8 @@ import numpy as np
 from rnnviz.agreement import TOLERANCE, compare
 from rnnviz.cells import cell_of, shape_text
 from rnnviz.config import RNNConfig
-from rnnviz.data import X_of
 from rnnviz.ledger import head_symbol
+from rnnviz.tasks import X_of
 
 KINDS = ("error", "silent", "harmless")  # Keras raised; accepted, wrong; accepted, right here
 MESSAGE_MAX = 1200  # characters of a message shown; a longer one is cut, with a note

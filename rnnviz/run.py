@@ -27,7 +27,7 @@ from rnnviz.agreement import Agreement, Divergence, compare, diverge
 from rnnviz.budget import give_back
 from rnnviz.cells import HEAD, HEAD_FORMULAS, Cell, cell_of
 from rnnviz.config import NO_EDIT, RNNConfig, suffix
-from rnnviz.data import Xy_of
+from rnnviz.tasks import Xy_of
 
 
 @dataclass(frozen=True)

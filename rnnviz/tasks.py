@@ -7,6 +7,7 @@ used) and why, whether it is a regression or a classification, and ``make``, whi
 (N, 1) float32; a classification's y is the class index (N,) int32, the form Keras'
 ``SparseCategoricalCrossentropy(from_logits=True)`` reads next to a Dense(K) head's logits.
 The default task, "random", is X as the page always drew it (``rnnviz.data.make_X``) and no y.
+``Xy_of`` gives a config's X and y: its task's draw, or the uploaded data it names.
 
 Each ``make`` checks its sizes first (N, T, and a fixed D or K given otherwise, named in a
 ValueError) and draws from ``np.random.default_rng(seed)`` alone, so the same seed gives the
@@ -201,3 +202,28 @@ TASKS: dict[str, Task] = {
     )
 }
 DEFAULT = "random"
+
+
+def Xy_of(config, data=None) -> tuple[np.ndarray, np.ndarray | None]:
+    """The X of a run of ``config`` (an ``RNNConfig``), (N, T, D) in its dtype, a new array,
+    and the target y its task or data brings (None for task=random): the task's draw from
+    the seed, or ``data`` (an ``rnnviz.userdata.Data``), the uploaded
+    arrays the config's ``data`` field names."""
+    c = config
+    if c.data != "none":
+        if data is None or data.digest != c.data or data.X.shape != (c.N, c.T, c.D):
+            given = "none" if data is None else f"data={data.digest} of {data.X.shape}"
+            raise ValueError(
+                f"the config names data={c.data}, (N, T, D) = "
+                f"{(c.N, c.T, c.D)}, but {given} was given"
+            )
+        return data.X.astype(c.dtype), data.y  # (N, T, D), y as uploaded
+    if c.task == "random":
+        return make_X(c.N, c.T, c.D, c.seed, c.dtype, c.input, c.pulse_t, c.pulse_d), None
+    X, y = TASKS[c.task].make(c.N, c.T, c.D, c.K, c.seed)  # (N, T, D) float32, y
+    return X.astype(c.dtype, copy=False), y
+
+
+def X_of(config, data=None) -> np.ndarray:
+    """The X of a run of ``config`` (an ``RNNConfig``): (N, T, D)."""
+    return Xy_of(config, data)[0]

@@ -12,9 +12,8 @@ import pytest
 
 from rnnviz import export, userdata
 from rnnviz.config import RNNConfig
-from rnnviz.data import Xy_of
 from rnnviz.run import execute
-from rnnviz.tasks import TASKS
+from rnnviz.tasks import TASKS, Xy_of
 from rnnviz.ui import cache
 from tests.test_app import open_app, player, text, weights
 from tests.test_userdata import MALFORMED

@@ -48,8 +48,8 @@ from rnnviz import gradients as grad
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
 from rnnviz.cells import CELLS
 from rnnviz.config import NO_DATA, NO_EDIT, SEEDED, RNNConfig
-from rnnviz.data import X_of
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
+from rnnviz.tasks import X_of
 
 limit_arenas()  # on import: before TensorFlow's threads allocate
 # NumPy's BLAS on one thread too (its threads spin while they wait): the recurrence's

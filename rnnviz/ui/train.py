@@ -19,8 +19,7 @@ import streamlit as st
 
 from rnnviz import figures, training
 from rnnviz.config import EPOCHS_DEFAULT, EPOCHS_HIGH, EPOCHS_LOW, SEEDED, TRAINED, RNNConfig
-from rnnviz.data import Xy_of
-from rnnviz.tasks import TASKS
+from rnnviz.tasks import TASKS, Xy_of
 from rnnviz.ui import cache
 from rnnviz.ui.sidebar import TRAINED_HELD, Done, as_plain_markdown
 
