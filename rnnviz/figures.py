@@ -319,11 +319,21 @@ def loss_curve(
     val_loss: Sequence[float],
     metric: str,
     epochs: int,
+    baseline: float | None = None,
 ) -> go.Figure:
     """The training and validation loss after each epoch, epoch 0 being the initial weights',
     on a log axis (a loss falls by factors); the x axis spans all ``epochs`` asked for, so
-    the curve grows into it while training runs."""
+    the curve grows into it while training runs. ``baseline``: the validation loss of the
+    best constant answer, drawn dashed: a model on it has learnt nothing about X."""
     fig = go.Figure()
+    if baseline is not None and baseline > 0:
+        fig.add_hline(
+            y=baseline,
+            line=dict(color="#888", dash="dash", width=1),
+            annotation_text=f"best constant answer {baseline:.3g}",
+            annotation_position="top right",
+            annotation_font=dict(size=12, color="#666"),
+        )
     for label, start, values, colour in (
         ("training", before, loss, LINE_COLOURS[0]),
         ("validation (held out)", val_before, val_loss, LINE_COLOURS[1]),
@@ -341,6 +351,6 @@ def loss_curve(
             )
         )
     fig.update_xaxes(title="epoch (0: the initial weights)", range=[-0.3, epochs + 0.3])
-    fig.update_yaxes(title=metric, type="log")
+    fig.update_yaxes(title=metric, type="log", dtick=1)  # a tick at each power of ten
     fig.update_layout(legend=dict(orientation="h", y=1.12, x=0))
     return _layout(fig, "", 300)

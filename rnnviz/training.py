@@ -119,6 +119,20 @@ def loss_of(kind: str):
     raise TrainingError(f"kind must be regression or classification, got {kind!r}")
 
 
+def baseline(y: np.ndarray, kind: str, N: int) -> float:
+    """The validation loss of the best answer that ignores X, learnt from the training
+    targets alone: their mean (MSE: the validation targets' spread about it), or their class
+    frequencies (cross-entropy). A model at this loss has learnt nothing from X."""
+    n_train, _ = split(N)
+    train, val = y[:n_train], y[n_train:]
+    if kind == "regression":
+        mean = train.astype(np.float64).mean(axis=0)  # (K,)
+        return float(np.mean((val.astype(np.float64) - mean) ** 2))
+    K = int(max(train.max(), val.max())) + 1
+    p = (np.bincount(train, minlength=K) + 1) / (len(train) + K)  # (K,) smoothed frequencies
+    return float(-np.mean(np.log(p[val])))
+
+
 def split(N: int) -> tuple[int, int]:
     """(n_train, n_val): the last VAL_FRACTION of N samples, at least 1, are validation."""
     if N < 2:

@@ -371,3 +371,12 @@ def test_results_keep_the_most_recent_within_their_bounds():
     small.put("a", kb, history)
     small.put("b", kb, history)
     assert small.get("a") is None and small.get("b") is not None  # the newest stays
+
+
+def test_the_baseline_is_the_best_constant_answer_by_hand():
+    y = np.array([[1.0], [3.0], [2.0], [6.0], [0.0]], np.float32)  # (5, 1): 4 train, 1 val
+    # the training targets (1, 3, 2, 6) have mean 3; the held-out target is 0: (0 - 3)² = 9
+    assert training.baseline(y, "regression", 5) == pytest.approx(9.0)
+    classes = np.array([0, 0, 1, 1, 0, 1, 1, 0, 1, 0], np.int32)  # 8 train (4 and 4), 2 val
+    # smoothed frequencies (4 + 1) / (8 + 2) = 0.5 each: the cross-entropy is log 2
+    assert training.baseline(classes, "classification", 10) == pytest.approx(np.log(2))

@@ -519,7 +519,26 @@ def _output_at(r: run.Run, n: int, t: int, layout: str = "keras") -> tuple[str, 
         "output",
         scroll=c.K > 10,
     )
-    return f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$", table
+    return (
+        f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$" + _target_text(r, n),
+        table,
+    )
+
+
+def _target_text(r: run.Run, n: int) -> str:
+    """What sample n should give, where the task or the data has a target: the values to
+    predict, or the class and the one the logits pick."""
+    if r.y_task is None or r.config.return_sequences:
+        return ""
+    if r.y_task.ndim == 1:  # a class index; y holds one logit per class
+        picked = int(np.argmax(r.y_keras[n]))
+        verdict = "right" if picked == int(r.y_task[n]) else "wrong"
+        return (
+            f"\n\nTarget: class {int(r.y_task[n])}; the largest logit picks {picked} ({verdict})."
+        )
+    target = ", ".join(f"{v:.4g}" for v in r.y_task[n][:LATEX_MAX_UNITS])
+    error = float(np.mean((r.y_keras[n].astype(np.float64) - r.y_task[n]) ** 2))
+    return f"\n\nTarget y = [{target}]; squared error {error:.3g}."
 
 
 def _go_to(t: int, n: int, layer: int, direction: str) -> None:

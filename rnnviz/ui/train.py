@@ -156,12 +156,14 @@ def training_section(config: RNNConfig) -> None:
     right.button(
         "Stop", on_click=_stop, disabled=not busy, key="_stop_training", icon=":material/stop:"
     )
+    _, y = Xy_of(_initial(config), data)  # the target: (N, K) values or (N,) classes
+    floor = training.baseline(y, kind, config.N)
     if busy:
-        _progress(loss)
-    _outcome(config)
+        _progress(loss, floor)
+    _outcome(config, floor)
 
 
-def _progress(metric: str) -> None:
+def _progress(metric: str, floor: float) -> None:
     """The live progress of this session's training, redrawn every POLL_S seconds; when it
     ends, the page runs again on the trained weights."""
 
@@ -180,7 +182,7 @@ def _progress(metric: str) -> None:
             )
             return
         if ticket.state == "running":
-            _running(ticket.snapshot, metric)
+            _running(ticket.snapshot, metric, floor)
             return
         st.session_state.pop(ACTIVE, None)
         if ticket.error is not None:  # Stop before an epoch ended is no failure
@@ -193,7 +195,7 @@ def _progress(metric: str) -> None:
     live()
 
 
-def _running(snap: training.Snapshot | None, metric: str) -> None:
+def _running(snap: training.Snapshot | None, metric: str, floor: float) -> None:
     if snap is None or snap.state == "starting":
         st.progress(0.0, text="Building the model and measuring the initial loss…")
         return
@@ -208,12 +210,18 @@ def _running(snap: training.Snapshot | None, metric: str) -> None:
     )
     if snap.loss_before is not None:
         fig = figures.loss_curve(
-            snap.loss_before, snap.val_loss_before, snap.loss, snap.val_loss, metric, snap.epochs
+            snap.loss_before,
+            snap.val_loss_before,
+            snap.loss,
+            snap.val_loss,
+            metric,
+            snap.epochs,
+            floor,
         )
         st.plotly_chart(fig, key="_loss_live", config={"displayModeBar": False})
 
 
-def _outcome(config: RNNConfig) -> None:
+def _outcome(config: RNNConfig, floor: float) -> None:
     """What the last training did: the losses before and after, and the curve."""
     note = st.session_state.pop("_train_note", None)
     if note is not None:
@@ -235,10 +243,11 @@ def _outcome(config: RNNConfig) -> None:
         f"Trained {h.epochs} epoch{'s' if h.epochs != 1 else ''} in {h.seconds:.1f} s"
         f"{how.get(h.stopped, '')}: {h.metric} {h.loss_before:.4g} → {h.loss[-1]:.4g} on the "
         f"training samples, {h.val_loss_before:.4g} → {h.val_loss[-1]:.4g} on the held-out "
-        "ones. Switch Weights in the sidebar between initial and trained: every view follows.",
+        f"ones (the best answer that ignores X: {floor:.3g}). Switch Weights in the sidebar "
+        "between initial and trained: every view follows.",
         icon=":material/check:",
     )
     fig = figures.loss_curve(
-        h.loss_before, h.val_loss_before, h.loss, h.val_loss, h.metric, max(h.epochs, 1)
+        h.loss_before, h.val_loss_before, h.loss, h.val_loss, h.metric, max(h.epochs, 1), floor
     )
     st.plotly_chart(fig, key="_loss_done", config={"displayModeBar": False})
