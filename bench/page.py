@@ -16,6 +16,11 @@ own round trip with nothing of rnnviz in it), both driven by Playwright in Debia
 * ``busy``: the notebook-size t step while another visitor's session (a headless client of
   Streamlit's protocol, ``tests/protocol.py``) opens new cap-size LSTMs one after another,
   against the same page's idle t step (heavy work must not starve light work);
+* ``training``: the notebook-size t step while another visitor's session (a protocol client
+  again, its progress fragment polling as an open tab's does) trains an LSTM(32) on the
+  adding problem at T = 50, N = 2000 for 200 epochs on the server's training thread, against
+  the same page's idle t step; a step counts when the other page showed an epoch under way
+  both before its key and after it settled, and the training is stopped with Stop at the end;
 * ``player``: the in-browser hidden-state player at full speed: frames per second and
   WebSocket frames the page sends while it plays (there should be none).
 
@@ -43,8 +48,8 @@ the page sends on its WebSockets from ``data-playing="true"`` to the end of that
 exception box on the page ends the action at once with its text.
 
 Run from the repository root: ``.venv/bin/python bench/page.py`` (``make bench-page``); about
-three minutes with the defaults on 2 cores. ``--only tstep,cached`` runs a subset. Exit status
-0 when every target passes, 1 otherwise.
+three and a half minutes with the defaults on 2 cores. ``--only tstep,cached`` runs a subset.
+Exit status 0 when every target passes, 1 otherwise.
 """
 
 from __future__ import annotations
@@ -55,6 +60,7 @@ import contextlib
 import functools
 import json
 import os
+import re
 import signal
 import statistics
 import subprocess
@@ -108,6 +114,7 @@ ACTIONS = (
     "cold",
     "lstm",
     "busy",
+    "training",
     "player",
 )
 
@@ -115,6 +122,14 @@ T_LABEL = "t — time step"
 M_LABEL = "M — hidden units"
 NOTEBOOK_QUERY = "/?"  # the defaults are the notebook's sizes: N=10, T=10, D=3, M=5, K=2
 CAP_LSTM_QUERY = "/?cell=lstm&N=39&T=500&D=64&M=256&K=32"
+# Another visitor's training: the adding problem at T = 50, the app's largest N, an LSTM(32),
+# as many epochs as the app allows, so that it runs on (up to the server's 60 s budget) while
+# the steps are timed.
+TRAIN_QUERY = "/?task=adding&D=2&K=1&T=50&N=2000&M=32&cell=lstm"
+TRAIN_EPOCHS = 200
+EPOCHS_LABEL = "Epochs"
+EPOCH_TEXT = re.compile(r"Epoch (\d+) of (\d+)")  # the progress bar's text while it trains
+TRAINED_TEXT = re.compile(r"Trained (\d+) epochs? in ([\d.]+) s")  # the line once done
 PLAYER_QUERIES = {"notebook sizes": NOTEBOOK_QUERY, "T=500": "/?T=500&N=10&M=5"}
 
 # Injected at document start into every page (every navigation and reload). ``__KIND__`` is
@@ -552,6 +567,169 @@ def busy_tstep(browser: Browser, url: str, repeats: int) -> tuple[Stats, Stats]:
         light.close()
 
 
+@dataclass(frozen=True)
+class Seen:
+    """The training page's latest run, as ``TrainingLoad`` saw it."""
+
+    polls: int  # the training page's runs answered so far
+    running: bool  # its progress bar showed an epoch under way
+    epoch: int | None  # that epoch (1-based), the last one shown
+    at: float  # time.monotonic() when it came
+
+
+class TrainingLoad:
+    """Another visitor training an LSTM(32) on the adding problem (``TRAIN_QUERY``, 200
+    epochs) over Streamlit's own protocol (``tests/protocol.py``), from a thread of its own:
+    its page is opened, Epochs set, Train pressed, and the page then kept open as a tab
+    keeps it, its progress fragment rerun every 0.4 s (``protocol.Session.follow``), each
+    run noted (``Seen``). On leaving, Stop is pressed and the page followed until it reads
+    "Trained k epochs ... (stopped)": the server's training thread is idle again. (Its polls
+    cost the server a little more than a tab's: with no message cache, each brings the loss
+    curve in full where a tab would get a reference to the unchanged figure.)"""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.seen = Seen(0, False, None, time.monotonic())
+        self.outcome = ""  # the page's "Trained ..." line once the training is over
+        self.finished = False  # the page no longer trains
+        self.error: str | None = None
+        self._done = False  # the thread has ended
+        self._changed = threading.Condition()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
+
+    def __enter__(self) -> TrainingLoad:
+        self._thread.start()
+        with self._changed:
+            self._changed.wait_for(
+                lambda: self.seen.running or self.finished or self._done, CAP_LOAD_MS / 1000
+            )
+        if not self.seen.running:
+            self.__exit__()
+            raise BenchError(f"the other session's training never ran an epoch: {self.error}")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=2 * CAP_LOAD_MS / 1000)
+        if self._thread.is_alive():
+            raise BenchError("the training session did not stop")
+
+    def next_seen(self, after: int) -> Seen:
+        """The first of the training page's runs after its ``after``-th (waits for it)."""
+        with self._changed:
+            if not self._changed.wait_for(
+                lambda: self.seen.polls > after or self._done, ACTION_MS / 1000
+            ):
+                raise BenchError(f"the training page did not poll within {ACTION_MS} ms")
+            if self.seen.polls <= after:
+                raise BenchError(f"the training session ended: {self.error}")
+            return self.seen
+
+    async def _main(self) -> None:
+        try:
+            query = TRAIN_QUERY.removeprefix("/?")
+            async with protocol.Session(self.url, query) as page:
+                self._check(await page.run(timeout=CAP_LOAD_MS / 1000), "its first run")
+                self._check(await page.set_slider(EPOCHS_LABEL, TRAIN_EPOCHS), EPOCHS_LABEL)
+                self._note(self._check(await page.press("Train"), "Train"))
+                try:
+                    await page.follow(self._until_stopped, timeout=2 * CAP_LOAD_MS / 1000)
+                finally:
+                    if not self.finished:  # Stop, and follow the page until it says so
+                        self._note(self._check(await page.press("Stop"), "Stop"))
+                        if not self.finished:
+                            await page.follow(self._until_finished, CAP_LOAD_MS / 1000)
+            if not TRAINED_TEXT.search(self.outcome):
+                raise BenchError(
+                    f"the training page ended without a 'Trained' line: {self.outcome}"
+                )
+        except (BenchError, protocol.ProtocolError) as err:
+            self.error = self.error or str(err)
+        finally:
+            with self._changed:
+                self._done = True
+                self._changed.notify_all()
+
+    @staticmethod
+    def _check(answer: protocol.Answer, what: str) -> protocol.Answer:
+        if answer.exceptions:
+            raise BenchError(f"the training page, {what}: {answer.exceptions[0]}")
+        return answer
+
+    def _until_stopped(self, answer: protocol.Answer) -> bool:
+        self._note(answer)
+        return self._stop.is_set() or self.finished
+
+    def _until_finished(self, answer: protocol.Answer) -> bool:
+        self._note(answer)
+        return self.finished
+
+    def _note(self, answer: protocol.Answer) -> None:
+        """What one of the training page's runs showed: an epoch under way, or the end."""
+        epochs = [EPOCH_TEXT.match(bar.text) for bar in answer.of("progress")]
+        epoch = next((int(m[1]) for m in epochs if m), None)
+        ended = answer.status == protocol.FINISHED and not answer.of("progress")
+        with self._changed:
+            if answer.exceptions:
+                self.error = self.error or f"the training page: {answer.exceptions[0]}"
+            if ended:
+                self.finished = True
+                self.outcome = next(
+                    (a.body for a in answer.of("alert") if TRAINED_TEXT.search(a.body)),
+                    "; ".join(a.body for a in answer.of("alert")),
+                )
+            last = self.seen
+            self.seen = Seen(
+                last.polls + 1, epoch is not None, epoch or last.epoch, time.monotonic()
+            )
+            self._changed.notify_all()
+
+
+def training_tstep(browser: Browser, url: str, repeats: int) -> tuple[Stats, Stats, str]:
+    """A t step at the notebook's sizes, idle and while another visitor trains
+    (``TrainingLoad``). A step counts when the training page showed an epoch under way at
+    its last poll before the key and at its first poll after the page settled (a training
+    that has ended does not start again). Returns (idle, during, what the training did)."""
+    light = Session(browser, url, "app")
+    try:
+        light.open(NOTEBOOK_QUERY)
+        idle = time_steps(light, T_LABEL, repeats, ACTION_MS)
+        slider = light.t_slider(T_LABEL)
+        during: list[float] = []
+        with TrainingLoad(url) as training:
+            first: Seen | None = None
+            last: Seen | None = None
+            for _ in range(2 * repeats):
+                before = training.seen
+                if len(during) == repeats or not before.running:
+                    break
+                ms = step_once(light, slider)
+                after = training.next_seen(training.seen.polls)
+                if not after.running:
+                    break
+                during.append(ms)
+                first, last = first or before, after
+        if training.error:
+            raise BenchError(training.error)
+        if len(during) < repeats or first is None or last is None:
+            raise BenchError(f"only {len(during)} of {repeats} steps fell inside the training")
+        epochs = (last.epoch or 0) - (first.epoch or 0)
+        if epochs < 1:
+            raise BenchError(f"the training stayed in epoch {first.epoch} during the steps")
+        polls, seconds = last.polls - first.polls, last.at - first.at
+        note = (
+            f"the other session's training was in epoch {first.epoch} of {TRAIN_EPOCHS} at the "
+            f"first step and in epoch {last.epoch} after the last, its page polled {polls} times "
+            f"in {seconds:.1f} s ({polls / seconds:.1f}/s); then Stop: "
+            f"{training.outcome.split(':')[0]}"
+        )
+        log(f"  ({note})")
+        return idle, Stats(during), note
+    finally:
+        light.close()
+
+
 @dataclass
 class PlayResult:
     fps: float
@@ -721,6 +899,13 @@ def row_busy(b: Bench) -> Row:
     return row
 
 
+def row_training(b: Bench) -> Row:
+    idle, during, note = training_tstep(b.browser, b.url, b.repeats)
+    row = limit_row(during, 2 * idle.median, base=idle)
+    row.detail += f" (2 × this session's idle t step, {idle.text()}); {note}"
+    return row
+
+
 def row_player(b: Bench, query: str) -> Row:
     result = play(b.browser, b.url, query)
     ok = result.fps >= MIN_FPS and result.sent_playing == 0
@@ -741,6 +926,7 @@ APP_ROWS: list[tuple[str, str, str, str | None, Callable[[Bench], Row]]] = [
     ("reload", "reload, server warm", "report only", "reload", row_reload),
     ("lstm", "t step, cap-size LSTM", "≤ 500 ms", None, row_lstm),
     ("busy", "t step while a cap-size LSTM runs", "≤ 2 × idle t step", None, row_busy),
+    ("training", "t step while another session trains", "≤ 2 × idle t step", None, row_training),
 ] + [
     (
         "player",
@@ -854,7 +1040,8 @@ def print_report(header: str, rows: list[Row]) -> None:
     print(
         "Times are median (min–max) over the repeats. Ratio: rnnviz's median over the floor"
         " app's for the same action, or over the floor's t step where the floor has no such"
-        " action; for the step while an LSTM runs, over the same session's idle step."
+        " action; for the steps while an LSTM runs or another session trains, over the same"
+        " session's idle step."
     )
     print()
     for row in rows:
