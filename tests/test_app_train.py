@@ -6,16 +6,19 @@ two trainings queue, and a .keras model loads only where it is allowed."""
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 import pytest
 
 from rnnviz import export, userdata
 from rnnviz.config import RNNConfig
+from rnnviz.gradients import gradients_of
 from rnnviz.run import execute
 from rnnviz.tasks import TASKS, Xy_of
 from rnnviz.ui import cache
 from tests.test_app import open_app, player, text, weights
+from tests.test_app_whatif import values
 from tests.test_userdata import MALFORMED
 
 DATA_UPLOADER = "Upload your data (.npy, .npz, .csv)"
@@ -129,6 +132,14 @@ def test_a_link_to_trained_weights_opens_them_on_this_server_and_falls_back_else
     assert not second.exception and not second.warning
     assert second.query_params["weights"] == "trained"
     np.testing.assert_array_equal(weights(second)[1]["W_hh"], weights(at)[1]["W_hh"])
+    # the gradient view, in lecture mode, on the trained weights: BPTT by hand on them
+    grads = open_app(**link | {"present": "true", "section": "gradients"})
+    assert not grads.exception, grads.exception
+    specs = {c.key: json.loads(c.proto.spec) for c in grads.get("plotly_chart")}
+    trained = config.replace(weights="trained", epochs=2)
+    run = execute(trained, weights=cache.RESULTS.get(trained.training_key)[0])
+    norms = np.linalg.norm(gradients_of(run).dy_dx[0], axis=-1)  # (T,) sample n = 0
+    np.testing.assert_allclose(values(specs["grad_x"]["data"][0]["y"]), norms, rtol=1e-6)
     elsewhere = open_app(**link | {"seed": "6"})
     assert elsewhere.query_params["weights"] == "initial"
     assert any("names weights this server has not trained" in w.value for w in elsewhere.warning)
