@@ -15,6 +15,7 @@ def main() -> None:
         layout="wide",
         initial_sidebar_state="collapsed" if present else "auto",
     )
+    train.collect()  # a training that has ended: its weights before the sidebar reads them
     config, view = sidebar()
     if config is None:
         return
@@ -49,6 +50,7 @@ def main() -> None:
     with st.sidebar:
         sections.downloads(run)
         rerun_after_reconnect()  # a page that reconnects to a fresh session runs again
+    train.drawn()
 
 
 main()

@@ -26,6 +26,7 @@ from rnnviz.ui.sidebar import TRAINED_HELD, Done, as_plain_markdown
 POLL_S = 0.4  # the progress fragment's period: 2.5 redraws a second
 ACTIVE = "_training"  # the session's ticket while its training is queued or running
 EPOCHS_KEY = "_train_epochs"  # the epochs the next training asks for
+REDRAW = "_train_redraw"  # a training's outcome was collected; no whole run has drawn it yet
 FEW = 100  # fewer samples than this: a note that there is little to learn from
 
 
@@ -170,7 +171,9 @@ def _progress(metric: str, floor: float) -> None:
     @st.fragment(run_every=POLL_S)
     def live() -> None:
         ticket: training.Ticket | None = st.session_state.get(ACTIVE)
-        if ticket is None:
+        if ticket is None:  # collected by a whole run that has not drawn the page yet
+            if st.session_state.get(REDRAW):
+                st.rerun()
             return
         if ticket.state == "queued":
             place = ticket.position()
@@ -184,15 +187,31 @@ def _progress(metric: str, floor: float) -> None:
         if ticket.state == "running":
             _running(ticket.snapshot, metric, floor)
             return
-        st.session_state.pop(ACTIVE, None)
-        if ticket.error is not None:  # Stop before an epoch ended is no failure
-            st.session_state["_train_note"] = (ticket.stop_event.is_set(), ticket.error)
-        elif ticket.result is not None:
-            weights, history = ticket.result
-            _finished(Done(ticket.key.replace(epochs=history.epochs), weights, history))
-        st.rerun()
+        st.rerun()  # the whole page, which collects the outcome first (``collect``)
 
     live()
+
+
+def drawn() -> None:
+    """At the end of every whole run: the page shows whatever ``collect`` took in."""
+    st.session_state.pop(REDRAW, None)
+
+
+def collect() -> None:
+    """At the start of every whole run: the outcome of this session's training, once it has
+    ended, becomes the page's (its weights, or why there are none). Until a whole run has
+    drawn the page after it (``REDRAW``), each poll asks for one again: a timer's poll that
+    cuts a whole run short must not leave the page without its outcome."""
+    ticket: training.Ticket | None = st.session_state.get(ACTIVE)
+    if ticket is None or ticket.state in ("queued", "running"):
+        return
+    st.session_state.pop(ACTIVE)
+    st.session_state[REDRAW] = True
+    if ticket.error is not None:  # Stop before an epoch ended is no failure
+        st.session_state["_train_note"] = (ticket.stop_event.is_set(), ticket.error)
+    elif ticket.result is not None:
+        weights, history = ticket.result
+        _finished(Done(ticket.key.replace(epochs=history.epochs), weights, history))
 
 
 def _running(snap: training.Snapshot | None, metric: str, floor: float) -> None:
