@@ -351,6 +351,6 @@ def loss_curve(
             )
         )
     fig.update_xaxes(title="epoch (0: the initial weights)", range=[-0.3, epochs + 0.3])
-    fig.update_yaxes(title=metric, type="log", dtick=1)  # a tick at each power of ten
+    fig.update_yaxes(title=metric, type="log", tickformat=".2~g")  # 0.2, not a bare 2
     fig.update_layout(legend=dict(orientation="h", y=1.12, x=0))
     return _layout(fig, "", 300)
