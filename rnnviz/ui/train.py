@@ -262,7 +262,13 @@ def _outcome(config: RNNConfig, floor: float) -> None:
         f"Trained {h.epochs} epoch{'s' if h.epochs != 1 else ''} in {h.seconds:.1f} s"
         f"{how.get(h.stopped, '')}: {h.metric} {h.loss_before:.4g} → {h.loss[-1]:.4g} on the "
         f"training samples, {h.val_loss_before:.4g} → {h.val_loss[-1]:.4g} on the held-out "
-        f"ones (the best answer that ignores X: {floor:.3g}). Switch Weights in the sidebar "
+        f"ones (the best answer that ignores X: {floor:.3g})"
+        + (
+            f"; held-out accuracy {h.val_accuracy_before:.0%} → {h.val_accuracy[-1]:.0%}"
+            if h.val_accuracy
+            else ""
+        )
+        + ". Switch Weights in the sidebar "
         "between initial and trained: every view follows.",
         icon=":material/check:",
     )
