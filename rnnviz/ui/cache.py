@@ -49,7 +49,7 @@ from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
 from rnnviz.cells import CELLS
 from rnnviz.config import NO_DATA, NO_EDIT, SEEDED, RNNConfig
 from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
-from rnnviz.tasks import X_of
+from rnnviz.tasks import X_of, Xy_of
 
 limit_arenas()  # on import: before TensorFlow's threads allocate
 # NumPy's BLAS on one thread too (its threads spin while they wait): the recurrence's
@@ -156,6 +156,14 @@ def shapes_and_params(
 def keras_model(config: RNNConfig) -> model.KerasRNN:
     # Called with config.model_config (N = 1): one model serves every N of the same shape.
     return model.build(config, imported_weights(config))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def baseline(config: RNNConfig, kind: str) -> float:
+    """The held-out loss of the best answer that ignores X (``training.baseline``) for the
+    target of ``config``'s task or data: drawn once per task, N and seed, not every rerun."""
+    _, y = Xy_of(config, uploaded_data(config))  # (N, K) values or (N,) classes
+    return training.baseline(y, kind, config.N)
 
 
 @st.cache_resource(max_entries=MAX_MISTAKES, show_spinner="Making each mistake against Keras…")

@@ -157,8 +157,7 @@ def training_section(config: RNNConfig) -> None:
     right.button(
         "Stop", on_click=_stop, disabled=not busy, key="_stop_training", icon=":material/stop:"
     )
-    _, y = Xy_of(_initial(config), data)  # the target: (N, K) values or (N,) classes
-    floor = training.baseline(y, kind, config.N)
+    floor = cache.baseline(_initial(config).replace(bug="none"), kind)
     if busy:
         _progress(loss, floor)
     _outcome(config, floor)
