@@ -174,16 +174,17 @@ def _progress(metric: str, floor: float) -> None:
             if st.session_state.get(REDRAW):
                 st.rerun()
             return
-        if ticket.state == "queued":
-            place = ticket.position()
+        tickets = cache.TRAINER.tickets()  # the running one, then the queue in order
+        ahead = tickets.index(ticket) if ticket in tickets else 0
+        if ticket.state == "queued" and ahead > 0:
             st.info(
-                f"Queued: {place} training{'s' if place > 1 else ''} ahead of yours on this "
+                f"Queued: {ahead} training{'s' if ahead > 1 else ''} ahead of yours on this "
                 "server (one runs at a time). Yours starts when they finish; Stop leaves the "
                 "queue.",
                 icon=":material/hourglass_top:",
             )
             return
-        if ticket.state == "running":
+        if ticket.state in ("queued", "running"):  # first in line: it starts at once
             _running(ticket.snapshot, metric, floor)
             return
         st.rerun()  # the whole page, which collects the outcome first (``collect``)
