@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from rnnviz import model
+from rnnviz.keras_side import model
 from rnnviz.ui import cache, sections, train
 from rnnviz.ui.sidebar import presenting, rerun_after_reconnect, sidebar
 

@@ -30,13 +30,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnnviz is not pip-installed
 
-from rnnviz import model as keras_side  # noqa: E402  (TensorFlow is imported on first use)
-from rnnviz.agreement import TOLERANCE, compare  # noqa: E402
-from rnnviz.cells import CELLS, VARIANTS, Cell  # noqa: E402
 from rnnviz.config import WORK_CAP, RNNConfig  # noqa: E402
-from rnnviz.data import make_X  # noqa: E402
-from rnnviz.gradients import gradients  # noqa: E402
-from rnnviz.run import execute, numpy_forward  # noqa: E402
+from rnnviz.keras_side import model as keras_side  # noqa: E402  (TensorFlow is imported on first use)
+from rnnviz.pipeline import execute, numpy_forward  # noqa: E402
+from rnnviz.recurrence.agreement import TOLERANCE, compare  # noqa: E402
+from rnnviz.recurrence.cells import CELLS, VARIANTS, Cell  # noqa: E402
+from rnnviz.tasks import make_X  # noqa: E402
+from rnnviz.views.gradients import gradients  # noqa: E402
 
 # (N, T, D, M, K). SEED is the notebook's; MID is over the app's N·T·M cap (6.4e6 > 5e6) but is
 # the size the targets name; LARGE sits exactly on the cap with 3.4× MID's multiply-adds.

@@ -16,10 +16,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnnviz is not pip-installed
 
-from rnnviz import model as keras_side  # noqa: E402
-from rnnviz.cells import GRU, LSTM  # noqa: E402
 from rnnviz.config import RNNConfig  # noqa: E402
-from rnnviz.mistakes import mistakes  # noqa: E402
+from rnnviz.keras_side import model as keras_side  # noqa: E402
+from rnnviz.keras_side.shape_mistakes import mistakes  # noqa: E402
+from rnnviz.recurrence.cells import GRU, LSTM  # noqa: E402
 
 CONFIGS = {
     "notebook SimpleRNN": RNNConfig(),

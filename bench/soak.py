@@ -35,9 +35,9 @@ sys.path.insert(0, str(ROOT))  # tests/ and bench/ are folders of the repo, not 
 from page import BenchError, Session  # noqa: E402  (bench/page.py, beside this file)
 from report import machine_line  # noqa: E402
 
-from rnnviz.cells import VARIANTS  # noqa: E402
 from rnnviz.config import BOUNDS, WORK_CAP, ConfigError, RNNConfig  # noqa: E402
-from rnnviz.ledger import model_name  # noqa: E402
+from rnnviz.recurrence.cells import VARIANTS  # noqa: E402
+from rnnviz.shapes.ledger import model_name  # noqa: E402
 from tests.browser import launch_chromium, serve_app  # noqa: E402
 
 PEAK_LIMIT_MB = 1024

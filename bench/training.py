@@ -23,10 +23,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnnviz is not pip-installed
 
-from rnnviz import model as keras_side  # noqa: E402
 from rnnviz.config import RNNConfig  # noqa: E402
+from rnnviz.keras_side import model as keras_side  # noqa: E402
+from rnnviz.keras_side.training import BATCH, BUDGET_S, EPOCHS, LEARNING_RATE, split, train  # noqa: E402
 from rnnviz.tasks import TASKS  # noqa: E402
-from rnnviz.training import BATCH, BUDGET_S, EPOCHS, LEARNING_RATE, split, train  # noqa: E402
 
 N, T, M = 2000, 50, 32  # N·T·M = 3.2e6, under the app's cap of 5e6 (M ≤ 50 at this N, T)
 TARGET = 0.05  # the LSTM's validation MSE

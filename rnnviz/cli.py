@@ -18,9 +18,6 @@ import os
 import sys
 from dataclasses import dataclass
 
-from rnnviz import bugs, layouts, ledger, ownmodel, training, userdata
-from rnnviz.agreement import TOLERANCE, TOLERANCES, GradientAgreement
-from rnnviz.cells import CELLS, LAYOUTS, shape_text
 from rnnviz.config import (
     BOUNDS,
     DEFAULT,
@@ -38,13 +35,19 @@ from rnnviz.config import (
     quote,
     task_problems,
 )
-from rnnviz.export import file_name, write_npz
-from rnnviz.gradients import Gradients, gradients_of
-from rnnviz.imported import digest
-from rnnviz.model import build  # imports TensorFlow only when called
-from rnnviz.run import Run, execute, symptom  # execute() imports TensorFlow on first use
-from rnnviz.standalone import embeds, notebook_bytes, script_text, write_file
+from rnnviz.inputs import userdata
+from rnnviz.inputs.imported import digest
+from rnnviz.keras_side import own_model, training
+from rnnviz.keras_side.model import build  # imports TensorFlow only when called
+from rnnviz.pipeline import Run, execute, symptom  # execute() imports TensorFlow on first use
+from rnnviz.recurrence import bugs
+from rnnviz.recurrence.agreement import TOLERANCE, TOLERANCES, GradientAgreement
+from rnnviz.recurrence.cells import CELLS, LAYOUTS, shape_text
+from rnnviz.shapes import layouts, ledger
 from rnnviz.tasks import TASKS, Xy_of
+from rnnviz.views.export import file_name, write_npz
+from rnnviz.views.gradients import Gradients, gradients_of
+from rnnviz.views.standalone import embeds, notebook_bytes, script_text, write_file
 
 EXIT_AGREE, EXIT_DISAGREE, EXIT_USAGE = 0, 1, 2
 ROWS_SHOWN = 20  # the plain report lists this many samples; --json and --export have them all
@@ -425,16 +428,16 @@ def read_data(args: argparse.Namespace, config: RNNConfig) -> tuple[RNNConfig, u
 def read_model(args: argparse.Namespace, config: RNNConfig) -> tuple[RNNConfig, dict]:
     """``--model``: the .keras file's config (its sizes, cell and options, with the flags'
     N and seed) and its weights; UsageError naming the layer it refuses."""
-    payload = _file_bytes(args.model, "--model", ownmodel.MAX_BYTES)
+    payload = _file_bytes(args.model, "--model", own_model.MAX_BYTES)
     try:
-        own = ownmodel.load(payload, os.path.basename(args.model))
-    except ownmodel.ModelError as err:
+        own = own_model.load(payload, os.path.basename(args.model))
+    except own_model.ModelError as err:
         raise UsageError(f"--model: {quote(args.model)}: {err}") from None
     numbers = {k: v for k, v in own.fields.items() if k in BOUNDS}
     _sizes_from(args, config, numbers, "--model")
     try:
-        return ownmodel.config_for(own, config), dict(own.weights)
-    except (ConfigError, ownmodel.ModelError) as err:
+        return own_model.config_for(own, config), dict(own.weights)
+    except (ConfigError, own_model.ModelError) as err:
         raise UsageError(f"--model: {err}") from None
 
 

@@ -15,8 +15,8 @@ import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from rnnviz.bugs import BUGS, NONE, bug_of
-from rnnviz.cells import CELLS, LAYOUTS, SWITCH_DEFAULTS
+from rnnviz.recurrence.bugs import BUGS, NONE, bug_of
+from rnnviz.recurrence.cells import CELLS, LAYOUTS, SWITCH_DEFAULTS
 from rnnviz.tasks import TASKS
 
 # The most numbers in any array a run keeps: every h_t of every layer for the visualiser

@@ -6,8 +6,14 @@ used) and why, whether it is a regression or a classification, and ``make``, whi
 (X, y) for N samples of T steps from the seed. X is (N, T, D) float32. A regression's y is
 (N, 1) float32; a classification's y is the class index (N,) int32, the form Keras'
 ``SparseCategoricalCrossentropy(from_logits=True)`` reads next to a Dense(K) head's logits.
-The default task, "random", is X as the page always drew it (``rnnviz.data.make_X``) and no y.
+The default task, "random", is X as the page always drew it (``make_X``) and no y.
 ``Xy_of`` gives a config's X and y: its task's draw, or the uploaded data it names.
+
+X by hand (``make_X``, task random) is standard normal, reproducible from the seed, or a
+pulse or a step: a pulse is one kick, x_{t0} = 1 on feature d0 and zeros everywhere else, so
+whatever h_t holds after t0 is that kick, remembered (and the biases' doing, which a run
+without the pulse shows alone); a step is the same feature switched on at t0 and left on.
+Every sample gets the same pulse or step.
 
 Each ``make`` checks its sizes first (N, T, and a fixed D or K given otherwise, named in a
 ValueError) and draws from ``np.random.default_rng(seed)`` alone, so the same seed gives the
@@ -23,8 +29,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-
-from rnnviz.data import make_X
 
 # sine: (amplitude a_j, period P_j in steps) of each component, and the noise σ
 SINES: tuple[tuple[float, float], ...] = ((1.0, 16.0), (0.5, 5.0))
@@ -47,6 +51,39 @@ class Task:
     make: Make  # (N, T, D, K, seed) -> (X (N, T, D), y or None); D, K may be None if fixed
     T_min: int = 1  # the fewest steps the task is defined for
     T_why: str = ""  # why, where T_min > 1
+
+
+# ---- X by hand: the notebook's random X, a pulse or a step ----
+
+
+def make_X(
+    N: int,
+    T: int,
+    D: int,
+    seed: int,
+    dtype: str = "float32",
+    input: str = "random",
+    pulse_t: int = 1,
+    pulse_d: int = 0,
+) -> np.ndarray:
+    """X of shape (N, T, D) in ``dtype``. ``input``: "random", X ~ N(0, 1) fixed by
+    ``seed`` (float32, widened for float64, so that changing the precision changes nothing
+    else); "pulse", x_t = 1 on feature d0 = ``pulse_d`` at t = t0 = ``pulse_t`` (1-based)
+    only; "step", x_t = 1 on feature d0 for every t ≥ t0. The seed draws no pulse."""
+    if input == "random":
+        rng = np.random.default_rng(seed)
+        return rng.standard_normal((N, T, D), dtype=np.float32).astype(dtype, copy=False)
+    X = np.zeros((N, T, D), dtype=dtype)  # (N, T, D)
+    if input == "pulse":
+        X[:, pulse_t - 1, pulse_d] = 1.0  # x_{t0}[d0] = 1
+    elif input == "step":
+        X[:, pulse_t - 1 :, pulse_d] = 1.0  # x_t[d0] = 1 for t0 ≤ t ≤ T
+    else:
+        raise ValueError(f"input must be one of random, pulse, step, got {input!r}")
+    return X
+
+
+# ---- the built-in tasks ----
 
 
 def _sizes(key: str, N: int, T: int, D: int | None, K: int | None) -> tuple[int, int | None]:
@@ -137,7 +174,7 @@ def copy(N: int, T: int, D: int | None = None, K: int | None = None, seed: int =
 
 
 def random(N: int, T: int, D: int | None = None, K: int | None = None, seed: int = 0):
-    """X ~ N(0, 1) from the seed, exactly ``rnnviz.data.make_X``; no y."""
+    """X ~ N(0, 1) from the seed, exactly ``make_X``; no y."""
     D, _ = _sizes("random", N, T, D, K)
     return make_X(N, T, D, seed), None  # (N, T, D)
 

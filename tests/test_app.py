@@ -12,11 +12,11 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import frames
 from rnnviz.budget import MB
 from rnnviz.config import RNNConfig
-from rnnviz.run import execute
+from rnnviz.pipeline import execute
 from rnnviz.ui.cache import RUN_BUDGET
+from rnnviz.views import player_data
 
 APP = "../app.py"
 TIMEOUT = 120  # the first run imports TensorFlow
@@ -45,7 +45,7 @@ def text(at: AppTest) -> str:
 def payload(at: AppTest, component: str) -> tuple[dict, dict[str, np.ndarray]]:
     """A canvas element's payload: its header and arrays (see rnnviz.frames)."""
     (el,) = [e for e in at.get("bidi_component") if e.proto.component_name == component]
-    return frames.unpack(el.proto.bytes)
+    return player_data.unpack(el.proto.bytes)
 
 
 def player(at: AppTest) -> tuple[dict, dict[str, np.ndarray]]:
@@ -498,7 +498,7 @@ def test_a_session_holds_no_run_once_the_cache_lets_it_go():
     if either held the run, every run a visitor saw would outlive the cache's byte budget."""
     import gc
 
-    from rnnviz.run import Run
+    from rnnviz.pipeline import Run
     from rnnviz.ui import cache
 
     config = RNNConfig(N=3, T=5, D=2, M=4, K=1, seed=4321)  # no other test runs it
@@ -555,7 +555,7 @@ BUG_PAGES = {
 
 @pytest.mark.parametrize("bug", BUG_PAGES)
 def test_a_planted_bug_shows_where_it_starts_on_the_page(bug):
-    from rnnviz.bugs import BUGS
+    from rnnviz.recurrence.bugs import BUGS
 
     query, t = BUG_PAGES[bug]
     at = open_app(bug=bug, present="true", section="agreement", **query)

@@ -11,12 +11,13 @@ import json
 import numpy as np
 import pytest
 
-from rnnviz import export, userdata
 from rnnviz.config import RNNConfig
-from rnnviz.gradients import gradients_of
-from rnnviz.run import execute
+from rnnviz.inputs import userdata
+from rnnviz.pipeline import execute
 from rnnviz.tasks import TASKS, Xy_of
 from rnnviz.ui import cache
+from rnnviz.views import export
+from rnnviz.views.gradients import gradients_of
 from tests.test_app import open_app, player, text, weights
 from tests.test_app_whatif import values
 from tests.test_userdata import MALFORMED

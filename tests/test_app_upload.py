@@ -8,11 +8,11 @@ import io
 
 import numpy as np
 
-from rnnviz import export
 from rnnviz.config import SEEDED, RNNConfig
-from rnnviz.layouts import to_torch, torch_npz_bytes
-from rnnviz.run import execute
+from rnnviz.pipeline import execute
+from rnnviz.shapes.layouts import to_torch, torch_npz_bytes
 from rnnviz.ui import cache
+from rnnviz.views import export
 from tests.test_app import open_app, player, text, warnings, weights
 from tests.test_imported import perturbed
 

@@ -6,10 +6,10 @@ import base64
 
 import numpy as np
 
-from rnnviz import memory
-from rnnviz.cells import CELLS
 from rnnviz.config import RNNConfig
-from rnnviz.run import execute
+from rnnviz.pipeline import execute
+from rnnviz.recurrence.cells import CELLS
+from rnnviz.views import forgetting
 from tests.test_app import charts, open_app, text
 
 
@@ -38,7 +38,7 @@ def test_the_spectrum_section_draws_each_gate_block_on_the_unit_circle():
     assert spec["layout"]["yaxis"]["scaleanchor"] == "x"  # equal axes: a circle is round
     # the eigenvalues drawn are the run's W_hh's, block by block
     W_hh = execute(RNNConfig(cell="lstm")).path().weights["W_hh"]
-    for b, want in zip(blocks, memory.spectrum(CELLS["lstm"], W_hh), strict=True):
+    for b, want in zip(blocks, forgetting.spectrum(CELLS["lstm"], W_hh), strict=True):
         got = np.sort_complex(values(b["x"]) + 1j * values(b["y"]))
         np.testing.assert_allclose(got, np.sort_complex(want.eigenvalues), atol=1e-6)
     assert "no single block's ρ predicts memory" in text(at)

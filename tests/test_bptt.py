@@ -14,11 +14,11 @@ import functools
 import numpy as np
 import pytest
 
-from rnnviz.agreement import GRADIENT_TOLERANCES, relative_error
 from rnnviz.config import RNNConfig
-from rnnviz.data import make_X
-from rnnviz.gradients import gradients, gradients_of, output_seed
-from rnnviz.run import execute
+from rnnviz.pipeline import execute
+from rnnviz.recurrence.agreement import GRADIENT_TOLERANCES, relative_error
+from rnnviz.tasks import make_X
+from rnnviz.views.gradients import gradients, gradients_of, output_seed
 from tests.test_recurrence import VARIANTS, _variant_config
 
 IDS = [f"{c}-ra{int(r)}-seq{int(s)}-L{L}-bi{int(b)}" for c, r, s, L, b in VARIANTS]
@@ -28,7 +28,7 @@ IDS = [f"{c}-ra{int(r)}-seq{int(s)}-L{L}-bi{int(b)}" for c, r, s, L, b in VARIAN
 def _model(config: RNNConfig):
     """The Keras model of ``config`` with seeded random weights N(0, 0.5²) loaded, and the
     weights: both sides get the same."""
-    from rnnviz.model import build
+    from rnnviz.keras_side.model import build
 
     net = build(config)
     rng = np.random.default_rng(config.seed)
@@ -129,7 +129,7 @@ def test_hand_checkable_constant_weights():
     W = {k: np.full(shapes[k], v) for k, v in values.items()}
     X = np.array(x).reshape(1, T, 1)  # (1, T, 1)
     mine = gradients(c, X, W)
-    from rnnviz.model import build
+    from rnnviz.keras_side.model import build
 
     net = build(c)
     net.set_weights(W)
@@ -175,7 +175,7 @@ def test_the_backward_step_terms_add_up_and_follow_the_equation(cell):
     """The step panel's backward mode: δ_{t-1} = δ^rec_{t-1} + δ^out_{t-1}; for the
     SimpleRNN δ^rec is computed from its equation, (δ_t ⊙ (1 − h_t²)) W_hhᵀ, independently
     of the BPTT pass, and must equal what that pass sent back."""
-    from rnnviz.gradients import gradients_of, step_terms
+    from rnnviz.views.gradients import gradients_of, step_terms
 
     r = execute(RNNConfig(cell=cell, N=3, T=5, M=4, seed=2))
     g = gradients_of(r)

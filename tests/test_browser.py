@@ -273,7 +273,7 @@ def slider_value(page: Page) -> Locator:
 
 def test_player_plays_pauses_and_steps_with_the_keyboard(open_page: OpenPage):
     from rnnviz.config import RNNConfig
-    from rnnviz.run import execute
+    from rnnviz.pipeline import execute
 
     page = open_page("?step=5&seed=3&sample=2", init_script=COUNT_SENT)
     loaded(page, total=57)
@@ -419,7 +419,7 @@ def test_uploading_pytorch_weights_shows_them_and_names_them_in_the_url(
 def test_uploaded_data_round_trips_in_csv_and_npz(open_page: OpenPage, tmp_path: Path):
     """The data uploader takes a long-form CSV, then an .npz, as a visitor's file chooser
     would: the sizes come from each file, the link names it, and Keras and NumPy agree."""
-    from rnnviz import userdata
+    from rnnviz.inputs import userdata
 
     rng = np.random.default_rng(5)
     X = rng.standard_normal((12, 6, 2)).astype(np.float32)  # (N, T, D)

@@ -17,7 +17,7 @@ import pytest
 
 from rnnviz.budget import MB, megabytes, within
 from rnnviz.config import RNNConfig
-from rnnviz.run import execute, planned_nbytes
+from rnnviz.pipeline import execute, planned_nbytes
 
 
 def test_the_least_recently_used_values_go_when_the_bytes_would_pass_the_budget():
@@ -217,7 +217,8 @@ _PEAK_OF_RUNS = """
 import ctypes, json, sys
 from pathlib import Path
 from rnnviz.config import RNNConfig
-from rnnviz import model, run
+from rnnviz.keras_side import model
+from rnnviz import pipeline
 
 def rss_mb(key):
     for line in Path("/proc/self/status").read_text().splitlines():
@@ -230,9 +231,9 @@ for kw in json.loads(sys.argv[1]):
     ctypes.CDLL("libc.so.6").malloc_trim(0)
     Path("/proc/self/clear_refs").write_text("5")  # VmHWM starts again from VmRSS
     before = rss_mb("VmRSS")
-    r = run.execute(c, m)
-    print(json.dumps([rss_mb("VmHWM") - before, run.planned_nbytes(c) / 2**20,
-                      run.scratch_nbytes(c) / 2**20]), flush=True)
+    r = pipeline.execute(c, m)
+    print(json.dumps([rss_mb("VmHWM") - before, pipeline.planned_nbytes(c) / 2**20,
+                      pipeline.scratch_nbytes(c) / 2**20]), flush=True)
     del r, m
 """
 

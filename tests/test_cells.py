@@ -8,10 +8,19 @@ import re
 import numpy as np
 import pytest
 
-from rnnviz import ledger
-from rnnviz.cells import CELLS, GRU, GRU_RESET_BEFORE, LSTM, SIMPLE, VARIANTS, ShapeError, cell_of
 from rnnviz.config import RNNConfig
-from rnnviz.run import execute
+from rnnviz.pipeline import execute
+from rnnviz.recurrence.cells import (
+    CELLS,
+    GRU,
+    GRU_RESET_BEFORE,
+    LSTM,
+    SIMPLE,
+    VARIANTS,
+    ShapeError,
+    cell_of,
+)
+from rnnviz.shapes import ledger
 
 IDS = ["simple", "lstm", "gru", "gru-reset-before"]
 
@@ -44,7 +53,7 @@ def test_the_count_and_its_derivation_are_read_off_the_shapes(
 @pytest.mark.parametrize("cell", VARIANTS, ids=IDS)
 @pytest.mark.parametrize(("D", "M"), [(3, 5), (7, 2), (1, 1)])
 def test_the_tables_shapes_and_counts_are_keras_own(cell, D, M):
-    from rnnviz.model import _keras
+    from rnnviz.keras_side.model import _keras
 
     keras, _ = _keras()
     layer = getattr(keras.layers, cell.keras_name)(M, **cell.options)

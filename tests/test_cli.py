@@ -18,12 +18,12 @@ import numpy as np
 import pytest
 
 from rnnviz import cli
-from rnnviz.agreement import TOLERANCE, compare
-from rnnviz.cells import CELLS
 from rnnviz.config import RNNConfig
-from rnnviz.data import make_X
-from rnnviz.export import npz_bytes, write_npz
-from rnnviz.run import Path, Run, numpy_forward
+from rnnviz.pipeline import Path, Run, numpy_forward
+from rnnviz.recurrence.agreement import TOLERANCE, compare
+from rnnviz.recurrence.cells import CELLS
+from rnnviz.tasks import make_X
+from rnnviz.views.export import npz_bytes, write_npz
 
 DEFAULT_SHAPES = {
     "X": [10, 10, 3],
@@ -166,13 +166,13 @@ def test_plain_report_lists_the_first_20_samples(capsys):
 
 
 def test_disagreement_exits_1(capsys, monkeypatch):
-    import rnnviz.run
+    import rnnviz.pipeline
 
     def off_by_a_bit(cell, X, weights):  # a wrong NumPy side, as a real bug would be
         trace, y = numpy_forward(cell, X, weights)
         return trace, y + 0.01
 
-    monkeypatch.setattr(rnnviz.run, "numpy_forward", off_by_a_bit)
+    monkeypatch.setattr(rnnviz.pipeline, "numpy_forward", off_by_a_bit)
     assert cli.main(["--json"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["agree"] is False
@@ -200,7 +200,7 @@ def test_a_planted_bug_exits_1_and_says_from_which_step(args, t, capsys):
 
 
 def test_list_bugs_prints_one_name_and_description_a_line(capsys):
-    from rnnviz.bugs import BUGS
+    from rnnviz.recurrence.bugs import BUGS
 
     assert cli.main(["--list-bugs"]) == 0
     lines = capsys.readouterr().out.splitlines()
@@ -515,7 +515,7 @@ def test_an_import_that_does_not_fit_is_one_line_and_exit_2(content, message, ro
 
 
 def test_layout_pytorch_names_the_json_shapes_as_torch_does(capsys):
-    from rnnviz.layouts import torch_shapes
+    from rnnviz.shapes.layouts import torch_shapes
 
     args = ["--cell", "lstm", "--layers", "2", "--bidirectional", "--json"]
     assert cli.main([*args, "--layout", "pytorch"]) == 0
@@ -563,7 +563,7 @@ def test_without_grad_there_are_no_gradient_keys(default_run):
 
 
 def test_what_if_flags_reach_the_json_and_the_export(tmp_path, capsys):
-    from rnnviz.model import build
+    from rnnviz.keras_side.model import build
 
     path = tmp_path / "run.npz"
     argv = ["--whh-scale", "0.5", "--input", "pulse", "--pulse-t", "3", "--pulse-d", "1"]
@@ -589,7 +589,7 @@ def test_the_step_input_on_the_command_line(capsys):
 
 
 def test_a_script_of_a_what_if_run_names_its_flags():
-    from rnnviz.standalone import _command
+    from rnnviz.views.standalone import _command
 
     c = RNNConfig(whh_scale=0.5, input="pulse", pulse_t=3, pulse_d=2)
     assert _command(c) == ("python -m rnnviz --whh-scale 0.5 --input pulse --pulse-t 3 --pulse-d 2")

@@ -11,7 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from rnnviz import cli, userdata
+from rnnviz import cli
+from rnnviz.inputs import userdata
 from rnnviz.tasks import TASKS
 
 

@@ -7,7 +7,6 @@ from hypothesis import given
 from hypothesis import settings as st_settings
 from hypothesis import strategies as st
 
-from rnnviz.cells import CELLS
 from rnnviz.config import (
     BOUNDS,
     DEFAULT,
@@ -17,7 +16,8 @@ from rnnviz.config import (
     RNNConfig,
     from_query,
 )
-from rnnviz.ledger import param_totals, params, shapes
+from rnnviz.recurrence.cells import CELLS
+from rnnviz.shapes.ledger import param_totals, params, shapes
 
 
 def test_defaults_are_the_notebooks():
@@ -123,7 +123,7 @@ def test_from_query_over_the_cap_lowers_only_the_largest_of_N_T_M():
     [(3, 5, 2, 45, 12), (3, 8, 2, 96, 18), (1, 1, 1, 3, 2), (64, 256, 32, 82176, 8224)],
 )
 def test_simple_params_derivation_matches_keras(D, M, K, rnn, dense):
-    from rnnviz.model import build
+    from rnnviz.keras_side.model import build
 
     c = RNNConfig(N=1, T=1, D=D, M=M, K=K)
     assert param_totals(c) == {"rnn": rnn, "dense": dense, "total": rnn + dense}
@@ -143,7 +143,7 @@ def test_simple_params_derivation_matches_keras(D, M, K, rnn, dense):
     ],
 )
 def test_every_cell_and_option_counts_like_keras(changes, total):
-    from rnnviz.model import build
+    from rnnviz.keras_side.model import build
 
     c = RNNConfig(**changes)
     assert param_totals(c)["total"] == total

@@ -15,11 +15,11 @@ import functools
 import numpy as np
 import pytest
 
-from rnnviz import bugs
-from rnnviz.agreement import diverge
 from rnnviz.config import RNNConfig, from_query
-from rnnviz.model import build
-from rnnviz.run import execute, symptom
+from rnnviz.keras_side.model import build
+from rnnviz.pipeline import execute, symptom
+from rnnviz.recurrence import bugs
+from rnnviz.recurrence.agreement import diverge
 
 # The first step at which each bug shows, for a model whose biases are not zero (as
 # rnnviz's start): worked out from the equations, see each reason.

@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import edits
 from rnnviz.config import RNNConfig, from_query
-from rnnviz.data import make_X
-from rnnviz.run import execute
+from rnnviz.inputs import x_edits
+from rnnviz.pipeline import execute
+from rnnviz.tasks import make_X
 from rnnviz.ui import cache
 from tests.test_app import open_app, warnings
 
 
 def test_an_edit_changes_only_the_cells_given_and_returns_a_new_float32_array():
     X_n = np.zeros((3, 2), np.float32)
-    got = edits.apply(X_n, {1: {"d = 1": 2.5}, "2": {"d = 0": -1}})
+    got = x_edits.apply(X_n, {1: {"d = 1": 2.5}, "2": {"d = 0": -1}})
     want = np.array([[0, 0], [0, 2.5], [-1, 0]], np.float32)
     np.testing.assert_array_equal(got, want)
     assert got.dtype == np.float32 and not X_n.any()  # the shown X is untouched
@@ -39,24 +39,24 @@ def test_an_edit_changes_only_the_cells_given_and_returns_a_new_float32_array():
     ],
 )
 def test_an_edit_that_is_not_finite_numbers_is_refused_by_cell(changes, message):
-    with pytest.raises(edits.EditError) as err:
-        edits.apply(np.zeros((3, 2), np.float32), changes)
+    with pytest.raises(x_edits.EditError) as err:
+        x_edits.apply(np.zeros((3, 2), np.float32), changes)
     assert str(err.value).startswith(message)
 
 
 def test_the_digest_names_the_sample_and_its_values():
     X_n = np.arange(6, dtype=np.float32).reshape(3, 2)
-    a = edits.make(1, X_n)
-    assert a.digest == edits.make(1, X_n.copy()).digest and len(a.digest) == 16
-    assert a.digest != edits.make(2, X_n).digest
-    assert a.digest != edits.make(1, X_n + 1).digest
+    a = x_edits.make(1, X_n)
+    assert a.digest == x_edits.make(1, X_n.copy()).digest and len(a.digest) == 16
+    assert a.digest != x_edits.make(2, X_n).digest
+    assert a.digest != x_edits.make(1, X_n + 1).digest
     assert not a.X.flags.writeable
 
 
 def test_keras_and_numpy_both_read_the_edited_sample():
     c = RNNConfig(cell="gru", N=4, T=5, D=2)
     X_n = np.full((5, 2), 0.5, np.float32)
-    edit = edits.make(2, X_n)
+    edit = x_edits.make(2, X_n)
     r = execute(c.replace(x_edit=edit.digest), edit=edit)
     np.testing.assert_array_equal(r.X[2], X_n)
     np.testing.assert_array_equal(np.delete(r.X, 2, axis=0), np.delete(make_X(4, 5, 2, 0), 2, 0))
@@ -111,7 +111,7 @@ def test_the_editor_callback_takes_finite_numbers_and_keeps_x_otherwise():
 def test_the_page_runs_a_held_edit_and_falls_back_where_it_does_not_fit():
     X_n = np.zeros((10, 3), np.float32)
     X_n[4, 1] = 5.0
-    edit = cache.EDITS.put(edits.make(2, X_n))
+    edit = cache.EDITS.put(x_edits.make(2, X_n))
     at = open_app(x_edit=edit.digest, sample=2)
     assert not at.exception, at.exception
     assert not warnings(at)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.figures import MAX_POINTS, agreement_scatter, shown
+from rnnviz.views.figures import MAX_POINTS, agreement_scatter, shown
 
 
 def test_every_point_is_drawn_when_they_fit():

@@ -13,9 +13,9 @@ import struct
 import numpy as np
 import pytest
 
-from rnnviz import frames
 from rnnviz.config import RNNConfig
-from rnnviz.run import execute
+from rnnviz.pipeline import execute
+from rnnviz.views import player_data
 
 
 @pytest.mark.parametrize(
@@ -30,7 +30,9 @@ from rnnviz.run import execute
 def test_payload_round_trip_equals_the_run(config, n, layer, direction):
     run = execute(config)
     path = run.path(layer, direction)
-    header, arrays = frames.unpack(frames.pack(frames.frames(run, n, layer, direction), t=1))
+    header, arrays = player_data.unpack(
+        player_data.pack(player_data.frames(run, n, layer, direction), t=1)
+    )
     c = config
     assert (header["T"], header["M"], header["n"], header["t"]) == (c.T, c.M, n, 1)
     keys = [s.key for s in (*run.cell.states, *run.cell.gates)]
@@ -40,10 +42,10 @@ def test_payload_round_trip_equals_the_run(config, n, layer, direction):
             arrays[key], path.trace[key][n], err_msg=f"panel {key}: payload vs NumPy trace"
         )
     U = header["units_in_table"]
-    assert U == min(c.M, frames.TABLE_UNITS)
+    assert U == min(c.M, player_data.TABLE_UNITS)
     for t in (1, c.T):
         for term in run.step_terms(n, t, layer, direction):
-            name = frames.plain(term.name)
+            name = player_data.plain(term.name)
             np.testing.assert_array_equal(
                 arrays[name][t - 1], term.value[:U].astype(np.float32), err_msg=f"{name} t={t}"
             )
@@ -53,7 +55,7 @@ def test_payload_round_trip_equals_the_run(config, n, layer, direction):
 def test_layout_is_magic_length_json_padding_floats():
     """Hand-checkable: the bytes are laid out as the module docstring says."""
     run = execute(RNNConfig(N=1, T=2, D=1, M=1, K=1))
-    payload = frames.pack(frames.frames(run, 0), t=2)
+    payload = player_data.pack(player_data.frames(run, 0), t=2)
     assert payload[:4] == b"RNV1"
     (length,) = struct.unpack("<I", payload[4:8])
     header = json.loads(payload[8 : 8 + length])
@@ -68,14 +70,16 @@ def test_layout_is_magic_length_json_padding_floats():
 
 
 def test_one_frames_object_serves_every_t():
-    data = frames.frames(execute(RNNConfig(T=4)), 0)
+    data = player_data.frames(execute(RNNConfig(T=4)), 0)
     before = json.dumps(data.header)
-    assert [frames.unpack(frames.pack(data, t))[0]["t"] for t in (1, 4)] == [1, 4]
+    assert [player_data.unpack(player_data.pack(data, t))[0]["t"] for t in (1, 4)] == [1, 4]
     assert json.dumps(data.header) == before, "pack must not change the cached header"
 
 
 def test_scales_follow_the_gates_bounds():
-    header, _ = frames.unpack(frames.pack(frames.frames(execute(RNNConfig(cell="lstm")), 0), 1))
+    header, _ = player_data.unpack(
+        player_data.pack(player_data.frames(execute(RNNConfig(cell="lstm")), 0), 1)
+    )
     scales = {p["key"]: (p["scale"], p["low"], p["high"]) for p in header["panels"]}
     h = execute(RNNConfig(cell="lstm")).h[0]
     assert scales["h"] == ("diverging", -float(np.abs(h).max()), float(np.abs(h).max()))
@@ -88,10 +92,10 @@ def test_scales_follow_the_gates_bounds():
 
 def test_not_a_payload_is_refused():
     with pytest.raises(ValueError, match="not a player payload"):
-        frames.unpack(b"PNG\x00....")
+        player_data.unpack(b"PNG\x00....")
 
 
 def test_plain_names():
-    assert frames.plain(r"h_{t-1} W_{hh}") == "h_(t-1) W_hh"
-    assert frames.plain(r"\tilde h_t") == "h̃_t"
-    assert frames.plain("c_{t+1}") == "c_(t+1)"
+    assert player_data.plain(r"h_{t-1} W_{hh}") == "h_(t-1) W_hh"
+    assert player_data.plain(r"\tilde h_t") == "h̃_t"
+    assert player_data.plain("c_{t+1}") == "c_(t+1)"

@@ -16,10 +16,11 @@ import zipfile
 import numpy as np
 import pytest
 
-from rnnviz import imported, model
 from rnnviz.config import SEEDED, ConfigError, RNNConfig, from_query
-from rnnviz.layouts import LayoutError, to_torch, torch_npz_bytes
-from rnnviz.run import execute
+from rnnviz.inputs import imported
+from rnnviz.keras_side import model
+from rnnviz.pipeline import execute
+from rnnviz.shapes.layouts import LayoutError, to_torch, torch_npz_bytes
 from tests.test_torch import _close, _load, torch_model, torch_y
 
 CONFIGS = [
@@ -262,7 +263,7 @@ def test_a_bad_upload_is_refused_in_one_sentence(config, data, message):
 def test_the_shape_mistakes_are_made_on_the_imported_weights():
     """Where a mistake's shapes happen to fit (W_hh.T is (M, M)), its wrong numbers come
     from the page's weights: the imported ones, not the seed's."""
-    from rnnviz.mistakes import mistakes
+    from rnnviz.keras_side.shape_mistakes import mistakes
 
     c = RNNConfig(N=3, T=4, seed=6)
     w = upload(c, perturbed(c))

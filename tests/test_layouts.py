@@ -11,11 +11,11 @@ import math
 import numpy as np
 import pytest
 
-from rnnviz import layouts, ledger
-from rnnviz.agreement import TOLERANCE
-from rnnviz.cells import GRU_RESET_BEFORE, HEAD, LAYOUTS, cell_of
 from rnnviz.config import RNNConfig, suffix
-from rnnviz.run import execute
+from rnnviz.pipeline import execute
+from rnnviz.recurrence.agreement import TOLERANCE
+from rnnviz.recurrence.cells import GRU_RESET_BEFORE, HEAD, LAYOUTS, cell_of
+from rnnviz.shapes import layouts, ledger
 
 CONFIGS = [
     RNNConfig(cell=cell, N=3, T=4, D=4, M=3, K=2, layers=layers, bidirectional=bi,

@@ -9,13 +9,13 @@ import math
 import numpy as np
 import pytest
 
-from rnnviz import memory
-from rnnviz.cells import CELLS, cell_of
 from rnnviz.config import RNNConfig
-from rnnviz.data import make_X
-from rnnviz.imported import digest
-from rnnviz.model import build
-from rnnviz.run import execute
+from rnnviz.inputs.imported import digest
+from rnnviz.keras_side.model import build
+from rnnviz.pipeline import execute
+from rnnviz.recurrence.cells import CELLS, cell_of
+from rnnviz.tasks import make_X
+from rnnviz.views import forgetting
 
 
 def rotation(a: float, theta: float) -> np.ndarray:
@@ -26,7 +26,7 @@ def rotation(a: float, theta: float) -> np.ndarray:
 
 @pytest.mark.parametrize("a, theta", [(0.5, 0.3), (-1.7, 2.0), (1.0, math.pi / 2)])
 def test_the_spectrum_of_a_scaled_rotation_is_its_scale(a, theta):
-    (block,) = memory.spectrum(CELLS["simple"], rotation(a, theta))
+    (block,) = forgetting.spectrum(CELLS["simple"], rotation(a, theta))
     want = sorted(
         [
             a * complex(math.cos(theta), math.sin(theta)),
@@ -41,11 +41,11 @@ def test_the_spectrum_of_a_scaled_rotation_is_its_scale(a, theta):
 
 
 def test_a_diagonal_and_a_nilpotent_matrix():
-    (d,) = memory.spectrum(CELLS["simple"], np.diag([0.2, -0.9, 0.5]))
+    (d,) = forgetting.spectrum(CELLS["simple"], np.diag([0.2, -0.9, 0.5]))
     np.testing.assert_allclose(sorted(d.eigenvalues.real), [-0.9, 0.2, 0.5])
     assert (d.rho, d.sigma_max) == pytest.approx((0.9, 0.9))
     # non-normal: every λ = 0 (nothing survives 2 steps), yet one step can double |h|
-    (n,) = memory.spectrum(CELLS["simple"], np.array([[0.0, 2.0], [0.0, 0.0]]))
+    (n,) = forgetting.spectrum(CELLS["simple"], np.array([[0.0, 2.0], [0.0, 0.0]]))
     assert (n.rho, n.sigma_max) == pytest.approx((0.0, 2.0))
 
 
@@ -53,21 +53,21 @@ def test_gated_cells_have_one_spectrum_per_gate_block_named_from_the_cell_table(
     M = 2
     blocks = [rotation(0.5, 0.1), np.diag([0.3, -1.2]), rotation(2.0, 1.0)]  # z, r, h̃
     W_hh = np.concatenate(blocks, axis=1)  # (M, 3M)
-    got = memory.spectrum(CELLS["gru"], W_hh)
+    got = forgetting.spectrum(CELLS["gru"], W_hh)
     assert [b.name for b in got] == [g.name for g in CELLS["gru"].gates]
     assert [b.rho for b in got] == pytest.approx([0.5, 1.2, 2.0])
     assert [b.sigma_max for b in got] == pytest.approx([0.5, 1.2, 2.0])
     assert all(b.eigenvalues.shape == (M,) for b in got)
-    assert "ρ(z) = 0.5" in memory.rho_sentence(CELLS["gru"], got, T=10)
+    assert "ρ(z) = 0.5" in forgetting.rho_sentence(CELLS["gru"], got, T=10)
 
 
 def test_the_sentence_ties_rho_to_vanishing_and_exploding_and_says_where_it_fails():
     cell = CELLS["simple"]
-    small = memory.rho_sentence(cell, memory.spectrum(cell, np.diag([0.5, 0.1])), T=10)
-    big = memory.rho_sentence(cell, memory.spectrum(cell, np.diag([1.5, 0.1])), T=10)
+    small = forgetting.rho_sentence(cell, forgetting.spectrum(cell, np.diag([0.5, 0.1])), T=10)
+    big = forgetting.rho_sentence(cell, forgetting.spectrum(cell, np.diag([1.5, 0.1])), T=10)
     assert "vanishing" in small and "ρ^9 = 0.002" in small
     assert "exploding" in big and "saturates" in big
-    edge = memory.rho_sentence(cell, memory.spectrum(cell, rotation(1.0, 0.4)), T=10)
+    edge = forgetting.rho_sentence(cell, forgetting.spectrum(cell, rotation(1.0, 0.4)), T=10)
     assert "edge" in edge
 
 
@@ -78,7 +78,7 @@ CFG = dict(N=3, T=6, D=2, M=4, K=2)
 def test_whh_scale_scales_w_hh_and_rho_and_keras_still_agrees_with_numpy(cell):
     base = execute(RNNConfig(cell=cell, **CFG))
     W_1 = base.path().weights["W_hh"]  # (M, gM)
-    rho_1 = [b.rho for b in memory.spectrum(base.cell, W_1)]
+    rho_1 = [b.rho for b in forgetting.spectrum(base.cell, W_1)]
     for S in (0.1, 1.0, 3.0):
         r = execute(RNNConfig(cell=cell, whh_scale=S, **CFG))
         assert r.agreement.agree, f"{cell} at whh_scale={S}: {r.agreement.verdict}"
@@ -87,7 +87,7 @@ def test_whh_scale_scales_w_hh_and_rho_and_keras_still_agrees_with_numpy(cell):
         )
         for name in ("W_xh", "b_h"):  # nothing else moves
             np.testing.assert_array_equal(r.path().weights[name], base.path().weights[name])
-        rho = [b.rho for b in memory.spectrum(r.cell, r.path().weights["W_hh"])]
+        rho = [b.rho for b in forgetting.spectrum(r.cell, r.path().weights["W_hh"])]
         np.testing.assert_allclose(rho, S * np.array(rho_1), rtol=1e-5, err_msg="ρ(S) vs S·ρ")
 
 
@@ -152,31 +152,31 @@ def test_pulse_memory_of_a_one_unit_rnn_decays_like_the_hand_sequence():
     for t in range(1, T + 1):
         h = math.tanh(w_x * (t == t0) + w_h * h)
         want.append(abs(h))
-    p = memory.pulse_memory(r)
+    p = forgetting.pulse_memory(r)
     np.testing.assert_allclose(p.gap, want, rtol=1e-6, err_msg="gap: mine vs the hand loop")
     assert p.peak == pytest.approx(math.tanh(1.0), rel=1e-6)
     last = max(t for t, g in enumerate(want, start=1) if g >= 1e-2 * max(want))
     assert (p.last, p.steps) == (last, last - t0) == (8, 6)  # |h_8| = 0.0112, |h_9| = 0.0056
-    assert "t = 8 (6 steps on)" in memory.pulse_sentence(p, T)
+    assert "t = 8 (6 steps on)" in forgetting.pulse_sentence(p, T)
 
 
 def test_pulse_memory_measures_against_the_no_pulse_run_whatever_the_biases():
     c = RNNConfig(cell="gru", N=2, T=10, D=2, M=3, K=1, input="pulse", pulse_t=3, pulse_d=1)
     r = execute(c)
-    p = memory.pulse_memory(r)
+    p = forgetting.pulse_memory(r)
     assert (p.gap[:2] == 0).all() and p.gap[2] > 0  # nothing before t0, a kick at t0
     with pytest.raises(ValueError, match="needs input=pulse"):
-        memory.pulse_memory(execute(c.replace(input="step")))
+        forgetting.pulse_memory(execute(c.replace(input="step")))
 
 
 @pytest.mark.parametrize("bidirectional", [False, True])
 def test_lstm_memory_horizon_is_the_direct_product_of_the_forget_gates(bidirectional):
     c = RNNConfig(cell="lstm", N=2, T=7, D=2, M=3, K=1, bidirectional=bidirectional)
     r = execute(c)
-    assert memory.has_forget_path(r.cell) and not memory.has_forget_path(cell_of("gru"))
+    assert forgetting.has_forget_path(r.cell) and not forgetting.has_forget_path(cell_of("gru"))
     for p in r.paths:
         f = p.trace["f"]  # (N, T, M)
-        got = memory.forget_products(f, p.direction)
+        got = forgetting.forget_products(f, p.direction)
         N, T, M = f.shape
         for n in range(N):
             for t in range(1, T + 1):

@@ -14,12 +14,12 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rnnviz import mistakes as shape_mistakes
-from rnnviz import model as keras_side
-from rnnviz.cells import cell_of
 from rnnviz.config import RNNConfig
-from rnnviz.data import make_X
-from rnnviz.run import numpy_forward
+from rnnviz.keras_side import model as keras_side
+from rnnviz.keras_side import shape_mistakes
+from rnnviz.pipeline import numpy_forward
+from rnnviz.recurrence.cells import cell_of
+from rnnviz.tasks import make_X
 
 # One config per cell variant and one stacked bidirectional one. The default (N = T = 10)
 # makes a per-step target broadcast silently; T = D makes X as (N, D, T) fit.

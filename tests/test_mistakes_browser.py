@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from rnnviz import model as keras_side
+from rnnviz.keras_side import model as keras_side
 from tests.browser import ROOT, Server, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser

@@ -15,16 +15,16 @@ import zipfile
 import numpy as np
 import pytest
 
-from rnnviz import ownmodel
 from rnnviz.config import RNNConfig, work_cap, works
-from rnnviz.imported import Store, fits
-from rnnviz.ownmodel import ModelError
-from rnnviz.run import execute
+from rnnviz.inputs.imported import Store, fits
+from rnnviz.keras_side import own_model
+from rnnviz.keras_side.own_model import ModelError
+from rnnviz.pipeline import execute
 
 
 @pytest.fixture(scope="module")
 def keras():
-    from rnnviz import model
+    from rnnviz.keras_side import model
 
     keras, _ = model._keras()
     return keras
@@ -118,12 +118,12 @@ def test_a_model_saved_by_keras_loads_and_agrees(keras, tmp_path, build):
     if build is not trained_lstm:  # its weights are trained ones
         randomised(model, seed=1)
     payload = saved(model, tmp_path)
-    assert ownmodel.inspect(payload, "model-own.keras") == expected
-    own = ownmodel.load(payload, "model-own.keras")
+    assert own_model.inspect(payload, "model-own.keras") == expected
+    own = own_model.load(payload, "model-own.keras")
     assert own.fields == expected
     assert all(a.dtype == np.float32 and not a.flags.writeable for a in own.weights.values())
 
-    config = ownmodel.config_for(own, RNNConfig(N=6, seed=4))
+    config = own_model.config_for(own, RNNConfig(N=6, seed=4))
     assert (config.N, config.seed, config.weights) == (6, 4, own.digest)
     assert {f: getattr(config, f) for f in expected} == expected
     run = execute(config, weights=own.weights)
@@ -135,7 +135,7 @@ def test_a_model_saved_by_keras_loads_and_agrees(keras, tmp_path, build):
     np.testing.assert_allclose(
         run.y_numpy, y_file, rtol=0, atol=1e-5, err_msg="rnnviz's NumPy vs the file's model"
     )
-    held = Store().put(ownmodel.imported(own, config))  # as the page keeps them
+    held = Store().put(own_model.imported(own, config))  # as the page keeps them
     assert held.digest == config.weights and fits(config, held.weights)
 
 
@@ -365,10 +365,10 @@ def refused(payload: bytes, name: str, says: list[str]) -> str:
     """The message ``load`` and ``inspect`` refuse ``payload`` with: the same, one line,
     saying each of ``says``."""
     with pytest.raises(ModelError) as err:
-        ownmodel.load(payload, name)
+        own_model.load(payload, name)
     message = str(err.value)
     with pytest.raises(ModelError) as again:
-        ownmodel.inspect(payload, name)
+        own_model.inspect(payload, name)
     assert str(again.value) == message
     assert "\n" not in message and len(message) < 400, message
     for said in says:
@@ -387,7 +387,7 @@ def test_a_hand_edited_config_is_refused(keras, tmp_path, case, never_loaded):
     change, says = EDITS[case]
     model = plain(keras, keras.layers.LSTM(4, name="lstm"), keras.layers.Dense(2, name="dense"))
     payload = saved(model, tmp_path)
-    ownmodel.inspect(payload, "model-own.keras")  # the file before the edit is read
+    own_model.inspect(payload, "model-own.keras")  # the file before the edit is read
     refused(edited(payload, change), "model-own.keras", says)
 
 
@@ -404,14 +404,14 @@ def test_a_file_that_is_not_a_keras_file_is_refused(valid, never_loaded):
     cases = [
         (b"hello", "model.keras", ["'model.keras' is not a zip archive"]),
         (b"", "model.keras", ["'model.keras' is empty"]),
-        (b"\0" * (ownmodel.MAX_BYTES + 1), "model.keras", ["more than the 16 MB"]),
+        (b"\0" * (own_model.MAX_BYTES + 1), "model.keras", ["more than the 16 MB"]),
         (valid, "model.h5", ["'model.h5' is not a .keras file", "model.save('model.keras')"]),
         (zipped(**no_config), "model.keras", ["'model.keras' has no config.json"]),
         (zipped(**parts | {"config__json": b"{not json"}), "m.keras", ["is not valid JSON"]),
         (zipped(**parts | {"extra__py": b"print(1)"}), "m.keras", ["holds 'extra.py'"]),
         (zipped(**parts | {"config__json": b"[" * 100_000}), "m.keras", ["is not valid JSON"]),
         (
-            zipped(**parts | {"config__json": b" " * (ownmodel.CONFIG_MAX + 1)}),
+            zipped(**parts | {"config__json": b" " * (own_model.CONFIG_MAX + 1)}),
             "m.keras",
             ["config.json in the .keras file unpacks to", "it is not read"],
         ),
@@ -489,7 +489,7 @@ def test_any_edit_of_config_json_is_read_or_refused_in_a_sentence(keras, tmp_pat
     for i in rng.choice(len(places), size=400):
         changed = mutated(config, places[i], rng)
         try:
-            found = ownmodel.inspect(
+            found = own_model.inspect(
                 edited(payload, lambda c, new=changed: c.clear() or c.update(new)), "m.keras"
             )
         except ModelError as err:
@@ -507,9 +507,9 @@ def test_what_keras_cannot_load_is_one_sentence(valid):
     source = zipfile.ZipFile(io.BytesIO(valid))
     parts = {n.replace(".", "__"): source.read(n) for n in source.namelist()}
     broken = zipped(**parts | {"model__weights__h5": b"not hdf5" * 100})
-    ownmodel.inspect(broken, "model-own.keras")
+    own_model.inspect(broken, "model-own.keras")
     with pytest.raises(ModelError, match=r"^Keras could not load 'model-own.keras': ") as err:
-        ownmodel.load(broken, "model-own.keras")
+        own_model.load(broken, "model-own.keras")
     assert "\n" not in str(err.value)
 
 
@@ -517,8 +517,8 @@ def test_inspect_does_not_import_tensorflow(valid, tmp_path):
     path = tmp_path / "model-own.keras"
     path.write_bytes(valid)
     code = (
-        "import sys; from rnnviz import ownmodel; "
-        f"f = ownmodel.inspect(open({str(path)!r}, 'rb').read(), 'm.keras'); "
+        "import sys; from rnnviz.keras_side import own_model; "
+        f"f = own_model.inspect(open({str(path)!r}, 'rb').read(), 'm.keras'); "
         "assert f['cell'] == 'lstm', f; "
         "assert not {'tensorflow', 'keras'} & set(sys.modules), 'imported TensorFlow'"
     )
@@ -531,23 +531,23 @@ def test_inspect_does_not_import_tensorflow(valid, tmp_path):
 def test_n_falls_to_the_largest_that_fits_the_work_cap():
     big = fields(T=500, D=64, M=256, K=32, cell="simple", layers=3, bidirectional=True)
     for dtype in ("float32", "float64"):
-        own = ownmodel.OwnModel(big | {"dtype": dtype}, {}, "big.keras", "")
+        own = own_model.OwnModel(big | {"dtype": dtype}, {}, "big.keras", "")
         base = RNNConfig(N=2000, seed=9, input="pulse", pulse_t=3, whh_scale=0.5)
-        N, said = ownmodel.samples(own, base)
-        config = ownmodel.config_for(own, base)
+        N, said = own_model.samples(own, base)
+        config = own_model.config_for(own, base)
         cap = work_cap(dtype)
         values = dataclasses.asdict(config)
         assert config.N == N < 2000 and all(w.numbers <= cap for w in works(values))
         assert any(w.numbers > cap for w in works(values | {"N": N + 1}))
         assert "N fell back from 2000 to" in said and f"to {N}," in said
         assert (config.seed, config.input, config.whh_scale) == (9, "random", 1.0)
-        assert ownmodel.samples(own, base.replace(N=N)) == (N, None)
+        assert own_model.samples(own, base.replace(N=N)) == (N, None)
 
 
 def test_off_unless_enabled():
-    assert not ownmodel.enabled({})
-    assert not ownmodel.enabled({"RNNVIZ_OWN_MODELS": "0"})
-    assert not ownmodel.enabled({"RNNVIZ_OWN_MODELS": "no"})
-    assert ownmodel.enabled({"RNNVIZ_OWN_MODELS": "1"})
-    assert ownmodel.enabled({"RNNVIZ_OWN_MODELS": " True "})
-    assert ownmodel.enabled({"RNNVIZ_OWN_MODELS": "yes"})
+    assert not own_model.enabled({})
+    assert not own_model.enabled({"RNNVIZ_OWN_MODELS": "0"})
+    assert not own_model.enabled({"RNNVIZ_OWN_MODELS": "no"})
+    assert own_model.enabled({"RNNVIZ_OWN_MODELS": "1"})
+    assert own_model.enabled({"RNNVIZ_OWN_MODELS": " True "})
+    assert own_model.enabled({"RNNVIZ_OWN_MODELS": "yes"})

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from rnnviz.config import from_query
-from rnnviz.run import execute
+from rnnviz.pipeline import execute
 from tests.browser import ROOT, Server, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser

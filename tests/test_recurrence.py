@@ -16,12 +16,12 @@ import sys
 import numpy as np
 import pytest
 
-from rnnviz import recurrence
-from rnnviz.agreement import TOLERANCE, compare
-from rnnviz.cells import cell_of
 from rnnviz.config import RNNConfig, suffix
-from rnnviz.data import make_X
-from rnnviz.run import execute, numpy_forward
+from rnnviz.pipeline import execute, numpy_forward
+from rnnviz.recurrence import forward
+from rnnviz.recurrence.agreement import TOLERANCE, compare
+from rnnviz.recurrence.cells import cell_of
+from rnnviz.tasks import make_X
 
 # Every cell × reset_after (GRU only) × return_sequences × layers × bidirectional.
 VARIANTS = [
@@ -64,7 +64,7 @@ def _random_weights(net, rng) -> dict[str, np.ndarray]:
 def test_matches_keras(i, variant):
     import keras
 
-    from rnnviz.model import build
+    from rnnviz.keras_side.model import build
 
     c = _variant_config(i, *variant)
     net = build(c)
@@ -255,7 +255,7 @@ def test_hand_checkable_constant_weights():
     assert h_2 == pytest.approx(0.9545630, abs=1e-6)
     assert 0.5 * h_2 + 0.5 == pytest.approx(0.9772815, abs=1e-6)
 
-    from rnnviz.model import build
+    from rnnviz.keras_side.model import build
 
     net = build(c)
     net.set_weights(W)
@@ -284,7 +284,7 @@ def test_hand_checkable_lstm():
     np.testing.assert_allclose(trace["h"][0, :, 0], [0.1816997, 0.2581184], atol=1e-6)
     np.testing.assert_allclose(trace["f"], 0.5)
 
-    from rnnviz.model import build
+    from rnnviz.keras_side.model import build
 
     net = build(c)
     net.set_weights(W)
@@ -367,7 +367,7 @@ def test_per_step_agreement_with_return_sequences():
 def test_dense_is_the_head():
     h_T = np.array([[1.0, -1.0]], np.float32)  # (1, 2)
     W_o = np.array([[2.0], [3.0]], np.float32)  # (2, 1)
-    np.testing.assert_allclose(recurrence.dense(h_T, W_o, np.array([0.5], np.float32)), [[-0.5]])
+    np.testing.assert_allclose(forward.dense(h_T, W_o, np.array([0.5], np.float32)), [[-0.5]])
 
 
 def test_suffixes():
@@ -382,9 +382,11 @@ def test_suffixes():
 def test_recurrence_does_not_import_keras():
     code = (
         "import sys, numpy as np\n"
-        "from rnnviz.run import numpy_forward\n"
+        "from rnnviz.pipeline import numpy_forward\n"
         "from rnnviz.config import RNNConfig\n"
-        "from rnnviz import config, ledger, figures, agreement\n"
+        "from rnnviz import config, inputs, recurrence, shapes, tasks, views\n"
+        "from rnnviz.shapes import ledger, layouts\n"
+        "from rnnviz.views import figures, forgetting, gradients, player_data, weight_maps\n"
         "X = np.ones((2, 3, 1), np.float32)\n"
         "W = {k: np.ones(s, np.float32) for k, s in {'W_xh': (1, 8), 'W_hh': (2, 8), 'b_h': (8,),"
         " 'W_o': (2, 1), 'b_o': (1,)}.items()}\n"
@@ -410,9 +412,7 @@ def test_the_gated_cells_read_every_step_whatever_the_projection_block(
     one_block = cell_of(cell, reset_after).recurrence(X, *weights)
     for steps in (1, 2, 3):
         # N·gM·4 bytes is one step's projection: a budget of that many steps' worth
-        monkeypatch.setattr(
-            recurrence, "PROJECTION_BLOCK_BYTES", steps * 2 * weights[0].shape[1] * 4
-        )
+        monkeypatch.setattr(forward, "PROJECTION_BLOCK_BYTES", steps * 2 * weights[0].shape[1] * 4)
         blocked = cell_of(cell, reset_after).recurrence(X, *weights)
         for k, v in one_block.items():
             np.testing.assert_allclose(blocked[k], v, rtol=1e-6, atol=1e-6, err_msg=f"{k}, {steps}")

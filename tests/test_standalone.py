@@ -24,10 +24,12 @@ import numpy as np
 import pytest
 from nbclient import NotebookClient
 
-from rnnviz import cli, ledger, standalone
+from rnnviz import cli
 from rnnviz.config import RNNConfig
-from rnnviz.export import write_npz
-from rnnviz.run import execute
+from rnnviz.pipeline import execute
+from rnnviz.shapes import ledger
+from rnnviz.views import standalone
+from rnnviz.views.export import write_npz
 
 STACKED = RNNConfig(
     N=4, T=6, cell="lstm", layers=2, bidirectional=True, return_sequences=True, seed=3
@@ -114,10 +116,10 @@ def test_the_arrays_are_stored_bit_for_bit(runs):
 def test_the_recurrence_is_rnnvizs_own_source(runs):
     import inspect
 
-    from rnnviz import agreement, recurrence
+    from rnnviz.recurrence import agreement, forward
 
     text = standalone.script_text(runs["gru_reset_before"])
-    for function in (recurrence.gru, recurrence._projected, agreement.verdict_line):
+    for function in (forward.gru, forward._projected, agreement.verdict_line):
         assert inspect.getsource(function) in text
     assert "def lstm(" not in text and "def simple_rnn(" not in text  # this cell's only
     assert 'GRU(M, reset_after=False, name="gru_1")' in text

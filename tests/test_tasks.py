@@ -8,8 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from rnnviz.data import make_X
-from rnnviz.tasks import COPY_S, DEFAULT, SINE_NOISE, SINES, TASKS
+from rnnviz.tasks import COPY_S, DEFAULT, SINE_NOISE, SINES, TASKS, make_X
 
 SIZES = [(1, 2), (3, 7), (16, 20), (5, 101)]  # (N, T)
 FIXED = {"sine": (1, 1), "adding": (2, 1), "parity": (1, 2), "copy": (COPY_S + 1, COPY_S)}

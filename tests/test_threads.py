@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from rnnviz import model
 from rnnviz.config import RNNConfig
-from rnnviz.run import execute
+from rnnviz.keras_side import model
+from rnnviz.pipeline import execute
 
 
 def test_one_shared_model_from_many_threads():
@@ -36,7 +36,7 @@ def test_one_shared_model_from_many_threads():
 
 def test_first_eager_call_and_traced_calls_give_the_same_y():
     """A short model's first call skips tracing; the compiled calls after it must agree."""
-    from rnnviz.data import make_X
+    from rnnviz.tasks import make_X
 
     c = RNNConfig(cell="gru", T=5, M=4, seed=2)
     assert c.T * c.layers * c.directions <= model.EAGER_MAX_STEPS
@@ -49,7 +49,7 @@ def test_first_eager_call_and_traced_calls_give_the_same_y():
 
 def test_different_models_build_and_run_at_once_each_as_if_alone():
     """Keras keeps its model-building state per thread: nothing is shared between builds."""
-    from rnnviz.data import make_X
+    from rnnviz.tasks import make_X
 
     configs = [
         RNNConfig(cell="simple", T=7, M=5, seed=1),
@@ -76,7 +76,7 @@ def test_different_models_build_and_run_at_once_each_as_if_alone():
 
 def test_a_busy_model_holds_up_its_own_callers_only():
     """While model A is in a call (its lock held), B answers and A's next caller waits."""
-    from rnnviz.data import make_X
+    from rnnviz.tasks import make_X
 
     a = model.build(RNNConfig(cell="lstm", T=5, M=4, seed=6))
     b = model.build(RNNConfig(cell="simple", T=5, M=4, seed=7))

@@ -13,11 +13,12 @@ import sys
 import numpy as np
 import pytest
 
-from rnnviz import model
-from rnnviz.agreement import TOLERANCE
-from rnnviz.cells import cell_of
 from rnnviz.config import RNNConfig
-from rnnviz.layouts import (
+from rnnviz.keras_side import model
+from rnnviz.pipeline import execute
+from rnnviz.recurrence.agreement import TOLERANCE
+from rnnviz.recurrence.cells import cell_of
+from rnnviz.shapes.layouts import (
     LayoutError,
     check_torch,
     from_torch,
@@ -27,7 +28,6 @@ from rnnviz.layouts import (
     torch_npz_bytes,
     torch_shapes,
 )
-from rnnviz.run import execute
 
 # Every combination PyTorch has: each cell it shares with Keras, 1 or 2 layers, one or two
 # directions, y from h_T or from every h_t.
@@ -182,7 +182,7 @@ def test_a_file_that_is_not_an_npz_of_arrays_is_refused_in_words():
 
 def test_the_app_and_the_cli_never_import_torch(root):
     code = (
-        "import sys, rnnviz.cli, rnnviz.layouts, rnnviz.ui.cache, rnnviz.ui.sections; "
+        "import sys, rnnviz.cli, rnnviz.shapes.layouts, rnnviz.ui.cache, rnnviz.ui.sections; "
         "print('torch' in sys.modules)"
     )
     out = subprocess.run(

@@ -12,11 +12,19 @@ import time
 import numpy as np
 import pytest
 
-from rnnviz import model as keras_side
-from rnnviz import training
 from rnnviz.config import RNNConfig
+from rnnviz.keras_side import model as keras_side
+from rnnviz.keras_side import training
+from rnnviz.keras_side.training import (
+    EPOCHS,
+    History,
+    Results,
+    Trainer,
+    TrainingError,
+    run_training,
+    train,
+)
 from rnnviz.tasks import TASKS
-from rnnviz.training import EPOCHS, History, Results, Trainer, TrainingError, run_training, train
 
 WAIT_S = 60.0  # the longest a test waits for an event that should come at once
 

@@ -14,9 +14,9 @@ import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
 
-from rnnviz import userdata
 from rnnviz.config import DIGEST_CHARS
-from rnnviz.userdata import MAX_BYTES, DataError, csv_text, digest, npz_bytes, read
+from rnnviz.inputs import userdata
+from rnnviz.inputs.userdata import MAX_BYTES, DataError, csv_text, digest, npz_bytes, read
 
 
 def _rng(seed: int = 0) -> np.random.Generator:

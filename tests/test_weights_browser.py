@@ -18,9 +18,9 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from rnnviz.config import from_query
-from rnnviz.frames import pack, unpack
-from rnnviz.run import Run, execute
-from rnnviz.weightmaps import weight_grid
+from rnnviz.pipeline import Run, execute
+from rnnviz.views.player_data import pack, unpack
+from rnnviz.views.weight_maps import weight_grid
 from tests.browser import ROOT, Server, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser

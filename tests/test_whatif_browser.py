@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import Page, expect
 
-from rnnviz import edits
-from rnnviz.data import make_X
+from rnnviz.inputs import x_edits
+from rnnviz.tasks import make_X
 from tests.browser import ROOT, Server, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -54,7 +54,7 @@ def test_a_number_typed_into_x_becomes_the_run_and_the_link(new_page, app_server
     # the digest names X_1 with x_2[0] = 7: the drawn sample with that one number changed
     X_1 = make_X(10, 5, 3, seed=0)[1]  # (T, D)
     X_1[1, 0] = 7.0
-    assert digest == edits.digest(1, np.asarray(X_1, np.float32))
+    assert digest == x_edits.digest(1, np.asarray(X_1, np.float32))
     expect(page.get_by_text(f"Sample n = 1 edited: x_edit={digest}.")).to_be_visible()
     expect(page.get_by_text(re.compile(r"^Same output"))).to_be_visible()
     expect(page.get_by_test_id("stException")).to_have_count(0)

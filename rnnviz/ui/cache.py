@@ -28,28 +28,17 @@ import plotly.graph_objects as go
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
-from rnnviz import (
-    edits,
-    export,
-    figures,
-    frames,
-    imported,
-    layouts,
-    ledger,
-    memory,
-    mistakes,
-    model,
-    standalone,
-    training,
-    userdata,
-    weightmaps,
-)
-from rnnviz import gradients as grad
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
-from rnnviz.cells import CELLS
 from rnnviz.config import NO_DATA, NO_EDIT, SEEDED, RNNConfig
-from rnnviz.run import Run, execute, planned_nbytes, scratch_nbytes
+from rnnviz.inputs import imported, userdata, x_edits
+from rnnviz.keras_side import model, training
+from rnnviz.keras_side.shape_mistakes import Mistake, mistakes
+from rnnviz.pipeline import Run, execute, planned_nbytes, scratch_nbytes
+from rnnviz.recurrence.cells import CELLS
+from rnnviz.shapes import layouts, ledger
 from rnnviz.tasks import X_of, Xy_of
+from rnnviz.views import export, figures, forgetting, player_data, standalone, weight_maps
+from rnnviz.views import gradients as grad
 
 limit_arenas()  # on import: before TensorFlow's threads allocate
 # NumPy's BLAS on one thread too (its threads spin while they wait): the recurrence's
@@ -91,7 +80,7 @@ IMPORTED = imported.Store(MAX_IMPORTED, IMPORTED_BUDGET)
 # Samples of X edited in any session, by digest, as the uploaded weights are kept: a link to
 # one works on this server while it holds it; a session keeps its own edit too.
 MAX_EDITS = 64  # at most MAX_CELLS float32s each: 4 kB
-EDITS = imported.Store(MAX_EDITS, MAX_EDITS * edits.MAX_CELLS * 4)
+EDITS = imported.Store(MAX_EDITS, MAX_EDITS * x_edits.MAX_CELLS * 4)
 
 
 def _held(store: imported.Store, config: RNNConfig, name: str, plain: str):
@@ -106,7 +95,7 @@ def _held(store: imported.Store, config: RNNConfig, name: str, plain: str):
     return held
 
 
-def edited_sample(config: RNNConfig) -> edits.Edit | None:
+def edited_sample(config: RNNConfig) -> x_edits.Edit | None:
     """The edited sample ``config.x_edit`` names, None for X as drawn."""
     return _held(EDITS, config, "x_edit", NO_EDIT)
 
@@ -167,14 +156,14 @@ def baseline(config: RNNConfig, kind: str) -> float:
 
 
 @st.cache_resource(max_entries=MAX_MISTAKES, show_spinner="Making each mistake against Keras…")
-def shape_mistakes(config: RNNConfig) -> tuple[mistakes.Mistake, ...]:
+def shape_mistakes(config: RNNConfig) -> tuple[Mistake, ...]:
     """The shape mistakes made live for ``config``, on models of their own (~0.7 s at the
     notebook's sizes, several forward passes at the largest). Every field matters: N and the
     sizes are in Keras' messages, the seed in the wrong numbers. Frozen items, so shared."""
     if planned_nbytes(config) > HEAVY:
         give_way()
     X = None if config.drawn else X_of(config, uploaded_data(config))  # (N, T, D)
-    return tuple(mistakes.mistakes(config, imported_weights(config), X))
+    return tuple(mistakes(config, imported_weights(config), X))
 
 
 @within(RUN_BUDGET, sizeof=lambda r: r.nbytes)
@@ -215,10 +204,10 @@ def weight_payload(config: RNNConfig, layer: int, direction: str, layout: str = 
     width = (ledger.width_symbol(config, layer), config.width(layer))
     tag = layouts.path_label(config, layout, layer, direction)
     head_width = (ledger.head_symbol(config), config.head_width)
-    grid = weightmaps.weight_grid(
+    grid = weight_maps.weight_grid(
         r.cell, r.path(layer, direction).weights, r.head, width, tag, head_width, layout
     )
-    return frames.pack(grid)
+    return player_data.pack(grid)
 
 
 @within(VIEW_BUDGET, sizeof=lambda g: g.nbytes + VIEW_OVERHEAD, follows=_run)
@@ -320,8 +309,8 @@ def spectrum_view(
     """The spectrum of one path's W_hh: [("spectrum", what ρ says, the eigenvalue figure)].
     Computed when the section is shown, then from this cache until its run goes."""
     r = run(config)
-    blocks = memory.spectrum(r.cell, r.path(layer, direction).weights["W_hh"])
-    sentence = memory.rho_sentence(r.cell, blocks, config.T)
+    blocks = forgetting.spectrum(r.cell, r.path(layer, direction).weights["W_hh"])
+    sentence = forgetting.rho_sentence(r.cell, blocks, config.T)
     return [("spectrum", sentence, figures.spectrum_figure(blocks, config.M))]
 
 
@@ -334,14 +323,14 @@ def memory_views(
     r = run(config)
     views = []
     if config.input == "pulse":
-        p = memory.pulse_memory(r, layer, direction, n)
+        p = forgetting.pulse_memory(r, layer, direction, n)
         fig = figures.pulse_figure(p.gap, p.t0, p.peak, p.threshold)
-        views.append(("pulse_memory", memory.pulse_sentence(p, config.T), fig))
-    if memory.has_forget_path(r.cell):
-        f = r.path(layer, direction).trace[memory.FORGET]  # (N, T, M)
-        P = memory.forget_products(f[n : n + 1], direction)[0]  # (T, M)
+        views.append(("pulse_memory", forgetting.pulse_sentence(p, config.T), fig))
+    if forgetting.has_forget_path(r.cell):
+        f = r.path(layer, direction).trace[forgetting.FORGET]  # (N, T, M)
+        P = forgetting.forget_products(f[n : n + 1], direction)[0]  # (T, M)
         end = "T" if direction == "fwd" else "1"
-        sentence = memory.horizon_sentence(P, direction)
+        sentence = forgetting.horizon_sentence(P, direction)
         views.append(("memory_horizon", sentence, figures.horizon_figure(P, end)))
     return views
 
@@ -349,8 +338,8 @@ def memory_views(
 @within(VIEW_BUDGET, sizeof=lambda f: f.nbytes + VIEW_OVERHEAD, follows=_run)
 def player_frames(
     config: RNNConfig, n: int, layer: int, direction: str, layout: str = "keras"
-) -> frames.Frames:
-    return frames.frames(run(config), n, layer, direction, layout)
+) -> player_data.Frames:
+    return player_data.frames(run(config), n, layer, direction, layout)
 
 
 def npz_bytes(config: RNNConfig) -> bytes:

@@ -2,7 +2,7 @@
 
 Sections only lay out what the core computed: numbers come from ``rnnviz.run`` and
 ``rnnviz.ledger``, figures and player payloads from ``cache``. Every section reads the
-cell's description (``run.cell``), so a new cell needs no change here.
+cell's description (``pipeline.cell``), so a new cell needs no change here.
 
 What depends on the sample n and the step t sits in fragments: ``states_and_steps``
 reruns alone when n changes, and inside it the step panel reruns alone when t changes,
@@ -19,10 +19,12 @@ from collections.abc import Callable
 import numpy as np
 import streamlit as st
 
-from rnnviz import bugs, edits, export, frames, layouts, ledger, run, standalone
-from rnnviz import gradients as grad
-from rnnviz.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
+from rnnviz import pipeline
 from rnnviz.config import NO_EDIT, RNNConfig, as_text
+from rnnviz.inputs import x_edits
+from rnnviz.recurrence import bugs
+from rnnviz.recurrence.cells import HEAD_FORMULAS, LAYOUTS, cell_of, shape_text
+from rnnviz.shapes import layouts, ledger
 from rnnviz.tasks import TASKS
 from rnnviz.ui import cache, player, weights
 from rnnviz.ui.sidebar import (
@@ -35,6 +37,8 @@ from rnnviz.ui.sidebar import (
     section_picker,
     step_slider,
 )
+from rnnviz.views import export, player_data, standalone
+from rnnviz.views import gradients as grad
 
 LATEX_MAX_UNITS = 6  # wider vectors are shown as a table only
 
@@ -246,13 +250,13 @@ def waiting(shown: list[str]) -> dict:
     return slots
 
 
-def model_summary(r: run.Run) -> None:
+def model_summary(r: pipeline.Run) -> None:
     st.header("2 · Model summary")
     st.caption("Keras' own `model.summary()`.")
     st.code(r.summary, language=None)
 
 
-def weight_heatmaps(r: run.Run, view: View) -> None:
+def weight_heatmaps(r: pipeline.Run, view: View) -> None:
     c = r.config
     layout, _ = layouts.shown(c, view.layout)
     st.header("3 · Weights")
@@ -276,7 +280,7 @@ def weight_heatmaps(r: run.Run, view: View) -> None:
         torch_mapping(r)
 
 
-def torch_mapping(r: run.Run) -> None:
+def torch_mapping(r: pipeline.Run) -> None:
     """Where each Keras block goes in torch.nn's layout (``rnnviz.layouts``), or why there
     is no such layout for this cell."""
     try:
@@ -297,7 +301,7 @@ def torch_mapping(r: run.Run) -> None:
     st.markdown("\n".join(lines))
 
 
-def states_and_steps(r: run.Run, view: View) -> None:
+def states_and_steps(r: pipeline.Run, view: View) -> None:
     """Sections 4 and 5, which depend on n (and 5 on t): one fragment, the step panel nested.
 
     Streamlit keeps a fragment's arguments in the session (for as long as it lives, and two
@@ -325,7 +329,7 @@ def _look(c: RNNConfig, view: View) -> None:
             + (" Pick the direction in the sidebar." if c.bidirectional else "")
         )
         data = cache.player_frames(c, n, view.layer, view.direction, layout)
-        player.player(frames.pack(data, st.session_state["_step"]), key="player")
+        player.player(player_data.pack(data, st.session_state["_step"]), key="player")
         for key, sentence, fig in cache.memory_views(c, n, view.layer, view.direction):
             with st.container(key=key):
                 st.markdown(sentence)
@@ -339,12 +343,12 @@ def _look(c: RNNConfig, view: View) -> None:
 
 
 def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
-    """Sample n's X as a table to type into (T·D ≤ edits.MAX_CELLS): a change that holds
+    """Sample n's X as a table to type into (T·D ≤ x_edits.MAX_CELLS): a change that holds
     only finite numbers becomes the config's x_edit, and the whole page runs again with it
     (Keras and NumPy both read it); anything else is refused, and X stays as it was."""
     if st.session_state.pop(EDIT_RERUN, False):  # an edit was taken in this fragment's run
         st.rerun(scope="app")  # the config changed: every section, not this fragment alone
-    if not edits.editable(c):
+    if not x_edits.editable(c):
         return
     # Built only once opened: an expander's content is drawn even while it is closed, and a
     # data editor is one of the heaviest elements a page can hold.
@@ -360,7 +364,7 @@ def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
         )
         table = pd.DataFrame(
             np.asarray(X_n, dtype=np.float64),  # (T, D)
-            columns=edits.columns(c.D),
+            columns=x_edits.columns(c.D),
             index=pd.RangeIndex(1, c.T + 1, name="t"),
         )
         key = f"x_editor_{st.session_state.get('_x_editors', 0)}"
@@ -429,7 +433,7 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
         )
     terms = terms + back
     columns = {"unit m": np.arange(c.M)}
-    columns.update({frames.plain(term.name): term.value for term in terms})
+    columns.update({player_data.plain(term.name): term.value for term in terms})
     first = _first_difference(r, n, t, view)
     if first is not None:
         where += (
@@ -441,7 +445,7 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     st.html(_table(columns, "step", scroll=c.M > 10, highlight=first) + output_table)
 
 
-def _first_difference(r: run.Run, n: int, t: int, view: View) -> int | None:
+def _first_difference(r: pipeline.Run, n: int, t: int, view: View) -> int | None:
     """The unit m to highlight when step t of sample n, in the path on view, is where a
     planted bug first shows; None anywhere else."""
     d = r.divergence
@@ -486,20 +490,20 @@ def _table(
     return f"<div class='rnnviz-wide{' rnnviz-tall' if scroll else ''}'>{table}</div>"
 
 
-def _output_at(r: run.Run, n: int, t: int, layout: str = "keras") -> tuple[str, str]:
+def _output_at(r: pipeline.Run, n: int, t: int, layout: str = "keras") -> tuple[str, str]:
     """y for sample n from the last layer (at every step with return_sequences, else at T):
     its equation as Markdown and its numbers as an HTML table ("" where there is no y),
     written as ``layout`` writes the head."""
     c = r.config
-    out = run.output_step(r, n, t)
+    out = pipeline.output_step(r, n, t)
     y, product, bias = HEAD_FORMULAS[layout]
     if out is None:
-        return f"➜ Move t to T = {c.T} to see the output y = {frames.plain(y)} computed.", ""
+        return f"➜ Move t to T = {c.T} to see the output y = {player_data.plain(y)} computed.", ""
     if c.return_sequences:
         text = f"With return_sequences the Dense head reads every step; at t = {t}:"
     else:
         text = "At the last step the Dense head reads h_T:"
-    equation = run.head_equation(c, layout)
+    equation = pipeline.head_equation(c, layout)
     if c.K <= LATEX_MAX_UNITS:
         equation += (
             r" \\ "
@@ -525,7 +529,7 @@ def _output_at(r: run.Run, n: int, t: int, layout: str = "keras") -> tuple[str, 
     )
 
 
-def _target_text(r: run.Run, n: int) -> str:
+def _target_text(r: pipeline.Run, n: int) -> str:
     """What sample n should give, where the task or the data has a target: the values to
     predict, or the class and the one the logits pick."""
     if r.y_task is None or r.config.return_sequences:
@@ -548,14 +552,14 @@ def _go_to(t: int, n: int, layer: int, direction: str) -> None:
     )
 
 
-def output_agreement(r: run.Run) -> None:
+def output_agreement(r: pipeline.Run) -> None:
     a, c = r.agreement, r.config
     st.header("6 · Output agreement")
     if a.agree:
         st.success(a.verdict, icon=":material/check_circle:")
     else:
         st.error(a.verdict, icon=":material/error:")
-    sentence = run.symptom(r)
+    sentence = pipeline.symptom(r)
     if sentence:
         st.warning(sentence, icon=":material/bug_report:")
         if r.divergence.t is not None:
@@ -702,7 +706,7 @@ def _mistakes(c: RNNConfig) -> None:
                 st.markdown(f":green-badge[:material/check: Shape] {shape}")
 
 
-def spectrum(r: run.Run, view: View) -> None:
+def spectrum(r: pipeline.Run, view: View) -> None:
     """Section 9: the eigenvalues of W_hh (per gate block) against the unit circle, ρ and
     σ_max, and what ρ says about memory and gradients through time (``rnnviz.memory``)."""
     c = r.config
@@ -741,7 +745,7 @@ def _spectrum(c: RNNConfig, layer: int, direction: str) -> None:
     )
 
 
-def downloads(r: run.Run) -> None:
+def downloads(r: pipeline.Run) -> None:
     c = r.config
     name = export.file_name(c)
     st.download_button(

@@ -35,8 +35,6 @@ from datetime import timedelta
 import numpy as np
 import streamlit as st
 
-from rnnviz import bugs, edits, imported, layouts, ownmodel, training, userdata
-from rnnviz.cells import CELLS, LAYOUTS, cell_of, shape_text
 from rnnviz.config import (
     BOUNDS,
     DEFAULT,
@@ -61,7 +59,12 @@ from rnnviz.config import (
     pulse_bounds,
     view_default,
 )
-from rnnviz.layouts import LayoutError
+from rnnviz.inputs import imported, userdata, x_edits
+from rnnviz.keras_side import own_model, training
+from rnnviz.recurrence import bugs
+from rnnviz.recurrence.cells import CELLS, LAYOUTS, cell_of, shape_text
+from rnnviz.shapes import layouts
+from rnnviz.shapes.layouts import LayoutError
 from rnnviz.tasks import TASKS
 from rnnviz.ui import cache
 
@@ -263,7 +266,7 @@ def _weights(values: dict) -> str:
             f'the "Weights for PyTorch" download writes it: {expected}. The seed then draws '
             "X only.",
         )
-    if ownmodel.enabled():
+    if own_model.enabled():
         fresh_uploader(
             "Load your Keras model (.keras)",
             "_model_uploads",
@@ -287,10 +290,10 @@ def load_model(values: dict, name: str, payload: bytes) -> None:
     sidebar's and its weights the session's upload; a model it refuses changes nothing, and
     the note names the layer and why."""
     try:
-        own = ownmodel.load(payload, name)
+        own = own_model.load(payload, name)
         base = RNNConfig(**values | {"weights": SEEDED, "task": "random", "data": NO_DATA})
-        config = ownmodel.config_for(own, base)
-    except (ownmodel.ModelError, ConfigError) as err:
+        config = own_model.config_for(own, base)
+    except (own_model.ModelError, ConfigError) as err:
         why = str(err)
         why = why if len(why) <= NOTE_MAX else why[:NOTE_MAX] + "…"
         st.session_state[UPLOAD_NOTE] = (False, f"{name} was not loaded: {why}. Nothing changed.")
@@ -298,8 +301,8 @@ def load_model(values: dict, name: str, payload: bytes) -> None:
     for field in (*own.fields, "N", "task"):
         st.session_state[field] = getattr(config, field)
     st.session_state.pop(DATA_HELD, None)  # the model reads its own (T, D)
-    st.session_state[UPLOADED] = cache.IMPORTED.put(ownmodel.imported(own, config))
-    _, fell_back = ownmodel.samples(own, base)
+    st.session_state[UPLOADED] = cache.IMPORTED.put(own_model.imported(own, config))
+    _, fell_back = own_model.samples(own, base)
     said = f"Loaded {name}: {own.summary}; weights={config.weights}."
     st.session_state[UPLOAD_NOTE] = (True, said + (f" {fell_back}." if fell_back else ""))
 
@@ -561,7 +564,7 @@ def _what_if(T: int, D: int, drawn: bool = True) -> dict:
     return {"whh_scale": round(float(scale), 2), "input": pattern, **place}
 
 
-EDITED = "_x_edit"  # the session's edited sample of X (edits.Edit), if any
+EDITED = "_x_edit"  # the session's edited sample of X (x_edits.Edit), if any
 EDIT_NOTE = "_x_edit_note"  # what became of the last edit: (ok, message)
 EDIT_RERUN = "_x_edit_rerun"  # an edit was taken: the page runs again with the new config
 
@@ -573,11 +576,11 @@ def on_x_edit(key: str, n: int, X_n) -> None:
     changes = st.session_state.get(key, {}).get("edited_rows", {})
     st.session_state["_x_editors"] = st.session_state.get("_x_editors", 0) + 1
     try:
-        X_new = edits.apply(X_n, changes)  # (T, D)
-    except edits.EditError as err:
+        X_new = x_edits.apply(X_n, changes)  # (T, D)
+    except x_edits.EditError as err:
         st.session_state[EDIT_NOTE] = (False, f"Not taken: {err}. X is as it was.")
         return
-    st.session_state[EDITED] = cache.EDITS.put(edits.make(n, X_new))
+    st.session_state[EDITED] = cache.EDITS.put(x_edits.make(n, X_new))
     st.session_state[EDIT_NOTE] = (
         True,
         f"Sample n = {n} edited: x_edit={st.session_state[EDITED].digest}.",
@@ -600,7 +603,7 @@ def _as_drawn() -> None:
 def _x_edit(values: dict) -> str:
     """The config's ``x_edit``: the session's edit where the model's X has its sample and
     shape, else ``none``; an edit that does not fit is kept for when it fits again."""
-    held: edits.Edit | None = st.session_state.get(EDITED)
+    held: x_edits.Edit | None = st.session_state.get(EDITED)
     if held is None:
         return NO_EDIT
     cache.EDITS.put(held)  # the most recent again: a link to it keeps working

@@ -17,11 +17,12 @@ import os
 
 import streamlit as st
 
-from rnnviz import figures, training
 from rnnviz.config import EPOCHS_DEFAULT, EPOCHS_HIGH, EPOCHS_LOW, SEEDED, TRAINED, RNNConfig
+from rnnviz.keras_side import training
 from rnnviz.tasks import TASKS, Xy_of
 from rnnviz.ui import cache
 from rnnviz.ui.sidebar import TRAINED_HELD, Done, as_plain_markdown
+from rnnviz.views import figures
 
 POLL_S = 0.4  # the progress fragment's period: 2.5 redraws a second
 ACTIVE = "_training"  # the session's ticket while its training is queued or running

@@ -13,9 +13,9 @@ from __future__ import annotations
 import streamlit as st
 
 from rnnviz.config import from_query
-from rnnviz.frames import pack
 from rnnviz.ui import cache
 from rnnviz.ui.player import player, t_sync
+from rnnviz.views.player_data import pack
 
 st.set_page_config(page_title="rnnviz player", layout="wide")
 

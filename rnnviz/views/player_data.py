@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import plotly.colors
 
-from rnnviz.run import Run
+from rnnviz.pipeline import Run
 
 MAGIC = b"RNV1"
 TABLE_UNITS = 8  # the player's step table lists units 0..7; the step panel lists all M

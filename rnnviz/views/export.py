@@ -21,7 +21,7 @@ from typing import BinaryIO
 import numpy as np
 
 from rnnviz.config import RNNConfig
-from rnnviz.run import Run
+from rnnviz.pipeline import Run
 
 
 def file_name(config: RNNConfig, extension: str = ".npz") -> str:

@@ -24,10 +24,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from rnnviz.agreement import TOLERANCE, compare
-from rnnviz.cells import cell_of, shape_text
 from rnnviz.config import RNNConfig
-from rnnviz.ledger import head_symbol
+from rnnviz.recurrence.agreement import TOLERANCE, compare
+from rnnviz.recurrence.cells import cell_of, shape_text
+from rnnviz.shapes.ledger import head_symbol
 from rnnviz.tasks import X_of
 
 KINDS = ("error", "silent", "harmless")  # Keras raised; accepted, wrong; accepted, right here
@@ -360,7 +360,7 @@ def mistakes(
     page's (``weights``: imported or trained ones the config names), so the right y is the
     page's y.
     """
-    from rnnviz import model as keras_side  # imports TensorFlow on first use
+    from rnnviz.keras_side import model as keras_side  # imports TensorFlow on first use
 
     c = config.model_config.replace(N=config.N)  # a planted bug is the NumPy side's only
     keras, _ = keras_side._keras()

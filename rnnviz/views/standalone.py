@@ -31,12 +31,13 @@ from types import ModuleType
 
 import numpy as np
 
-from rnnviz import agreement, ledger, recurrence
-from rnnviz.cells import cell_of, shape_text
 from rnnviz.config import BOUNDS, DEFAULT, FIELDS, SWITCHES, TRAINED, RNNConfig, as_text, suffix
-from rnnviz.export import file_name
-from rnnviz.run import Run
+from rnnviz.pipeline import Run
+from rnnviz.recurrence import agreement, forward
+from rnnviz.recurrence.cells import cell_of, shape_text
+from rnnviz.shapes import ledger
 from rnnviz.tasks import TASKS
+from rnnviz.views.export import file_name
 
 # X and the weights are embedded up to this many bytes (a 2.7 MB file); a larger run's
 # script reads the .npz next to it. Most runs are far below: the defaults hold 1.5 kB.
@@ -284,7 +285,7 @@ def parts(
     npz = npz or file_name(c)
     y = "(N, T, K)" if c.return_sequences else "(N, K)"
     data_code, kind = _data_part(run, npz, embed_limit, notebook)
-    rec_imports, rec_source = copied_source(recurrence, [cell.recurrence.__name__, "dense"])
+    rec_imports, rec_source = copied_source(forward, [cell.recurrence.__name__, "dense"])
     agr_imports, agr_source = copied_source(agreement, ["scaled_tolerance", "verdict_line"])
     imports = ["import base64", "import io", "import json", "import os", "import sys", ""]
     imports += [f'os.environ.setdefault("{k}", "{v}")' for k, v in TF_ENVIRONMENT.items()]

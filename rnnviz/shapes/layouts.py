@@ -37,9 +37,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from rnnviz.cells import HEAD, LAYOUTS, Cell, Gate, cell_of, shape_text
 from rnnviz.config import RNNConfig, suffix
-from rnnviz.ledger import (
+from rnnviz.recurrence.cells import HEAD, LAYOUTS, Cell, Gate, cell_of, shape_text
+from rnnviz.shapes.ledger import (
     ShapeRow,
     head_symbol,
     model_name,

@@ -41,12 +41,12 @@ from typing import NoReturn
 
 import numpy as np
 
-from rnnviz.bugs import NONE
-from rnnviz.cells import HEAD, cell_of
 from rnnviz.config import BOUNDS, DTYPES, NO_EDIT, RNNConfig, quote, suffix, work_cap, works
-from rnnviz.imported import Imported, architecture, digest, fits
-from rnnviz.layouts import shapes_in
-from rnnviz.ledger import model_name
+from rnnviz.inputs.imported import Imported, architecture, digest, fits
+from rnnviz.recurrence.bugs import NONE
+from rnnviz.recurrence.cells import HEAD, cell_of
+from rnnviz.shapes.layouts import shapes_in
+from rnnviz.shapes.ledger import model_name
 
 ENV = "RNNVIZ_OWN_MODELS"
 DISABLED = (
@@ -846,7 +846,7 @@ def load(payload: bytes, name: str) -> OwnModel:
 
 def _keras_weights(checked: _Checked, c: RNNConfig) -> dict[str, np.ndarray]:
     """Keras loads the checked parts; every weight by its export name (Keras' own dtype)."""
-    from rnnviz import model  # imports TensorFlow on first use
+    from rnnviz.keras_side import model  # imports TensorFlow on first use
 
     keras, _ = model._keras()
     with tempfile.NamedTemporaryFile(suffix=".keras", prefix="rnnviz-own-") as file:

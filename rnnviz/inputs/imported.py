@@ -23,8 +23,8 @@ from typing import BinaryIO
 import numpy as np
 
 from rnnviz.config import DIGEST_CHARS, NOT_HELD, RNNConfig
-from rnnviz.layouts import read_torch_npz, shapes_in
-from rnnviz.ledger import model_name
+from rnnviz.shapes.layouts import read_torch_npz, shapes_in
+from rnnviz.shapes.ledger import model_name
 
 MB = 2**20
 

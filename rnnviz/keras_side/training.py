@@ -34,9 +34,9 @@ from typing import Literal
 
 import numpy as np
 
-from rnnviz import model as keras_side
 from rnnviz.config import SEEDED, RNNConfig
-from rnnviz.imported import architecture, fits
+from rnnviz.inputs.imported import architecture, fits
+from rnnviz.keras_side import model as keras_side
 
 VAL_FRACTION = 0.2  # the last 20% of the N samples are validation (at least 1)
 EPOCHS = (1, 200)  # the allowed epochs, lowest and highest

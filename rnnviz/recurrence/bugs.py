@@ -22,8 +22,8 @@ from typing import Protocol
 
 import numpy as np
 
-from rnnviz.cells import CELLS, Cell, cell_of
-from rnnviz.recurrence import sigmoid
+from rnnviz.recurrence.cells import CELLS, Cell, cell_of
+from rnnviz.recurrence.forward import sigmoid
 
 
 class RNNConfig(Protocol):

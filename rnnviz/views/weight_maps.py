@@ -15,9 +15,9 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from rnnviz import layouts
-from rnnviz.cells import Cell, shape_text
-from rnnviz.frames import DIVERGING, Frames, colorscale
+from rnnviz.recurrence.cells import Cell, shape_text
+from rnnviz.shapes import layouts
+from rnnviz.views.player_data import DIVERGING, Frames, colorscale
 
 # The shared range is a high percentile of |w|, not the maximum, so a few outliers (an
 # LSTM's forget bias of 1) saturate instead of washing every kernel out to white.

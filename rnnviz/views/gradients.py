@@ -21,12 +21,12 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rnnviz.agreement import GradientAgreement, compare_gradients, output_seed
-from rnnviz.bugs import NONE
-from rnnviz.cells import Cell, cell_of
 from rnnviz.config import RNNConfig, suffix
-from rnnviz.recurrence import Term
-from rnnviz.run import Run, numpy_forward
+from rnnviz.pipeline import Run, numpy_forward
+from rnnviz.recurrence.agreement import GradientAgreement, compare_gradients, output_seed
+from rnnviz.recurrence.bugs import NONE
+from rnnviz.recurrence.cells import Cell, cell_of
+from rnnviz.recurrence.forward import Term
 
 Traces = Mapping[tuple[int, str], Mapping[str, np.ndarray]]
 

@@ -13,7 +13,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rnnviz.cells import (
+from rnnviz.config import RNNConfig, suffix
+from rnnviz.recurrence.cells import (
     GRU,
     GRU_RESET_BEFORE,
     HEAD,
@@ -22,7 +23,6 @@ from rnnviz.cells import (
     cell_of,
     variant_text,
 )
-from rnnviz.config import RNNConfig, suffix
 
 
 @dataclass(frozen=True)

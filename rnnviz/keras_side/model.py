@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz.agreement import output_seed
-from rnnviz.cells import HEAD, cell_of
 from rnnviz.config import SEEDED, RNNConfig, suffix
-from rnnviz.imported import digest
+from rnnviz.inputs.imported import digest
+from rnnviz.recurrence.agreement import output_seed
+from rnnviz.recurrence.cells import HEAD, cell_of
 
 EAGER_MAX_STEPS = 32  # a first call over at most this many cell steps skips tracing
 KERAS_THREADS = 1  # TensorFlow's threads per call (intra- and inter-op)

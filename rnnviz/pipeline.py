@@ -22,11 +22,12 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rnnviz import bugs, ledger, recurrence
-from rnnviz.agreement import Agreement, Divergence, compare, diverge
 from rnnviz.budget import give_back
-from rnnviz.cells import HEAD, HEAD_FORMULAS, Cell, cell_of
 from rnnviz.config import NO_EDIT, RNNConfig, suffix
+from rnnviz.recurrence import bugs, forward
+from rnnviz.recurrence.agreement import Agreement, Divergence, compare, diverge
+from rnnviz.recurrence.cells import HEAD, HEAD_FORMULAS, Cell, cell_of
+from rnnviz.shapes import ledger
 from rnnviz.tasks import Xy_of
 
 
@@ -77,13 +78,13 @@ def numpy_forward(
         # (N, T, M·directions); one direction is used as it is, a copy would cost ~N·T·M
         H = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=-1)
     if c.return_sequences:
-        return traces, recurrence.dense(H, weights["W_o"], weights["b_o"])  # (N, T, K)
+        return traces, forward.dense(H, weights["W_o"], weights["b_o"])  # (N, T, K)
     # h_T of each direction: the forward path ends at t = T, the backward one at t = 1.
     last = [traces[(c.layers, "fwd")]["h"][:, -1]]  # (N, M)
     if c.bidirectional:
         last.append(traces[(c.layers, "bwd")]["h"][:, -1 if bug.head_reads_last else 0])
     h_T = np.concatenate(last, axis=-1)  # (N, M·directions)
-    return traces, recurrence.dense(h_T, weights["W_o"], weights["b_o"])  # (N, K)
+    return traces, forward.dense(h_T, weights["W_o"], weights["b_o"])  # (N, K)
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:
@@ -177,7 +178,7 @@ class Run:
 
     def step_terms(
         self, n: int, t: int, layer: int = 1, direction: str = "fwd", layout: str = "keras"
-    ) -> list[recurrence.Term]:
+    ) -> list[forward.Term]:
         """The terms of step t (1-based, as on the page) of one path, for sample n, named
         and written as ``layout`` (``rnnviz.cells.LAYOUTS``) does: the same numbers in each.
 
@@ -205,12 +206,12 @@ class Run:
         activations = bug.activations(self.cell.step)
         terms = self.cell.step_terms(x_t, before, now, W, layout, **activations)
         if p.keras_h is not None:
-            terms.append(recurrence.Term(r"h_t^{\text{Keras}}", "", p.keras_h[n, i]))  # (M,)
+            terms.append(forward.Term(r"h_t^{\text{Keras}}", "", p.keras_h[n, i]))  # (M,)
         if walk == "fwd":
             return terms
         # Going backward the state carried into step t is the one after step t + 1.
         return [
-            recurrence.Term(
+            forward.Term(
                 term.name.replace("t-1", "t+1"), term.formula.replace("t-1", "t+1"), term.value
             )
             for term in terms
@@ -302,7 +303,7 @@ def execute(
 
     With a bug planted, or with ``states``, Keras' h_t are compared with NumPy's step by
     step too (``Run.divergence``); a bug's run also keeps Keras' h_t for the step panel."""
-    from rnnviz import model as keras_side  # imports TensorFlow on first use
+    from rnnviz.keras_side import model as keras_side  # imports TensorFlow on first use
 
     c = config
     if keras_model is None:
@@ -399,4 +400,4 @@ def scratch_nbytes(config: RNNConfig) -> int:
     cell = cell_of(c.cell, c.reset_after)
     gM = cell.blocks * c.M  # the gate blocks side by side: M, 3M or 4M
     keras = min(c.T, KERAS_STEPS_AHEAD) * (c.N + c.M) * gM * 4 * len(c.paths)
-    return c.itemsize * keras + recurrence.PROJECTION_BLOCK_BYTES
+    return c.itemsize * keras + forward.PROJECTION_BLOCK_BYTES

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz import bptt, recurrence
+from rnnviz.recurrence import bptt, forward
 
 
 @dataclass(frozen=True)
@@ -226,7 +226,7 @@ class Cell:
         W = {w.symbol: weights[w.symbol] for w in self.weights}
         values = self.step(x_t, prev, now, **W, **activations)
         terms = [(names.get(name, name), value) for name, value in values]
-        return [recurrence.Term(name, formulas.get(name, ""), value) for name, value in terms]
+        return [forward.Term(name, formulas.get(name, ""), value) for name, value in terms]
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -254,8 +254,8 @@ SIMPLE = Cell(
     ),
     start="h_0 = 0",
     params_note="Each hidden unit has a weight per input (D), one per hidden unit (M) and a bias.",
-    recurrence=recurrence.simple_rnn,
-    step=recurrence.simple_rnn_step,
+    recurrence=forward.simple_rnn,
+    step=forward.simple_rnn_step,
     backward=bptt.simple_rnn_backward,
     delta=r"(\delta_t \odot (1 - h_t^2))\, W_{hh}^\top",
     delta_step=bptt.simple_rnn_delta_step,
@@ -331,8 +331,8 @@ LSTM = Cell(
     formulas=_lstm_formulas(_gate),
     start="h_0 = c_0 = 0",
     params_note="Four SimpleRNN-sized blocks, one per gate (i, f, g, o): 4× the parameters.",
-    recurrence=recurrence.lstm,
-    step=recurrence.lstm_step,
+    recurrence=forward.lstm,
+    step=forward.lstm_step,
     backward=bptt.lstm_backward,
     # h_{t-1} feeds every gate; c_{t-1} carries δc on, scaled by f_t (the memory path)
     delta=(
@@ -402,8 +402,8 @@ GRU = Cell(
         "reset_after=True (Keras' default) keeps the recurrent part's bias b' apart so the "
         "reset gate can scale it: a second bias row, M·3 more than the textbook 3M(D + M + 1)."
     ),
-    recurrence=recurrence.gru,
-    step=recurrence.gru_step,
+    recurrence=forward.gru,
+    step=forward.gru_step,
     backward=bptt.gru_backward,
     delta=_GRU_DELTA,
     options={"reset_after": True},
@@ -441,8 +441,8 @@ GRU_RESET_BEFORE = Cell(
     ),
     start="h_0 = 0",
     params_note="reset_after=False: one bias per block, the textbook 3M(D + M + 1).",
-    recurrence=recurrence.gru,
-    step=recurrence.gru_step,
+    recurrence=forward.gru,
+    step=forward.gru_step,
     backward=bptt.gru_backward,
     delta=_GRU_DELTA,
     options={"reset_after": False},
