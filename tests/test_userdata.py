@@ -7,15 +7,18 @@ from __future__ import annotations
 import io
 import random
 import re
+import subprocess
+import sys
 import zipfile
 
 import numpy as np
 import pytest
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from rnnviz.config import DIGEST_CHARS
-from rnnviz.inputs import userdata
+from rnnviz.config.fields import DIGEST_CHARS
+from rnnviz.inputs import csv_long, userdata
 from rnnviz.inputs.userdata import MAX_BYTES, DataError, csv_text, digest, npz_bytes, read
 
 
@@ -442,7 +445,16 @@ def test_csv_like_text_reads_or_raises_data_error(text):
 
 CELLS = ["0", "1", "2", "3", " 1 ", "+1", "-1", "01", "0.5", "-.5", "1e3", "4e38", "1e39"]
 CELLS += ["nan", "", "a", '"1,5"', '"2\n"', "1_0", "500", "501", "31", "32", "1e999", "7" * 70]
+CELLS += ["inf", "0x10", "True", "1.0", "\t2", "-0", "1.", "0000000000001", "1\xa0"]
 HEADERS = ["sample,t,x,y", "sample,t,a,b,class", "t,sample,x,y_0,y_1", "sample,t,x"]
+
+
+def _outcome(payload: bytes, by_rows: bool) -> str:
+    try:
+        found = read("f.csv", payload, by_rows=by_rows)
+    except DataError as err:
+        return f"refused: {err}"
+    return f"read {found.digest} {found.kind} {found.K}"
 
 
 @settings(max_examples=300, deadline=None)
@@ -452,13 +464,16 @@ HEADERS = ["sample,t,x,y", "sample,t,a,b,class", "t,sample,x,y_0,y_1", "sample,t
         st.lists(st.sampled_from(CELLS), min_size=3, max_size=6).filter(lambda r: any(r)),
         max_size=14,
     ),
-    st.integers(1, 5),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+    st.booleans(),
     st.data(),
 )
-def test_csv_checked_a_column_at_a_time_reads_as_row_by_row(header, rows, chunk, data):
-    """The fast path (a chunk of rows checked a column at a time) must give exactly what
-    ``add``, row by row, gives: the same Data or the same message. Rows are drawn both
-    freely and as well-formed (sample, t) grids, so both paths see files that read."""
+def test_csv_read_by_pandas_reads_as_row_by_row(header, rows, end, bom, last_end, data):
+    """The fast path (pandas) must give exactly what ``_Table.add``, row by row, gives: the
+    same Data or the same message. Rows are drawn both freely and as well-formed (sample, t)
+    grids, so both paths see files that read; lines end in LF or CRLF, with or without a
+    byte-order mark and a last line end."""
     if data.draw(st.booleans()):  # a well-formed grid of N samples and T steps
         N, T = data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3))
         width = header.count(",") + 1
@@ -474,28 +489,111 @@ def test_csv_checked_a_column_at_a_time_reads_as_row_by_row(header, rows, chunk,
                 )
                 row[3:] = target  # the targets (and a feature): the same all through a sample
                 rows.append(row)
-    payload = ("\n".join([header, *(",".join(row) for row in rows)]) + "\n").encode()
-
-    def outcome() -> str:
-        try:
-            found = read("f.csv", payload)
-        except DataError as err:
-            return f"refused: {err}"
-        return f"read {found.digest} {found.kind} {found.K}"
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(userdata, "CHUNK", chunk)
-        fast = outcome()
-        event(fast.partition(" ")[0])
-        patch.setattr(userdata._Table, "_fast", lambda self, rows, lines: False)
-        slow = outcome()
-    assert fast == slow
+    text = end.join([header, *(",".join(row) for row in rows)]) + (end if last_end else "")
+    payload = ("\ufeff" if bom else "").encode() + text.encode()
+    fast = _outcome(payload, by_rows=False)
+    event(fast.partition(" ")[0])
+    assert fast == _outcome(payload, by_rows=True)
 
 
-def test_a_plain_csv_is_read_a_column_at_a_time(monkeypatch):
-    """Rows of plain numbers never go through ``add`` one by one (the slow path)."""
+def _refuse_by_rows(*args):
+    pytest.fail("the row-by-row reader read a plain file")
+
+
+def test_a_plain_csv_is_read_by_pandas(monkeypatch):
+    """Files of plain numbers never go through the row-by-row reader: csv_text's, and one
+    written by hand with spaces, signs, CRLF, a byte-order mark and no last line end."""
     X, y = X_random(9, 7, 3), _rng(3).standard_normal((9, 2)).astype(np.float32)
-    monkeypatch.setattr(userdata, "CHUNK", 10)
-    monkeypatch.setattr(userdata._Table, "add", lambda *args: pytest.fail("row by row"))
-    for text in (csv_text(X, y), csv_text(X, np.arange(9) % 4, repeat=False)):
-        assert np.array_equal(read("p.csv", text.encode()).X, X)
+    texts = [csv_text(X, y), csv_text(X, np.arange(9) % 4, repeat=False), csv_text(X)]
+    monkeypatch.setattr(csv_long, "_by_rows", _refuse_by_rows)
+    for text in texts:
+        assert np.array_equal(bits(read("p.csv", text.encode()).X), bits(X))
+    hand = (
+        "\ufeffsample , t,speed,class\r\n 7,1, 1.5 ,\r\n7,2,-.5e1,1\r\n-1 ,2,\t3.,0\r\n-1,1,+4, 0"
+    )
+    data = read("hand.csv", hand.encode())
+    assert data.X.tolist() == [[[4.0], [3.0]], [[1.5], [-5.0]]] and data.y.tolist() == [0, 1]
+
+
+# (column, cell): cells pandas would take (for a number, or a whole number) that the row
+# reader refuses or reads otherwise, and some both read alike; the fast path must give
+# exactly the row reader's outcome
+TRICKY = [
+    *(("x", c) for c in ["nan", "NaN", "-nan", "NA", "null", "inf", "-inf", "Infinity"]),
+    *(("x", c) for c in ["1_000", "0x10", "0b1", "True", "1e999", "-1e999", "4e38", "", " "]),
+    *(("x", c) for c in ["١", "½", "1\xa0", "7" * 70, "+1", " 1 ", "\t1", "-0", "1.", "1e-400"]),
+    *(("x", c) for c in ['"1"', '"1,5"', "1e", "1 2", "1.0.0"]),
+    *(("t", c) for c in ["1.0", "1e0", "1.", "+1", " 1 ", "0" * 12 + "1", "0" * 11 + "1", ""]),
+    *(("t", c) for c in ["1e999", "0x1", "True", "1.5"]),
+    *(("sample", c) for c in ["1.0", "1e0", "1" + "0" * 18, "-" + "9" * 18, "0" * 19, "", "nan"]),
+    *(("class", c) for c in ["1.0", "1e0", "1.", "+1", "-0", "32", "-1", "0" * 12 + "1", "nan"]),
+    *(("class", c) for c in ["True", " ", "4e38"]),
+    *(("y", c) for c in ["nan", "inf", "1e39", "0x1", " ", "-0"]),
+]
+
+
+@pytest.mark.parametrize(("column", "cell"), TRICKY, ids=[f"{c}={v!r}" for c, v in TRICKY])
+@pytest.mark.parametrize("T", [1, 3])
+def test_tricky_cell_reads_as_row_by_row(column, cell, T):
+    """A tricky cell on the first row of a sample of T steps (alone in its column, or not),
+    read by the fast path and by the row reader: the same Data or the same DataError."""
+    header = ["sample", "t", "x"] + ([column] if column in ("y", "class") else [])
+    rows = [["0", str(t), "0.5", "1"][: len(header)] for t in range(1, T + 1)]
+    rows[0][header.index(column)] = cell
+    payload = lines(",".join(header), *(",".join(row) for row in rows))
+    assert _outcome(payload, by_rows=False) == _outcome(payload, by_rows=True)
+
+
+def test_tricky_cells_refused_as_before():
+    """Some of them with the sentence each gives (the row reader's, unchanged)."""
+    for column, cell, expected in [
+        ("x", "inf", "row 2, column 'x': 'inf' is not a finite number; values must be finite"),
+        ("x", "True", "row 2, column 'x': 'True' is not a number (such as 0.5, -3 or 1e-4)"),
+        ("x", "0x10", "'0x10' is not a number (such as 0.5, -3 or 1e-4)"),
+        ("x", "", "row 2, column 'x' is empty; every value of X must be a number"),
+        ("t", "1.0", "row 2, column 't': '1.0' is not a whole number; it takes whole numbers"),
+        ("t", "0" * 12 + "1", "has more than 12 digits; t takes whole numbers of at most 12"),
+        ("class", "1e0", "column 'class': '1e0' is not a whole number; it takes whole numbers"),
+    ]:
+        header = ["sample", "t", "x"] + ([column] if column == "class" else [])
+        row = ["0", "1", "0.5", "1"][: len(header)]
+        row[header.index(column)] = cell
+        with pytest.raises(DataError) as caught:
+            read("x.csv", lines(",".join(header), ",".join(row)))
+        assert expected in str(caught.value)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    arrays(
+        np.float32,
+        st.tuples(st.integers(1, 6), st.integers(1, 6), st.integers(1, 4)),
+        elements=st.floats(width=32, allow_nan=False, allow_infinity=False),
+    ),
+    st.sampled_from(["none", "regression", "classification"]),
+    st.integers(1, 3),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
+def test_csv_text_round_trip_through_pandas_is_bit_exact(X, kind, K, repeat, seed):
+    """csv_text -> read is X and y bit for bit, with the digest of the arrays, through
+    the fast path alone (the row reader fails the test if it is called)."""
+    N = X.shape[0]
+    y = {
+        "none": None,
+        "regression": _rng(seed).standard_normal((N, K)).astype(np.float32),  # (N, K)
+        "classification": _rng(seed).integers(0, 5, N),  # (N,)
+    }[kind]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(csv_long, "_by_rows", _refuse_by_rows)
+        data = read("r.csv", csv_text(X, y, repeat=repeat).encode())
+    assert np.array_equal(bits(data.X), bits(X))
+    if y is not None:
+        assert np.array_equal(bits(data.y), bits(y.astype(data.y.dtype).reshape(data.y.shape)))
+    assert data.digest == digest(X, data.y) == read("r.npz", npz_bytes(X, y)).digest
+
+
+def test_importing_userdata_leaves_pandas_unimported(root):
+    """pandas is imported by the first .csv read, not by ``import rnnviz``."""
+    code = "import sys, rnnviz.inputs.userdata; sys.exit('pandas' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code], cwd=root).returncode == 0
