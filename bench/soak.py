@@ -35,7 +35,8 @@ sys.path.insert(0, str(ROOT))  # tests/ and bench/ are folders of the repo, not 
 from page import BenchError, Session  # noqa: E402  (bench/page.py, beside this file)
 from report import machine_line  # noqa: E402
 
-from rnnviz.config import BOUNDS, WORK_CAP, ConfigError, RNNConfig  # noqa: E402
+from rnnviz.config import FIELDS, ConfigError, RNNConfig  # noqa: E402
+from rnnviz.config.rnn_config import WORK_CAP  # noqa: E402
 from rnnviz.recurrence.cells import VARIANTS  # noqa: E402
 from rnnviz.shapes.ledger import model_name  # noqa: E402
 from tests.browser import launch_chromium, serve_app  # noqa: E402
@@ -63,7 +64,7 @@ def configs(count: int, seed: int = 0) -> list[RNNConfig]:
         if large:  # the hidden states of every path near the cap
             M = rng.choice((128, 192, 256))
             T = rng.choice((200, 300, 500))
-            N = max(1, min(BOUNDS["N"][2], int(WORK_CAP * 0.9) // (T * M * paths)))
+            N = max(1, min(FIELDS["N"].high, int(WORK_CAP * 0.9) // (T * M * paths)))
         else:
             N, T, M = rng.randint(1, 40), rng.randint(2, 60), rng.randint(1, 24)
         try:

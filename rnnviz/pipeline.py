@@ -16,17 +16,16 @@ time order (index t - 1 holds the state after reading x_t), as Keras returns it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
 import numpy as np
 
-from rnnviz.budget import give_back
 from rnnviz.config import NO_EDIT, RNNConfig, suffix
 from rnnviz.recurrence import bugs, forward
 from rnnviz.recurrence.agreement import Agreement, Divergence, compare, diverge
-from rnnviz.recurrence.cells import HEAD, HEAD_FORMULAS, Cell, cell_of
+from rnnviz.recurrence.cells import HEAD, HEAD_FORMULAS, Cell, check_head
 from rnnviz.shapes import ledger
 from rnnviz.tasks import Xy_of
 
@@ -50,24 +49,44 @@ class Path:
         return f"layer {self.layer}, {'backward' if self.direction == 'bwd' else 'forward'}"
 
 
+def path_weights(
+    cell: Cell, weights: Mapping[str, np.ndarray], layer: int, direction: str
+) -> dict[str, np.ndarray]:
+    """One path's weights by their symbols (W_xh, W_hh, b_h), out of every weight by its
+    export name (W_xh_2_bwd, ...)."""
+    return {w.symbol: weights[w.symbol + suffix(layer, direction)] for w in cell.weights}
+
+
+def check_weights(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> None:
+    """Every weight ``numpy_forward`` reads for ``config`` is there and of its shape, each
+    layer's and direction's and the head's, or the ShapeError that names it: "W_hh_2 must be
+    (M, 4M) = (5, 20) for LSTM(5) reading D = 5 values per step, got (20, 5)"."""
+    cell = config.variant
+    for layer, d in config.paths:
+        cell.check(weights, config.width(layer), config.M, suffix(layer, d))
+    check_head(weights, config.head_width, config.K)
+
+
 def numpy_forward(
     config: RNNConfig, X: np.ndarray, weights: Mapping[str, np.ndarray]
 ) -> tuple[dict[tuple[int, str], dict[str, np.ndarray]], np.ndarray]:
     """The recurrences of every layer and direction over X (N, T, D), then the Dense head.
 
-    ``weights`` are named as in the export (W_xh, W_hh_2, b_h_bwd, ..., W_o, b_o). Returns
-    the trace of each (layer, direction) and y: (N, K), or (N, T, K) with return_sequences.
-    A planted bug (``config.bug``, see ``rnnviz.bugs``) changes what this side computes.
+    ``weights`` are named as in the export (W_xh, W_hh_2, b_h_bwd, ..., W_o, b_o), and each is
+    checked first (``check_weights``). Returns the trace of each (layer, direction) and y:
+    (N, K), or (N, T, K) with return_sequences. A planted bug (``config.bug``, see
+    ``rnnviz.recurrence.bugs``) changes what this side computes.
     """
     c = config
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
+    check_weights(c, weights)
     bug = bugs.bug_of(c.bug)
     traces: dict[tuple[int, str], dict[str, np.ndarray]] = {}
-    H = X  # (N, T, D): what the next layer reads
+    H = X  # (N, T, D): what the next layer reads, then each layer's output
     for layer in range(1, c.layers + 1):
         outputs = []
         for d in ("fwd", "bwd")[: c.directions]:
-            W = {w.symbol: weights[w.symbol + suffix(layer, d)] for w in cell.weights}
+            W = path_weights(cell, weights, layer, d)
             if (d == "fwd") != bug.reverse:
                 trace = bugs.run(bug, cell, H, W, c.M)  # each (N, T, M)
             else:  # read x_T first, then hand out in time order again (reversed views)
@@ -127,7 +146,7 @@ class Run:
 
     @property
     def cell(self) -> Cell:
-        return cell_of(self.config.cell, self.config.reset_after)
+        return self.config.variant
 
     @property
     def nbytes(self) -> int:
@@ -295,11 +314,15 @@ def execute(
     weights: Mapping[str, np.ndarray] | None = None,
     edit=None,
     data=None,
+    after_keras: Callable[[], None] = lambda: None,
 ) -> Run:
     """Run ``config`` end to end; pass ``keras_model`` to reuse an already built one, or
     ``weights`` for a new one (``model.build``: imported or trained weights the config
     names), ``edit`` (an ``rnnviz.edits.Edit``), the edited sample the config's ``x_edit``
-    names, and ``data`` (an ``rnnviz.userdata.Data``), the uploaded data its ``data`` names.
+    names, and ``data`` (an ``rnnviz.inputs.userdata.Data``), the uploaded data its ``data``
+    names. ``after_keras`` runs between Keras' forward pass and NumPy's: a server hands the
+    memory Keras freed back to the system there (``rnnviz.budget.give_back``), so that the
+    peak is the larger of the two computations, not their sum.
 
     With a bug planted, or with ``states``, Keras' h_t are compared with NumPy's step by
     step too (``Run.divergence``); a bug's run also keeps Keras' h_t for the step panel."""
@@ -320,19 +343,14 @@ def execute(
     y_keras = keras_model(X)  # (N, K) or (N, T, K)
     planted = c.bug != bugs.NONE
     keras_h = keras_model.states(X) if planted or states else None  # (N, T, M) each
-    # Keras' scratch was freed into the heaps of TensorFlow's threads, where NumPy (on this
-    # thread) cannot reuse it: handing it back first keeps the peak at the larger of the
-    # two computations, not their sum (~20–50 MB less at the work cap).
-    give_back()
+    after_keras()
     traces, y_numpy = numpy_forward(c, X, weights)
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     paths = tuple(
         Path(
             layer=layer,
             direction=d,
-            weights=_frozen_map(
-                {w.symbol: weights[w.symbol + suffix(layer, d)] for w in cell.weights}
-            ),
+            weights=_frozen_map(path_weights(cell, weights, layer, d)),
             trace=_frozen_map(trace),
             keras_h=_frozen(keras_h[(layer, d)]) if planted else None,
         )
@@ -358,7 +376,7 @@ def execute(
 def _traced(config: RNNConfig) -> int:
     """How many (N, T, M) arrays the cell's recurrence keeps, from running it on one step."""
     c = config
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     zeros = {w.symbol: np.zeros(cell.numeric_shape(w, 1, 1), np.float32) for w in cell.weights}
     return len(cell.run(np.zeros((1, 1, 1), dtype=np.float32), zeros, 1))
 
@@ -397,7 +415,7 @@ def scratch_nbytes(config: RNNConfig) -> int:
     scratch or less.
     """
     c = config
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     gM = cell.blocks * c.M  # the gate blocks side by side: M, 3M or 4M
     keras = min(c.T, KERAS_STEPS_AHEAD) * (c.N + c.M) * gM * 4 * len(c.paths)
     return c.itemsize * keras + forward.PROJECTION_BLOCK_BYTES

@@ -419,7 +419,7 @@ def test_bad_view_values_in_the_url_warn(query, fragment):
 
 
 def test_a_step_from_the_player_moves_the_step_panel_and_the_url():
-    """The player's t comes back as session_state["step"] (sections._follow_player); the
+    """The player's t comes back as session_state["step"] (sections.time._follow_player); the
     step panel and the URL follow, and t_sync announces it back to the player."""
     at = open_app(step=2)
     (sync,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_t_sync"]
@@ -506,7 +506,7 @@ def test_a_session_holds_no_run_once_the_cache_lets_it_go():
     assert not at.exception, at.exception
     at.slider[0].set_value(2).run()  # a fragment rerun too
     assert not at.exception, at.exception
-    cache._run.clear()  # what the budget does to the least recently used runs
+    cache._runs.clear()  # what the budget does to the least recently used runs
     gc.collect()
     alive = [o for o in gc.get_objects() if isinstance(o, Run) and o.config == config]
     assert not alive, [gc.get_referrers(o)[:3] for o in alive]

@@ -59,9 +59,9 @@ def npz_of(at) -> dict[str, np.ndarray]:
 
 def config_of(query: dict) -> RNNConfig:
     """The config a page's link names (its own values, already checked by the page)."""
-    from rnnviz.config import FIELDS, parse_field
+    from rnnviz.config import FIELDS
 
-    return RNNConfig(**{name: parse_field(name, query[name]) for name in FIELDS})
+    return RNNConfig(**{name: FIELDS[name].read(query[name]) for name in FIELDS})
 
 
 def test_a_task_locks_the_sizes_it_fixes_and_says_what_it_is():
@@ -96,7 +96,8 @@ def test_training_swaps_every_view_onto_the_trained_weights_and_back():
     (done,) = [s.value for s in at.success if s.value.startswith("Trained 4 epochs")]
     assert "MSE" in done and "held-out" in done
     trained = config.replace(weights="trained", epochs=4)
-    held_weights, history = cache.RESULTS.get(trained.training_key)
+    done = cache.STORE.get(trained.training_key)
+    held_weights, history = done.weights, done.history
     assert len(history.loss) == 4
     # every view follows: the heatmaps, the player, agreement, the step panel
     np.testing.assert_array_equal(weights(at)[1]["W_hh · f"], held_weights["W_hh"][:, 6:12])
@@ -138,7 +139,7 @@ def test_a_link_to_trained_weights_opens_them_on_this_server_and_falls_back_else
     assert not grads.exception, grads.exception
     specs = {c.key: json.loads(c.proto.spec) for c in grads.get("plotly_chart")}
     trained = config.replace(weights="trained", epochs=2)
-    run = execute(trained, weights=cache.RESULTS.get(trained.training_key)[0])
+    run = execute(trained, weights=cache.STORE.get(trained.training_key).weights)
     norms = np.linalg.norm(gradients_of(run).dy_dx[0], axis=-1)  # (T,) sample n = 0
     np.testing.assert_allclose(values(specs["grad_x"]["data"][0]["y"]), norms, rtol=1e-6)
     elsewhere = open_app(**link | {"seed": "6"})
@@ -259,7 +260,7 @@ def test_your_own_model_loads_and_agrees_and_a_lambda_is_refused_by_name(monkeyp
     digest = at.query_params["weights"]
     assert len(digest) == 16 and any("Loaded mine.keras" in n for n in notes(at))
     config = config_of(dict(at.query_params))
-    run = execute(config, weights=cache.IMPORTED.get(digest).weights)
+    run = execute(config, weights=cache.STORE.get(digest).weights)
     np.testing.assert_allclose(run.y_keras, model.predict(run.X, verbose=0), atol=1e-6)
     assert any(s.value.startswith("Same output") for s in at.success)
     bad, _ = _saved(

@@ -55,7 +55,7 @@ def test_an_upload_drives_every_view_the_link_and_the_downloads():
     np.testing.assert_array_equal(arrays["W_xh · z"], z, err_msg="the z block of W_xh")
     np.testing.assert_array_equal(arrays["W_xh · r"], r)
     np.testing.assert_array_equal(arrays["W_xh · hh"], n)
-    run = execute(c, weights=cache.IMPORTED.get(digest).weights)
+    run = execute(c, weights=cache.STORE.get(digest).weights)
     np.testing.assert_array_equal(player(at)[1]["h"], run.h[0])
     assert at.success[0].value.startswith("Same output")
     assert f"weights={digest}" in text(at) and "Total params: 162" in at.code[0].value

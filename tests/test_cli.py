@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 
 from rnnviz import cli
+from rnnviz.cli import flags as cli_flags
 from rnnviz.config import RNNConfig
 from rnnviz.pipeline import Path, Run, numpy_forward
 from rnnviz.recurrence.agreement import TOLERANCE, compare
@@ -458,8 +459,8 @@ def test_url_fuzz_states_on_the_command_line():
         argv = [f"--{k}={v}" for k, v in pairs]  # "=" so that "-inf" stays a value
         bad = [(k, v) for k, v in pairs if (k, v) in state.invalid]
         try:
-            config = cli.parse_config(cli.build_parser().parse_args(argv))
-        except cli.UsageError as err:
+            config = cli_flags.parse_config(cli_flags.build_parser().parse_args(argv))
+        except cli_flags.UsageError as err:
             message = str(err)
             assert "\n" not in message, message
             if bad:
@@ -593,4 +594,4 @@ def test_a_script_of_a_what_if_run_names_its_flags():
 
     c = RNNConfig(whh_scale=0.5, input="pulse", pulse_t=3, pulse_d=2)
     assert _command(c) == ("python -m rnnviz --whh-scale 0.5 --input pulse --pulse-t 3 --pulse-d 2")
-    assert cli.parse_config(cli.build_parser().parse_args(_command(c).split()[3:])) == c
+    assert cli_flags.parse_config(cli_flags.build_parser().parse_args(_command(c).split()[3:])) == c

@@ -7,17 +7,21 @@ from hypothesis import given
 from hypothesis import settings as st_settings
 from hypothesis import strategies as st
 
-from rnnviz.config import (
-    BOUNDS,
-    DEFAULT,
-    SWITCHES,
-    WORK_CAP,
-    ConfigError,
-    RNNConfig,
-    from_query,
-)
+from rnnviz.config import DEFAULT, FIELDS, ConfigError, RNNConfig, links
+from rnnviz.config.rnn_config import WORK_CAP
 from rnnviz.recurrence.cells import CELLS
 from rnnviz.shapes.ledger import param_totals, params, shapes
+from rnnviz.ui.view import view_fields
+
+# the sizes and the seed: whole numbers within bounds
+BOUNDED = ("N", "T", "D", "M", "K", "layers", "seed")
+BOUNDS = {name: (FIELDS[name].meaning, FIELDS[name].low, FIELDS[name].high) for name in BOUNDED}
+SWITCHES = [name for name, f in FIELDS.items() if f.kind == "switch"]
+
+
+def from_query(params, **kw):
+    """A page's link: the config's fields and the page's view keys."""
+    return links.from_query(params, views=view_fields, **kw)
 
 
 def test_defaults_are_the_notebooks():
@@ -220,11 +224,10 @@ def test_cap_counts_layers_and_directions():
 
 @pytest.mark.parametrize("raw", ["1_0", "+5", "５", "5.0", "", " "])
 def test_parse_takes_plain_digits_only(raw):
-    from rnnviz.config import parse_field
 
     with pytest.raises(ConfigError, match=r"; M \(hidden units\) must be a whole number between"):
-        parse_field("M", raw)
-    assert parse_field("M", " 7 ") == 7
+        FIELDS["M"].read(raw)
+    assert FIELDS["M"].read(" 7 ") == 7
 
 
 @pytest.mark.parametrize(
@@ -306,10 +309,10 @@ def test_url_fuzz_through_from_query():
     ],
 )
 def test_each_bad_number_says_what_is_wrong_and_what_is_allowed(raw, problem):
-    from rnnviz.config import parse_field, quote
+    from rnnviz.config import quote
 
     with pytest.raises(ConfigError) as err:
-        parse_field("M", raw)
+        FIELDS["M"].read(raw)
     assert err.value.field == "M"
     assert str(err.value) == (
         f"M={quote(raw)} {problem}; M (hidden units) must be a whole number between 1 and 256"
@@ -385,9 +388,9 @@ def test_layout_round_trips_through_the_url(layout):
     ],
 )
 def test_whh_scale_reads_plain_decimals_and_writes_one_spelling(raw, value, written):
-    from rnnviz.config import as_text, parse_field
+    from rnnviz.config import as_text
 
-    assert parse_field("whh_scale", raw) == value
+    assert FIELDS["whh_scale"].read(raw) == value
     assert as_text(RNNConfig(whh_scale=value).whh_scale) == written
 
 
@@ -411,10 +414,9 @@ def test_whh_scale_reads_plain_decimals_and_writes_one_spelling(raw, value, writ
     ],
 )
 def test_each_bad_whh_scale_says_what_is_wrong_and_what_is_allowed(raw, problem):
-    from rnnviz.config import parse_field
 
     with pytest.raises(ConfigError) as err:
-        parse_field("whh_scale", raw)
+        FIELDS["whh_scale"].read(raw)
     assert str(err.value).endswith(
         f" {problem}; whh_scale (recurrent kernel scale) must be a number between 0.1 and 3, "
         "with at most 2 decimals"
@@ -424,13 +426,11 @@ def test_each_bad_whh_scale_says_what_is_wrong_and_what_is_allowed(raw, problem)
 def test_float_never_sees_an_over_long_scale(monkeypatch):
     import builtins
 
-    from rnnviz.config import parse_field
-
     seen = []
     real = builtins.float
     monkeypatch.setattr(builtins, "float", lambda x: seen.append(x) or real(x))
     with pytest.raises(ConfigError, match="too long"):
-        parse_field("whh_scale", "0." + "1" * 100_000)
+        FIELDS["whh_scale"].read("0." + "1" * 100_000)
     assert seen == []
 
 

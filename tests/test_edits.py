@@ -82,14 +82,15 @@ def test_a_link_to_an_edit_not_held_or_malformed_warns_and_uses_x_as_drawn():
 
 
 def _edit_app():
-    """on_x_edit as the data editor calls it, with the changes the test puts in the session."""
+    """The data editor's callback as the editor calls it, with the changes the test puts in
+    the session."""
     import numpy as np
     import streamlit as st
 
-    from rnnviz.ui.sidebar import on_x_edit
+    from rnnviz.ui.sections.time import _taken
 
     st.session_state["x_editor_0"] = {"edited_rows": st.session_state["changes"]}
-    on_x_edit("x_editor_0", 1, np.zeros((3, 2), np.float32))
+    _taken("x_editor_0", 1, np.zeros((3, 2), np.float32))
 
 
 def test_the_editor_callback_takes_finite_numbers_and_keeps_x_otherwise():
@@ -98,7 +99,7 @@ def test_the_editor_callback_takes_finite_numbers_and_keeps_x_otherwise():
     at.run()
     assert not at.exception, at.exception
     edit = at.session_state["_x_edit"]
-    assert edit.n == 1 and edit.X[0, 1] == 4.0 and cache.EDITS.get(edit.digest) is edit
+    assert edit.n == 1 and edit.X[0, 1] == 4.0 and cache.STORE.get(edit.digest) is edit
     ok, message = at.session_state["_x_edit_note"]
     assert ok and message == f"Sample n = 1 edited: x_edit={edit.digest}."
     at.session_state["changes"] = {2: {"d = 0": None}}
@@ -111,12 +112,12 @@ def test_the_editor_callback_takes_finite_numbers_and_keeps_x_otherwise():
 def test_the_page_runs_a_held_edit_and_falls_back_where_it_does_not_fit():
     X_n = np.zeros((10, 3), np.float32)
     X_n[4, 1] = 5.0
-    edit = cache.EDITS.put(x_edits.make(2, X_n))
+    edit = cache.STORE.put(x_edits.make(2, X_n))
     at = open_app(x_edit=edit.digest, sample=2)
     assert not at.exception, at.exception
     assert not warnings(at)
     assert at.query_params["x_edit"] == edit.digest
-    r = cache.run(RNNConfig(x_edit=edit.digest))
+    r = cache.run_of(RNNConfig(x_edit=edit.digest))
     np.testing.assert_array_equal(r.X[2], X_n)
     at.number_input(key="T").set_value(5).run()  # its (T, D) no longer: X as drawn
     assert not at.exception and at.query_params["x_edit"] == "none"

@@ -1,16 +1,15 @@
-"""Weights imported from PyTorch (``rnnviz.imported``): named by their digest in the config,
-held in a bounded store, loaded into the Keras model so that agreement still holds. The
+"""Weights imported from PyTorch (``rnnviz.inputs.imported``): named by their digest in the
+config, loaded into the Keras model so that agreement still holds (the store that holds them
+on a server: tests/test_store.py). The
 references are independent of the code under test: Keras given the weights by hand with
 ``set_weights``, real ``torch.nn`` modules, and PyTorch's layout undone by explicit
 transposes in the test."""
 
 from __future__ import annotations
 
-import gc
 import io
 import itertools
 import re
-import threading
 import zipfile
 
 import numpy as np
@@ -18,6 +17,7 @@ import pytest
 
 from rnnviz.config import SEEDED, ConfigError, RNNConfig, from_query
 from rnnviz.inputs import imported
+from rnnviz.inputs.store import Store
 from rnnviz.keras_side import model
 from rnnviz.pipeline import execute
 from rnnviz.shapes.layouts import LayoutError, to_torch, torch_npz_bytes
@@ -55,53 +55,6 @@ def perturbed(config: RNNConfig) -> dict[str, np.ndarray]:
             value = value + np.float32(0.01)  # same shape
         out[key] = value.astype(np.float32)
     return out
-
-
-def fake(name: str, numbers: int) -> imported.Imported:
-    """Imported weights of a given size, for the store's bounds."""
-    w = {"W_o": np.full(numbers, float(len(name)), np.float32)}  # (numbers,)
-    return imported.Imported(name.ljust(16, "0"), w, "a model", name)
-
-
-def test_the_store_keeps_the_most_recent_and_what_a_session_still_holds():
-    store = imported.Store(entries=3, nbytes=10**9)
-    kept = fake("a", 4)  # a session's own upload: it keeps this reference
-    store.put(kept)
-    for name in ("bb", "ccc", "dddd"):
-        store.put(fake(name, 4))
-    assert len(store) == 3, "the oldest went"
-    assert store.get(kept.digest) is kept, "a session's upload is still found by its digest"
-    assert store.get(fake("bb", 4).digest) is not None
-    assert store.put(fake("a", 4)) is kept, "an equal upload shares the arrays already held"
-    del kept
-    store.put(fake("eeeee", 4))
-    store.put(fake("ffffff", 4))
-    store.put(fake("ggggggg", 4))
-    gc.collect()
-    assert store.get(fake("a", 4).digest) is None, "nobody holds it, and it is not recent"
-
-    by_bytes = imported.Store(entries=16, nbytes=3 * 4 * 1000)
-    for name in ("p", "qq", "rrr", "ssss"):
-        by_bytes.put(fake(name, 1000))  # 4,000 bytes each
-    assert len(by_bytes) == 3
-    big = fake("t", 10_000)
-    assert by_bytes.put(big) is big and len(by_bytes) == 1, "one over the budget stays alone"
-
-
-def test_the_store_from_many_threads():
-    store = imported.Store(entries=4)
-    made = [fake(f"x{i}", 8) for i in range(40)]
-
-    def work(i: int) -> None:
-        for w in made[i::4]:
-            assert store.put(w) is w or store.get(w.digest) is not None
-
-    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(store) == 4
 
 
 def test_a_digest_names_exactly_these_numbers():
@@ -144,13 +97,13 @@ def test_a_link_to_weights_this_server_does_not_hold_falls_back_with_a_warning()
 
 def test_a_link_to_held_weights_works_for_their_model_only():
     c = RNNConfig(cell="lstm")
-    store = imported.Store()
+    store = Store()
     w = store.put(upload(c, perturbed(c)))
     linked = c.replace(weights=w.digest)
-    assert from_query(linked.to_query(), held=store.problem) == (linked, {}, [])
+    assert from_query(linked.to_query(), held=store.get) == (linked, {}, [])
     upper = {**linked.to_query(), "weights": f" {w.digest.upper()} "}
-    assert from_query(upper, held=store.problem)[0] == linked
-    config, _, warnings = from_query({**linked.to_query(), "M": "6"}, held=store.problem)
+    assert from_query(upper, held=store.get)[0] == linked
+    config, _, warnings = from_query({**linked.to_query(), "M": "6"}, held=store.get)
     assert config == c.replace(M=6)
     assert warnings == [
         f"URL parameter weights={w.digest} are for LSTM(5) → Dense(2) reading D = 3, not for "

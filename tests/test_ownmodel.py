@@ -15,8 +15,10 @@ import zipfile
 import numpy as np
 import pytest
 
-from rnnviz.config import RNNConfig, work_cap, works
-from rnnviz.inputs.imported import Store, fits
+from rnnviz.config import RNNConfig
+from rnnviz.config.rnn_config import work_cap, works
+from rnnviz.inputs.imported import fits
+from rnnviz.inputs.store import Store
 from rnnviz.keras_side import own_model
 from rnnviz.keras_side.own_model import ModelError
 from rnnviz.pipeline import execute

@@ -4,19 +4,13 @@ say, and what a cached model or trained weights are keyed on. No TensorFlow."""
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 
-from rnnviz.config import (
-    DEFAULT,
-    EPOCHS_DEFAULT,
-    NOT_TRAINED_HERE,
-    SEEDED,
-    TRAINED,
-    ConfigError,
-    RNNConfig,
-    from_query,
-)
+from rnnviz.config import DEFAULT, FIELDS, SEEDED, TRAINED, ConfigError, RNNConfig, from_query
+from rnnviz.config.links import not_here
+from rnnviz.keras_side.training import Trained
 from rnnviz.tasks import TASKS
 
 ADDING = RNNConfig(task="adding", D=2, K=1)
@@ -77,15 +71,17 @@ def test_trained_weights_this_server_does_not_hold_fall_back_to_the_initial_ones
     query = {"task": "sine", "weights": "trained", "epochs": "7"}
     config, _, warnings = from_query(query)
     assert config == RNNConfig(task="sine", D=1, K=1)
-    assert config.epochs == EPOCHS_DEFAULT, "epochs are read with trained weights only"
-    assert warnings == [f"URL parameter weights=trained {NOT_TRAINED_HERE}"]
+    assert config.epochs == FIELDS["epochs"].default, "epochs are read with trained weights only"
+    assert warnings == [f"URL parameter weights=trained {not_here('weights', TRAINED)}"]
+    assert "names weights this server has not trained" in warnings[0]
     asked = []
 
-    def held(config: RNNConfig) -> str | None:
-        asked.append(config.training_key)
-        return None
+    def held(key):
+        """A server that trained whatever it is asked for."""
+        asked.append(key)
+        return Trained(key, {}, None)
 
-    config, _, warnings = from_query(query, trained=held)
+    config, _, warnings = from_query(query, held=held)
     assert (config.weights, config.epochs, warnings) == (TRAINED, 7, [])
     assert asked == [RNNConfig(task="sine", D=1, K=1, weights=TRAINED, epochs=7)]
 
@@ -102,8 +98,9 @@ def test_epochs_out_of_range_warn():
 def test_uploaded_data_brings_its_sizes_and_a_link_to_data_not_held_falls_back():
     digest = "00112233445566aa"
     sizes = {"N": 40, "T": 12, "D": 4, "K": 3}
+    data = SimpleNamespace(sizes=lambda: sizes)  # what a server holding the upload has
     config, _, warnings = from_query(
-        {"data": digest, "T": "9", "M": "6"}, data_sizes=lambda d: sizes if d == digest else None
+        {"data": digest, "T": "9", "M": "6"}, held=lambda d: data if d == digest else None
     )
     assert (config.data, config.N, config.T, config.D, config.K, config.M) == (
         digest,
@@ -139,5 +136,5 @@ def test_task_data_epochs_and_trained_weights_round_trip_through_the_url():
     c = ADDING.replace(weights=TRAINED, epochs=33, N=64)
     query = c.to_query()
     assert (query["task"], query["weights"], query["epochs"]) == ("adding", "trained", "33")
-    config, _, warnings = from_query(query, trained=lambda config: None)
+    config, _, warnings = from_query(query, held=lambda key: Trained(key, {}, None))
     assert config == c and warnings == []

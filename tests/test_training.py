@@ -13,12 +13,13 @@ import numpy as np
 import pytest
 
 from rnnviz.config import RNNConfig
+from rnnviz.inputs.store import Store
 from rnnviz.keras_side import model as keras_side
 from rnnviz.keras_side import training
 from rnnviz.keras_side.training import (
     EPOCHS,
     History,
-    Results,
+    Trained,
     Trainer,
     TrainingError,
     run_training,
@@ -28,7 +29,7 @@ from rnnviz.tasks import TASKS
 
 WAIT_S = 60.0  # the longest a test waits for an event that should come at once
 
-SINE = RNNConfig(N=256, T=20, D=1, M=8, K=1, seed=3, cell="lstm")
+SINE = RNNConfig(N=256, T=20, D=1, M=8, K=1, seed=3, cell="lstm", task="sine")
 SINE_EPOCHS = 6
 
 
@@ -118,13 +119,15 @@ def test_the_written_out_adam_steps_as_keras_adam(kind):
 
 
 def test_a_classification_trains_and_its_loss_falls_through_the_queue():
-    c = RNNConfig(N=200, T=5, D=5, M=8, K=4, seed=1, cell="gru")
+    c = RNNConfig(N=200, T=5, D=5, M=8, K=4, seed=1, cell="gru", task="copy")
     X, y = TASKS["copy"].make(c.N, c.T, None, None, c.seed)
-    trainer = Trainer(results := Results())
+    trainer = Trainer(store := Store())
     ticket = trainer.submit("copy", lambda t: run_training(t, c, X, y, "classification", 12))
     assert ticket.wait(WAIT_S) and ticket.state == "done", ticket.error
-    weights, history = ticket.result
-    assert results.get("copy")[1] is history
+    done = ticket.result
+    history = done.history
+    assert done.key == c.replace(weights="trained", epochs=12).training_key
+    assert store.get(done.key) is done, "the store holds it before its ticket is done"
     assert history.metric == "cross-entropy" and len(history.val_accuracy) == 12
     assert history.loss_before == pytest.approx(np.log(4), abs=0.3)  # about chance
     assert history.loss[-1] < history.loss_before / 2, history
@@ -354,31 +357,44 @@ def test_stop_on_a_running_ticket_ends_its_training_with_weights():
 
     ticket = trainer.submit("long", job)
     assert started.wait(WAIT_S) and ticket.state == "running"
+    deadline = time.monotonic() + WAIT_S
+    while ticket.snapshot is None or ticket.snapshot.epoch < 1:  # one whole epoch, then Stop
+        assert time.monotonic() < deadline, "no epoch ended"
+        assert not ticket.wait(0.01), "the training ended before its Stop"
     ticket.stop()
     assert ticket.wait(WAIT_S) and ticket.state == "done" and ticket.error is None
-    weights, history = ticket.result
+    weights, history = ticket.result.weights, ticket.result.history
     assert history.stopped == "stop" and history.epochs < EPOCHS[1] and "W_hh" in weights
+    assert ticket.result.key.epochs == history.epochs, "named by the epochs it completed"
     assert ticket.snapshot.state == "finished" and ticket.snapshot.stopped == "stop"
 
 
-def test_results_keep_the_most_recent_within_their_bounds():
+def test_a_stop_before_the_first_epoch_ends_trains_nothing():
+    X, y = sine_data()
+    trainer = Trainer()
+
+    def job(ticket):
+        ticket.stop_event.set()  # as Stop pressed at once: the first batch is the last
+        return run_training(ticket, SINE, X, y, "regression", EPOCHS[1])
+
+    ticket = trainer.submit("stopped at once", job)
+    assert ticket.wait(WAIT_S) and ticket.state == "failed" and ticket.result is None
+    assert ticket.error == (
+        "stopped before the first epoch ended: nothing was trained, the weights are the "
+        "initial ones"
+    )
+
+
+def test_a_trained_result_holds_read_only_copies_of_its_own():
     history = STUB[1]
     kb = {"W": np.zeros(256, np.float32)}  # 1 KiB
-    results = Results(entries=2, nbytes=10 * 1024)
-    results.put("a", kb, history)
-    results.put("b", kb, history)
-    assert results.get("a") is not None  # a is now the most recent
-    results.put("c", kb, history)
-    assert results.get("b") is None and len(results) == 2  # b was the least recent
-    assert results.get("a") is not None and results.get("c") is not None
-    weights, _ = results.get("c")
-    assert not weights["W"].flags.writeable and weights["W"] is not kb["W"]
+    key = RNNConfig(task="sine", D=1, K=1, weights="trained", epochs=3).training_key
+    done = Trained.of(key, kb, history)
+    assert (done.key, done.history, done.nbytes) == (key, history, 1024)
+    assert not done.weights["W"].flags.writeable and done.weights["W"] is not kb["W"]
     with pytest.raises(TypeError):
-        weights["W"] = kb["W"]  # shared between sessions: read-only
-    small = Results(entries=8, nbytes=1024)
-    small.put("a", kb, history)
-    small.put("b", kb, history)
-    assert small.get("a") is None and small.get("b") is not None  # the newest stays
+        done.weights["W"] = kb["W"]  # shared between sessions: read-only
+    assert done.problem(key) is None and done.problem(key.replace(epochs=4)) is not None
 
 
 def test_the_baseline_is_the_best_constant_answer_by_hand():

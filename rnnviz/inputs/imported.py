@@ -1,20 +1,17 @@
-"""Weights imported from PyTorch, named by their digest and held in a small bounded store.
+"""Weights imported from outside: a PyTorch state_dict (.npz), or a .keras file, named by digest.
 
-A config's ``weights`` field is ``seeded`` or the digest of imported weights: the first
-DIGEST_CHARS hex digits of the sha256 of their Keras-layout arrays, float32, by name. The
+A config's ``weights`` field is ``initial``, ``trained`` or the digest of imported weights: the
+first DIGEST_CHARS hex digits of the sha256 of their Keras-layout arrays, float32, by name. The
 digest, not the arrays, is what a config carries, so every cache keyed on the config (the
 Keras model, the run, each view, each download) tells uploaded weights from the seed's and
-from each other, and a link stays short and exact. The arrays live in a ``Store`` on the
-server that read them; a link to them works only there. Nothing here imports Streamlit
-or TensorFlow.
+from each other, and a link stays short and exact. The arrays live in the server's store
+(``rnnviz.inputs.store``); a link to them works only there. (``rnnviz.keras_side.own_model``
+reads a .keras file into the same ``Imported``.) Nothing here imports Streamlit or TensorFlow.
 """
 
 from __future__ import annotations
 
 import hashlib
-import threading
-import weakref
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -22,11 +19,10 @@ from typing import BinaryIO
 
 import numpy as np
 
-from rnnviz.config import DIGEST_CHARS, NOT_HELD, RNNConfig
+from rnnviz.config import RNNConfig
+from rnnviz.config.fields import DIGEST_CHARS
 from rnnviz.shapes.layouts import read_torch_npz, shapes_in
 from rnnviz.shapes.ledger import model_name
-
-MB = 2**20
 
 
 def digest(weights: Mapping[str, np.ndarray]) -> str:
@@ -56,8 +52,17 @@ class Imported:
     name: str  # the uploaded file's name
 
     @property
+    def key(self) -> str:
+        return self.digest
+
+    @property
     def nbytes(self) -> int:
         return sum(a.nbytes for a in self.weights.values())
+
+    def problem(self, config: RNNConfig) -> str | None:
+        """Why these cannot be the weights of ``config``, as a warning goes on after
+        "weights=<digest> "; None when they fit."""
+        return problem(config, self)
 
 
 def fits(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> bool:
@@ -86,45 +91,3 @@ def read(config: RNNConfig, file: BinaryIO, name: str) -> Imported:
         a.flags.writeable = False
     frozen = MappingProxyType(weights)
     return Imported(digest(frozen), frozen, architecture(config), name)
-
-
-class Store:
-    """Imported weights by digest: the ``entries`` most recently put (at most ``nbytes``
-    together), plus any that something else still holds, such as a session that uploaded
-    them or opened a link to them. So a session never loses its own weights, while the
-    memory of weights nobody uses stays bounded. Thread-safe: sessions share one store."""
-
-    def __init__(self, entries: int = 16, nbytes: int = 64 * MB):
-        self.entries, self.nbytes = entries, nbytes
-        self._recent: OrderedDict[str, Imported] = OrderedDict()
-        self._alive: weakref.WeakValueDictionary[str, Imported] = weakref.WeakValueDictionary()
-        self._lock = threading.Lock()
-
-    def put(self, imported: Imported) -> Imported:
-        """Hold ``imported`` as the most recent; returns the one held under its digest (an
-        equal upload gets the first one, so sessions share its arrays)."""
-        with self._lock:
-            held = self._recent.pop(imported.digest, None) or self._alive.get(imported.digest)
-            held = held or imported
-            self._recent[held.digest] = held
-            self._alive[held.digest] = held
-            total = sum(w.nbytes for w in self._recent.values())
-            while len(self._recent) > 1 and (
-                len(self._recent) > self.entries or total > self.nbytes
-            ):
-                _, old = self._recent.popitem(last=False)
-                total -= old.nbytes
-            return held
-
-    def get(self, digest: str) -> Imported | None:
-        with self._lock:
-            return self._recent.get(digest) or self._alive.get(digest)
-
-    def __len__(self) -> int:
-        """How many the store itself keeps (the recent ones)."""
-        return len(self._recent)
-
-    def problem(self, config: RNNConfig) -> str | None:
-        """Why ``config.weights`` cannot be used here: not held, or not for this model."""
-        held = self.get(config.weights)
-        return NOT_HELD if held is None else problem(config, held)

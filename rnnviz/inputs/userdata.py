@@ -16,14 +16,16 @@ are read (``FORMAT`` says the same for the page):
   for every sample, rows in any order), then every other column is a feature of X, in the
   header's order, except targets: columns named ``y`` or ``y_...`` (regression, K = how
   many) or one column ``class`` (classification), never both. A target is one value per
-  sample, given on its row with t = T; its other rows repeat it or leave it empty.
+  sample, given on its row with t = T; its other rows repeat it or leave it empty. It is
+  read by ``rnnviz.inputs.csv_long``: by pandas when every cell is plainly fine, else row
+  by row, which names the first problem.
 
 X may be float, integer or bool (taken as 0/1) and becomes float32; every value must be
-finite and within float32's range. N, T, D and K are bounded by ``config.BOUNDS`` and
-N·T·D by ``config.WORK_CAP``. Binary files are never unpickled: object arrays are refused.
-A header is checked before its data is read, and an archive's unpacked size before any
-member is, so a small upload cannot make the server allocate gigabytes. Nothing here
-imports Streamlit or TensorFlow.
+finite and within float32's range. N, T, D and K are bounded by their fields
+(``rnnviz.config.FIELDS``) and N·T·D by the work cap. Binary files are never unpickled:
+object arrays are refused. A header is checked before its data is read, and an archive's
+unpacked size before any member is, so a small upload cannot make the server allocate
+gigabytes. Nothing here imports Streamlit or TensorFlow.
 """
 
 from __future__ import annotations
@@ -33,18 +35,20 @@ import hashlib
 import io
 import lzma
 import math
-import re
 import struct
 import warnings
 import zipfile
 import zlib
-from array import array
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.config import BOUNDS, DIGEST_CHARS, WORK_CAP, ConfigError, Work, check_field, quote
+from rnnviz.config import FIELDS, quote
+from rnnviz.config.fields import DIGEST_CHARS
+from rnnviz.config.rnn_config import WORK_CAP, Work
+from rnnviz.inputs import csv_long
+from rnnviz.inputs.refusal import FLOAT32_EDGE, FLOAT32_MAX, DataError  # shared with csv_long
 
 MB = 2**20
 MAX_BYTES = 16 * MB  # Streamlit's server.maxUploadSize (16 MB, .streamlit/config.toml)
@@ -53,17 +57,7 @@ EXTENSIONS = (".npy", ".npz", ".csv")
 # but not to more than this, checked in the zip directory before a member is read.
 UNPACKED_SLACK = MB  # the .npy headers and zip entries beyond the arrays' bytes
 UNPACKED_MOST = 8 * MAX_BYTES + UNPACKED_SLACK
-# A finite float64 becomes inf in float32 from here on (2^128 - 2^103 rounds to 2^128).
-FLOAT32_EDGE = 2.0**128 - 2.0**103
-FLOAT32_MAX = float(np.finfo(np.float32).max)
-# A CSV number has at most this many characters; checked before float() or int() sees it
-# (int() refuses more than 4,300 digits with its own error). float64's longest exact
-# repr, -2.2250738585072014e-308, takes 24.
-NUMBER_CHARS = 64
-_N_MAX, _T_MAX, _K_MAX = (BOUNDS[symbol][2] for symbol in "NTK")  # (meaning, low, high)
-MAX_ROWS = _N_MAX * _T_MAX  # a CSV row is one (sample, t)
-SAMPLE_DIGITS = 18  # a CSV's sample numbers fit in int64
-CHUNK = 4096  # CSV rows checked and converted together, a column at a time
+_K_MAX = FIELDS["K"].high
 
 # dtype.kind -> what X or y may be made of, and what the others are called in a message
 _REAL = {"b": "bool", "i": "integers", "u": "integers", "f": "floats"}
@@ -77,14 +71,6 @@ _OTHER = {
     "O": "Python objects",
 }
 ALLOWED_DTYPES = "float, integer or bool numbers"
-
-# A number in a CSV cell, with one way to match each text (no backtracking blow-up).
-_NUMBER = r"[+-]?(?:[0-9]+(?:[.][0-9]*)?|[.][0-9]+)(?:[eE][+-]?[0-9]+)?"
-_DECIMAL = re.compile(_NUMBER)
-_DECIMALS = re.compile(rf"[ \t]*{_NUMBER}[ \t]*(?:,[ \t]*{_NUMBER}[ \t]*)*")  # many cells
-_WHOLE = re.compile(r"[+-]?[0-9]+")
-_WHOLES: dict[int, re.Pattern] = {}  # digits -> many cells of whole numbers
-_NOT_FINITE = ("nan", "inf", "infinity")
 
 # Errors a damaged zip archive raises from the standard library, beside ours.
 _ZIP_ERRORS = (
@@ -123,12 +109,8 @@ FORMAT = f"""\
   A sample's target goes on its row with t = T; its other rows repeat it or leave it empty.
 
 X takes finite float, integer or bool numbers (stored as float32).
-Limits: {", ".join(f"{s} ≤ {BOUNDS[s][2]}" for s in "NTDK")}, and N·T·D ≤ {WORK_CAP:,}.
+Limits: {", ".join(f"{s} ≤ {FIELDS[s].high}" for s in "NTDK")}, and N·T·D ≤ {WORK_CAP:,}.
 """
-
-
-class DataError(ValueError):
-    """A file that is not data rnnviz reads: one sentence, what is wrong and what is allowed."""
 
 
 @dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, and weakly referenced
@@ -141,6 +123,14 @@ class Data:
     kind: str  # "regression" | "classification" | "none" (rnnviz.tasks.Kind)
     K: int | None  # the outputs y fixes: its K columns, or its classes; None without y
     name: str  # the uploaded file's name
+
+    @property
+    def key(self) -> str:
+        return self.digest
+
+    def problem(self, config) -> str | None:
+        """None: a config that names this data takes its sizes (``rnnviz.config.links``)."""
+        return None
 
     @property
     def nbytes(self) -> int:
@@ -181,9 +171,10 @@ def digest(X: np.ndarray, y: np.ndarray | None) -> str:
     return h.hexdigest()[:DIGEST_CHARS]
 
 
-def read(name: str, payload: bytes) -> Data:
+def read(name: str, payload: bytes, *, by_rows: bool = False) -> Data:
     """The file ``name`` with contents ``payload`` as Data, by its extension (any case);
-    DataError says what is wrong with anything else."""
+    DataError says what is wrong with anything else. ``by_rows`` reads a .csv with the
+    row-by-row reader alone, without pandas' fast path (to compare the two)."""
     extension = next((e for e in EXTENSIONS if name.lower().endswith(e)), None)
     if extension is None:
         raise DataError(
@@ -204,7 +195,12 @@ def read(name: str, payload: bytes) -> Data:
     if extension == ".npz":
         X, y = _npz(payload)
         return from_arrays(X, y, name, " in the .npz")
-    return _csv(payload, name)
+    X, y = csv_long.arrays(payload, _csv_shape, by_rows=by_rows)
+    return from_arrays(X, y, name, " in the .csv")
+
+
+def _csv_shape(shape: tuple[int, int, int]) -> None:
+    _x_shape(shape, "X in the .csv")
 
 
 def from_arrays(
@@ -287,7 +283,7 @@ def _dtype(dtype: np.dtype, what: str) -> None:
 
 
 def _bound(symbol: str, value: int, what: str, shape: tuple[int, ...]) -> None:
-    meaning, low, high = BOUNDS[symbol]
+    meaning, low, high = FIELDS[symbol].meaning, FIELDS[symbol].low, FIELDS[symbol].high
     if not low <= value <= high:
         raise DataError(
             f"{what} has shape {_short(shape)}: {symbol} ({meaning}) must be between {low} and "
@@ -511,381 +507,3 @@ def _member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, what: str, check) -
         raise DataError(f"{what} cannot be unpacked: the archive is damaged") from None
     with fp:
         return _npy(fp, info.file_size, what, check)
-
-
-# ---- .csv ----
-
-
-def _csv(payload: bytes, name: str) -> Data:
-    """Data of a long-form CSV (the module docstring): parsed row by row into flat arrays,
-    then sorted by (sample, t) and checked to be N whole sequences of the same T."""
-    try:
-        text = payload.decode("utf-8-sig")  # a byte-order mark, as Excel writes, is dropped
-    except UnicodeDecodeError as err:
-        row = payload.count(b"\n", 0, err.start) + 1
-        raise DataError(
-            f"the .csv is not UTF-8 text: byte 0x{payload[err.start]:02x} on row {row} is not "
-            "UTF-8; save it as UTF-8 (in Excel: CSV UTF-8)"
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)  # bad quoting: refused
-    try:
-        table = _Table(reader)
-        rows, lines = [], []
-        for row in reader:
-            if row:  # a blank line is no row
-                rows.append(row)
-                lines.append(reader.line_num)
-                if len(rows) == CHUNK:
-                    table.extend(rows, lines)
-                    rows, lines = [], []
-        table.extend(rows, lines)
-    except csv.Error as err:
-        raise DataError(f"the .csv cannot be read at row {reader.line_num}: {err}") from None
-    X, y = table.arrays()
-    return from_arrays(X, y, name, " in the .csv")
-
-
-class _Table:
-    """A long-form CSV being read: its columns, then each row's numbers in flat arrays."""
-
-    def __init__(self, reader):
-        header = next(reader, None)
-        while header is not None and not header:  # blank lines before the header
-            header = next(reader, None)
-        if header is None:
-            raise DataError("the .csv has no rows; its first row must name the columns")
-        names = [cell.strip() for cell in header]
-        if all(_DECIMAL.fullmatch(n) for n in names):
-            raise DataError(
-                "the .csv has no header row: row 1 holds numbers; the first row must name the "
-                "columns: sample, t, then the features"
-            )
-        seen: set[str] = set()
-        for i, n in enumerate(names):
-            if not n:
-                raise DataError(
-                    f"the .csv's column {i + 1} has no name in the header; every column needs "
-                    "one (from pandas: to_csv(index=False))"
-                )
-            if n in seen:
-                raise DataError(f"the .csv has two columns named {quote(n)}; names must differ")
-            seen.add(n)
-        for needed in ("sample", "t"):
-            if needed not in names:
-                raise DataError(f"the .csv has no {needed!r} column; {_columns(names, header)}")
-        self.names = names
-        self.width = len(names)
-        self.i_sample, self.i_t = names.index("sample"), names.index("t")
-        self.targets = [i for i, n in enumerate(names) if n == "y" or n.startswith("y_")]
-        has_class = "class" in names
-        if self.targets and has_class:
-            raise DataError(
-                "the .csv has both regression targets (y) and a 'class' column; it may have "
-                "one kind of target"
-            )
-        if has_class:
-            self.targets = [names.index("class")]
-        self.kind = "classification" if has_class else "regression" if self.targets else "none"
-        taken = {self.i_sample, self.i_t, *self.targets}
-        self.features = [i for i in range(self.width) if i not in taken]
-        if not self.features:
-            raise DataError(
-                "the .csv has no feature column; besides sample, t and targets it needs one "
-                "column per feature of X"
-            )
-        self.D, self.K = len(self.features), len(self.targets)
-        for symbol, value, columns in (("D", self.D, "feature"), ("K", self.K, "target")):
-            if symbol == "D" or self.kind == "regression":
-                try:
-                    check_field(symbol, value)
-                except ConfigError as err:
-                    raise DataError(f"the .csv has {value} {columns} columns: {err}") from None
-        self.over = False  # more than WORK_CAP values of X: no more are kept
-        self.sample, self.t, self.line = array("q"), array("q"), array("q")
-        self.x, self.y, self.given = array("d"), array("d"), array("b")
-
-    def extend(self, rows: list[list[str]], lines: list[int]) -> None:
-        """Add rows (``lines``: their row numbers): all at once if every cell is plainly
-        fine, else one by one, which finds the first problem and says what it is."""
-        if rows and not self._fast(rows, lines):
-            for row, line in zip(rows, lines, strict=True):
-                self.add(row, line)
-
-    def _fast(self, rows: list[list[str]], lines: list[int]) -> bool:
-        """Add ``rows`` a column at a time (``_decimals``, ``_wholes``) and return True, or
-        add nothing and return False where ``add`` might refuse or decide otherwise."""
-        n, count = len(rows), len(self.line) + len(rows)
-        if self.over or count > MAX_ROWS or count * self.D > WORK_CAP:
-            return False
-        if any(len(row) != self.width for row in rows):
-            return False
-        columns = list(zip(*rows, strict=True))  # (width,) tuples of n cells
-        sample = _wholes(columns[self.i_sample], SAMPLE_DIGITS)
-        t = _wholes(columns[self.i_t], 3)
-        if sample is None or t is None or min(t) < 1 or max(t) > _T_MAX:
-            return False
-        x = [_decimals(columns[i]) for i in self.features]  # (D, n)
-        if any(values is None for values in x):
-            return False
-        y = self._fast_targets(columns)
-        if y is False:
-            return False
-        self.sample.extend(sample)
-        self.t.extend(t)
-        self.line.extend(lines)
-        self.x.frombytes(np.array(x, dtype=np.float64).T.tobytes())  # (n, D) row by row
-        if y is None:
-            self.given.extend(bytes(n))
-        else:
-            given, Y = y
-            self.y.frombytes(np.array(Y, dtype=np.float64).T.tobytes())  # (n, K) row by row
-            self.given.extend(given)
-        return True
-
-    def _fast_targets(self, columns: list[tuple[str, ...]]):
-        """The rows' targets as (given (n,) 0 or 1, Y (K, n) with 0 where not given), None
-        without targets, or False where ``add`` might see them otherwise."""
-        if not self.K:
-            return None
-        cells = [columns[i] for i in self.targets]  # (K, n)
-        given = [int(bool(c.strip())) for c in cells[0]]  # (n,)
-        if any([int(bool(c.strip())) for c in column] != given for column in cells[1:]):
-            return False  # a row with some targets but not all
-        Y = []  # (K, n)
-        for column in cells:
-            filled = [c for c, g in zip(column, given, strict=True) if g]
-            if not filled:
-                Y.append([0.0] * len(given))
-                continue
-            if self.kind == "classification":
-                values = _wholes(filled, 2)
-                if values is None or not 0 <= min(values) <= max(values) < _K_MAX:
-                    return False
-            else:
-                values = _decimals(filled)
-                if values is None:
-                    return False
-            it = iter(values)
-            Y.append([float(next(it)) if g else 0.0 for g in given])
-        return given, Y
-
-    def add(self, row: list[str], line: int) -> None:
-        if len(row) != self.width:
-            many = "many" if len(row) > self.width else "few"
-            raise DataError(
-                f"the .csv's row {line} has {len(row)} fields but the header has {self.width} "
-                f"columns (too {many}); every row needs one field per column"
-            )
-        if len(self.line) >= MAX_ROWS:
-            raise DataError(
-                f"the .csv has more than {MAX_ROWS:,} rows, one per (sample, t): N ≤ {_N_MAX} "
-                f"samples of T ≤ {_T_MAX} steps"
-            )
-        names = self.names
-        self.sample.append(_whole(row[self.i_sample], line, "sample", SAMPLE_DIGITS))
-        t = _whole(row[self.i_t], line, "t")
-        if not 1 <= t <= _T_MAX:
-            raise DataError(
-                f"the .csv's row {line}, column 't': t = {t}, but t counts a sample's steps "
-                f"from 1 to T, with T at most {_T_MAX}"
-            )
-        self.t.append(t)
-        self.line.append(line)
-        # Past WORK_CAP values, rows × D = N·T·D is over the cap whatever N and T are;
-        # the rows are still read, for N and T, and ``arrays`` refuses the file with them.
-        self.over = self.over or len(self.line) * self.D > WORK_CAP
-        if not self.over:
-            cells = [row[i] for i in self.features]
-            values = _decimals(cells)
-            if values is None:  # a cell that is not a plain number: find it and say why
-                values = [_decimal(row[i], line, names[i]) for i in self.features]
-            self.x.extend(values)
-        cells = [row[i].strip() for i in self.targets]
-        if not any(cells):
-            self.given.append(0)
-            self.y.extend([0.0] * self.K)
-            return
-        for i, cell in zip(self.targets, cells, strict=True):
-            if not cell:
-                filled = next(names[j] for j, c in zip(self.targets, cells, strict=True) if c)
-                raise DataError(
-                    f"the .csv's row {line} has {quote(filled)} but no {quote(names[i])}; a row "
-                    "gives all targets or none"
-                )
-        self.given.append(1)
-        if self.kind == "classification":
-            c = _whole(cells[0], line, "class")
-            if not 0 <= c < _K_MAX:
-                raise DataError(
-                    f"the .csv's row {line}, column 'class': class {c}, but classes run from 0 "
-                    f"to K - 1, K at most {_K_MAX}"
-                )
-            self.y.append(c)
-        else:
-            for i, cell in zip(self.targets, cells, strict=True):
-                self.y.append(_decimal(cell, line, names[i]))
-
-    def arrays(self) -> tuple[np.ndarray, np.ndarray | None]:
-        """X (N, T, D) float64 and y: classes (N,) int64, targets (N, K) float64 or None."""
-        rows = len(self.line)
-        if rows == 0:
-            raise DataError(
-                "the .csv has a header but no data rows; it needs one row per sample and step"
-            )
-        sample = np.frombuffer(self.sample, dtype=np.int64)  # (rows,)
-        t = np.frombuffer(self.t, dtype=np.int64)  # (rows,)
-        line = np.frombuffer(self.line, dtype=np.int64)  # (rows,)
-        order = np.lexsort((t, sample))  # (rows,) by sample, then t
-        s, t = sample[order], t[order]  # (rows,)
-        same = (s[1:] == s[:-1]) & (t[1:] == t[:-1])  # (rows - 1,)
-        if same.any():
-            i = int(same.argmax())
-            a, b = sorted((int(line[order[i]]), int(line[order[i + 1]])))
-            raise DataError(
-                f"the .csv's rows {a} and {b} are both sample {s[i]}, t = {t[i]}; each "
-                "(sample, t) has one row"
-            )
-        ids, start, count = np.unique(s, return_index=True, return_counts=True)  # (N,)
-        last = t[start + count - 1]  # (N,) each sample's largest t
-        # t ≥ 1 and no (sample, t) twice: a sample has t = 1..T exactly when it has T rows.
-        gap = count != last  # (N,)
-        if gap.any():
-            n = int(gap.argmax())
-            steps = t[start[n] : start[n] + count[n]]  # (count,)
-            missing = int(np.argmax(steps != np.arange(1, count[n] + 1))) + 1
-            raise DataError(
-                f"the .csv's sample {ids[n]} has no row for t = {missing}, though its steps "
-                f"run to t = {last[n]}; every sample needs one row for each t = 1..T"
-            )
-        ragged = last != last[0]  # (N,)
-        if ragged.any():
-            n = int(ragged.argmax())
-            raise DataError(
-                f"the .csv's sample {ids[n]} has T = {last[n]} steps, sample {ids[0]} has "
-                f"T = {last[0]}: all samples must have the same t = 1..T"
-            )
-        N, T, D, K = len(ids), int(last[0]), self.D, self.K
-        _x_shape((N, T, D), "X in the .csv")  # N within bounds, N·T·D within the cap
-        X = np.frombuffer(self.x, dtype=np.float64).reshape(rows, D)[order]  # (N·T, D)
-        X = X.reshape(N, T, D)  # (N, T, D)
-        if self.kind == "none":
-            return X, None
-        Y = np.frombuffer(self.y, dtype=np.float64).reshape(rows, K)[order].reshape(N, T, K)
-        given = np.frombuffer(self.given, dtype=np.int8)[order].reshape(N, T) == 1  # (N, T)
-        line = line[order].reshape(N, T)  # (N, T)
-        target = "class" if self.kind == "classification" else "targets"
-        if not given[:, -1].all():
-            n = int(np.argmin(given[:, -1]))
-            raise DataError(
-                f"the .csv's sample {ids[n]} has no {target} on its row with t = T = {T} "
-                f"(row {line[n, -1]}); give them there, and repeat them or leave them empty on "
-                "its other rows"
-            )
-        y = Y[:, -1, :]  # (N, K)
-        differ = given & (Y != y[:, None, :]).any(axis=2)  # (N, T)
-        if differ.any():
-            n, i = np.unravel_index(int(differ.argmax()), differ.shape)
-            k = int(np.argmax(Y[n, i] != y[n]))
-            column = self.names[self.targets[k]]
-            raise DataError(
-                f"the .csv's sample {ids[n]} has {column} = {_g(Y[n, i, k])} on row "
-                f"{line[n, i]} but {_g(y[n, k])} on row {line[n, -1]} (t = T); a sample has "
-                "one target: repeat it or leave the cell empty"
-            )
-        if self.kind == "classification":
-            return X, y[:, 0].astype(np.int64)  # (N,)
-        return X, y  # (N, K)
-
-
-def _g(value: float) -> str:
-    """A number as a message shows it: an integer as one, else 9 significant digits."""
-    return str(int(value)) if float(value).is_integer() else format(float(value), ".9g")
-
-
-def _columns(names: list[str], header: list[str]) -> str:
-    """What the header has, for a message, and a hint when the separator is not a comma."""
-    if len(names) == 1 and any(sep in header[0] for sep in ";\t|"):
-        sep = next(s for s in ";\t|" if s in header[0])
-        return f"its header is separated by {sep!r}; columns must be separated by commas"
-    shown = ", ".join(quote(n) for n in names[:5]) + (", …" if len(names) > 5 else "")
-    return f"its columns are {shown}; it needs sample, t and one column per feature"
-
-
-def _too_long(cell: str, line: int, column: str) -> DataError:
-    return DataError(
-        f"the .csv's row {line}, column {quote(column)}: a number of {len(cell):,} characters "
-        f"is too long (at most {NUMBER_CHARS})"
-    )
-
-
-def _whole(cell: str, line: int, column: str, digits: int = 12) -> int:
-    """The whole number in a sample, t or class cell (at most ``digits`` digits), or
-    DataError naming the cell."""
-    text = cell.strip()
-    if len(text) <= digits and _WHOLE.fullmatch(text):
-        return int(text)
-    if len(text) > NUMBER_CHARS:
-        raise _too_long(text, line, column)
-    if len(text.lstrip("+-")) > digits and _WHOLE.fullmatch(text):
-        raise DataError(
-            f"the .csv's row {line}, column {quote(column)}: {quote(text)} has more than "
-            f"{digits} digits; {column} takes whole numbers of at most {digits} digits"
-        )
-    if not _WHOLE.fullmatch(text):
-        problem = " is empty" if not text else f": {quote(text)} is not a whole number"
-        raise DataError(
-            f"the .csv's row {line}, column {quote(column)}{problem}; it takes whole numbers"
-        )
-    return int(text)
-
-
-def _wholes(cells: Sequence[str], digits: int) -> list[int] | None:
-    """The whole numbers (at most ``digits`` digits) in a column's cells, checked at once
-    as ``_whole`` checks each; None if any cell needs a closer look."""
-    pattern = _WHOLES.get(digits) or _WHOLES.setdefault(digits, _wholes_pattern(digits))
-    if not pattern.fullmatch(",".join(cells)):
-        return None
-    try:
-        return list(map(int, cells))  # a cell holding a comma fails here
-    except ValueError:
-        return None
-
-
-def _wholes_pattern(digits: int) -> re.Pattern:
-    whole = rf"[ \t]*[+-]?[0-9]{{1,{digits}}}[ \t]*"
-    return re.compile(rf"{whole}(?:,{whole})*")
-
-
-def _decimals(cells: Sequence[str]) -> list[float] | None:
-    """The numbers in many cells, checked at once as ``_decimal`` checks each
-    (plain decimals of at most NUMBER_CHARS characters, within float32's range); None if
-    any cell needs a closer look."""
-    if max(map(len, cells)) > NUMBER_CHARS or not _DECIMALS.fullmatch(",".join(cells)):
-        return None
-    try:
-        values = list(map(float, cells))  # a cell holding a comma fails here
-    except ValueError:
-        return None
-    return values if max(map(abs, values)) < FLOAT32_EDGE else None
-
-
-def _decimal(cell: str, line: int, column: str) -> float:
-    """The number in a feature or target cell: a decimal such as 0.5, -3 or 1e-4, finite
-    and within float32's range; DataError naming the cell otherwise."""
-    text = cell.strip()
-    if len(text) > NUMBER_CHARS:
-        raise _too_long(text, line, column)
-    place = f"the .csv's row {line}, column {quote(column)}"
-    if not _DECIMAL.fullmatch(text):
-        if not text:
-            raise DataError(f"{place} is empty; every value of X must be a number")
-        if text.lower().lstrip("+-") in _NOT_FINITE:
-            raise DataError(f"{place}: {quote(text)} is not a finite number; values must be finite")
-        raise DataError(f"{place}: {quote(text)} is not a number (such as 0.5, -3 or 1e-4)")
-    value = float(text)
-    if not abs(value) < FLOAT32_EDGE:  # 1e999 is inf as a float, and refused here too
-        raise DataError(
-            f"{place}: {quote(text)} is beyond float32's range (±{FLOAT32_MAX:.4g}); values "
-            "must be finite"
-        )
-    return value

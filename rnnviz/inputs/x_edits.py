@@ -4,8 +4,8 @@ The page lets a visitor type the T·D numbers of sample n (when T·D ≤ MAX_CEL
 depends on them, so the config names the edit by ``x_edit=<digest>``: the first
 DIGEST_CHARS hex digits of the sha256 of n, the shape and the float32 values. Every cache
 keyed on the config then keeps edited runs apart, and a link to one is exact; the values
-live in a ``Store`` (``rnnviz.imported.Store``) on the server that took them, as uploaded
-weights do. Nothing here imports Streamlit or TensorFlow.
+live in the server's store (``rnnviz.inputs.store``), as uploaded weights do. Nothing here
+imports Streamlit or TensorFlow.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.config import DIGEST_CHARS, RNNConfig
+from rnnviz.config import RNNConfig
+from rnnviz.config.fields import DIGEST_CHARS
 
 MAX_CELLS = 1_000  # T·D numbers at most: a table a person can read and type into
 FLOAT32_MAX = float(np.finfo(np.float32).max)  # a larger number would become inf in X
@@ -44,12 +45,23 @@ class Edit:
     X: np.ndarray  # (T, D)
 
     @property
+    def key(self) -> str:
+        return self.digest
+
+    @property
     def nbytes(self) -> int:
         return self.X.nbytes
 
     def fits(self, config: RNNConfig) -> bool:
         """Whether the edit is of a sample and a shape that ``config``'s X has."""
         return self.n < config.N and self.X.shape == (config.T, config.D)
+
+    def problem(self, config: RNNConfig) -> str | None:
+        """Why ``config``'s X cannot take this edit, as a warning goes on after
+        "x_edit=<digest> "; None where it can."""
+        if self.fits(config):
+            return None
+        return f"is of {self.made_for()}, which this X does not have; using X as drawn."
 
     def made_for(self) -> str:
         T, D = self.X.shape

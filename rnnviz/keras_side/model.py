@@ -24,7 +24,7 @@ import numpy as np
 from rnnviz.config import SEEDED, RNNConfig, suffix
 from rnnviz.inputs.imported import digest
 from rnnviz.recurrence.agreement import output_seed
-from rnnviz.recurrence.cells import HEAD, cell_of
+from rnnviz.recurrence.cells import HEAD
 
 EAGER_MAX_STEPS = 32  # a first call over at most this many cell steps skips tracing
 KERAS_THREADS = 1  # TensorFlow's threads per call (intra- and inter-op)
@@ -98,7 +98,7 @@ def _cell_layer(
     go_backwards: bool = False,
 ):
     """One Keras recurrent layer with seeded initialisers (Keras' defaults otherwise)."""
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     layer = getattr(keras.layers, cell.keras_name)  # SimpleRNN, LSTM, GRU
     return layer(
         c.M,
@@ -249,7 +249,7 @@ class KerasRNN:
 
     def weights(self) -> dict[str, np.ndarray]:
         """Every weight under its name in the export: W_xh, W_hh, b_h (+ suffix), W_o, b_o."""
-        cell = cell_of(self.config.cell, self.config.reset_after)
+        cell = self.config.variant
         named = {}
         with self.lock:
             for (layer, d), keras_layer in self.paths.items():
@@ -262,7 +262,7 @@ class KerasRNN:
 
     def set_weights(self, weights: dict[str, np.ndarray]) -> None:
         """Load weights given by name (tests use it for hand-checkable cases)."""
-        cell = cell_of(self.config.cell, self.config.reset_after)
+        cell = self.config.variant
         with self.lock:
             for (layer, d), keras_layer in self.paths.items():
                 keras_layer.set_weights(
@@ -290,7 +290,7 @@ def scaled(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> dict[str, np
     its own. Multiplied in float32, then in the config's dtype, so that a float64 model
     holds the float32 one's numbers, widened."""
     s = config.whh_scale
-    _, W_hh, _ = cell_of(config.cell, config.reset_after).parts
+    _, W_hh, _ = config.variant.parts
     out = dict(weights)
     if s == 1.0:
         return out

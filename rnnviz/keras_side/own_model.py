@@ -41,10 +41,11 @@ from typing import NoReturn
 
 import numpy as np
 
-from rnnviz.config import BOUNDS, DTYPES, NO_EDIT, RNNConfig, quote, suffix, work_cap, works
+from rnnviz.config import FIELDS, NO_EDIT, RNNConfig, quote, suffix
+from rnnviz.config.rnn_config import DTYPES, work_cap, works
 from rnnviz.inputs.imported import Imported, architecture, digest, fits
 from rnnviz.recurrence.bugs import NONE
-from rnnviz.recurrence.cells import HEAD, cell_of
+from rnnviz.recurrence.cells import HEAD
 from rnnviz.shapes.layouts import shapes_in
 from rnnviz.shapes.ledger import model_name
 
@@ -251,8 +252,8 @@ def _dtype_option(layer: _Layer, key: str, value) -> None:
 
 
 def _size(symbol: str) -> Check:
-    """The layer's units, which are M (or K for Dense), within BOUNDS."""
-    meaning, low, high = BOUNDS[symbol]
+    """The layer's units, which are M (or K for Dense), within their field's bounds."""
+    meaning, low, high = FIELDS[symbol].meaning, FIELDS[symbol].low, FIELDS[symbol].high
 
     def check(layer: _Layer, key: str, value) -> None:
         whole = isinstance(value, int) and not isinstance(value, bool)
@@ -590,7 +591,7 @@ def _input_shape(layer: _Layer) -> tuple[int, int]:
             f"rnnviz needs T and D: {save}"
         )
     for symbol, value in (("T", T), ("D", D)):
-        meaning, low, high = BOUNDS[symbol]
+        meaning, low, high = FIELDS[symbol].meaning, FIELDS[symbol].low, FIELDS[symbol].high
         if not (isinstance(value, int) and not isinstance(value, bool) and low <= value <= high):
             layer.refuse(
                 f"has {symbol} ({meaning}) = {_shown(value)}; rnnviz reads {symbol} from "
@@ -626,7 +627,7 @@ def _fields(config) -> tuple[dict, list[str], str]:
     for layer in middle:
         if layer.kind == "Dense":
             layer.refuse(f"comes before the last layer; rnnviz reads one Dense, last: {SHAPE}")
-    _, low, high = BOUNDS["layers"]
+    low, high = FIELDS["layers"].low, FIELDS["layers"].high
     if not low <= len(middle) <= high:
         raise ModelError(
             f"the model has {len(middle)} recurrent layers; rnnviz reads {low} to {high}: {SHAPE}"
@@ -858,7 +859,7 @@ def _keras_weights(checked: _Checked, c: RNNConfig) -> dict[str, np.ndarray]:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. an optimizer's state, skipped
             loaded = keras.saving.load_model(file.name, safe_mode=True, compile=False)
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     named = {}
     for layer, name in enumerate(checked.recurrent, start=1):
         keras_layer = loaded.get_layer(name)
@@ -879,7 +880,7 @@ def _keras_weights(checked: _Checked, c: RNNConfig) -> dict[str, np.ndarray]:
 def samples(own: OwnModel, base: RNNConfig) -> tuple[int, str | None]:
     """The N ``config_for`` uses: base's, or, when N·T·M (per layer and direction), N·T·D
     or N·T·K would be over the work cap, the largest N under it (the model fixes the rest;
-    N = 1 always fits within BOUNDS); and a sentence saying N fell back (None if not)."""
+    N = 1 always fits within N's bounds); and a sentence saying N fell back (None if not)."""
     cap = work_cap(own.fields["dtype"])
     over = [w for w in works(dataclasses.asdict(base) | own.fields) if w.numbers > cap]
     if not over:

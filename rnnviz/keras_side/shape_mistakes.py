@@ -26,7 +26,7 @@ import numpy as np
 
 from rnnviz.config import RNNConfig
 from rnnviz.recurrence.agreement import TOLERANCE, compare
-from rnnviz.recurrence.cells import cell_of, shape_text
+from rnnviz.recurrence.cells import shape_text
 from rnnviz.shapes.ledger import head_symbol
 from rnnviz.tasks import X_of
 
@@ -218,7 +218,7 @@ def _no_batch(live: _Live) -> Mistake:
 
 def _w_hh_transposed(live: _Live) -> Mistake:
     c = live.c
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     _, recurrent, _ = cell.parts
     shape = cell.numeric_shape(recurrent, c.D, c.M)  # (M, gM)
     item = dict(
@@ -260,7 +260,7 @@ def _head_not_sequences(live: _Live, keras, build: Callable) -> Mistake:
     computed as fit and evaluate compute it, but eagerly on y: evaluate would trace a
     test function first (~0.2 s), and then say the same in a graph error's many lines."""
     c = live.c
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     layer = f"{cell.keras_name}(M)"
     if c.bidirectional:
         layer = f"Bidirectional({layer})"
@@ -320,7 +320,7 @@ def _head_not_sequences(live: _Live, keras, build: Callable) -> Mistake:
 
 def _wrong_d(live: _Live) -> Mistake:
     c = live.c
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     kernel, _, _ = cell.parts
     shape = cell.numeric_shape(kernel, c.D, c.M)  # (D, gM)
     wrong = cell.numeric_shape(kernel, c.D + 1, c.M)  # (D + 1, gM)

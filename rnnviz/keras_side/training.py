@@ -17,8 +17,8 @@ the weights as they then are (not the running mean of the batches that ``fit`` r
 The queue: a server has one ``Trainer`` whose single worker thread runs the jobs in the order
 they came. Two tabs asking for the same training share one ``Ticket``; a page polls its
 ``state``, ``position()`` and ``snapshot``. A job's exception becomes ``ticket.error`` (one
-line), never the next visitor's problem. ``Results`` keeps the last few trained weights and
-their history, bounded like ``rnnviz.imported.Store``. Nothing here imports Streamlit.
+line), never the next visitor's problem. A finished training is a ``Trained``, which the
+server's store (``rnnviz.inputs.store``) keeps like an upload. Nothing here imports Streamlit.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -34,8 +34,9 @@ from typing import Literal
 
 import numpy as np
 
-from rnnviz.config import SEEDED, RNNConfig
+from rnnviz.config import SEEDED, TRAINED, RNNConfig
 from rnnviz.inputs.imported import architecture, fits
+from rnnviz.inputs.store import Store
 from rnnviz.keras_side import model as keras_side
 
 VAL_FRACTION = 0.2  # the last 20% of the N samples are validation (at least 1)
@@ -50,7 +51,6 @@ BATCH = 32
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # Adam's other constants: Keras' defaults
 EVERY_S = 0.25  # the most seconds between two progress reports during an epoch
 
-MB = 2**20
 METRICS = {"regression": "MSE", "classification": "cross-entropy"}
 NO_TARGET = "random X has no target: choose a task or upload data with y"
 ONE_PER_SEQUENCE = (
@@ -82,6 +82,36 @@ class History:
     val_accuracy_before: float | None = None
     n_train: int = 0  # samples trained on (the first n_train of X)
     n_val: int = 0  # samples validated on (the last n_val)
+
+
+@dataclass(frozen=True, eq=False)  # eq=False: hashed by identity, and weakly referenced
+class Trained:
+    """A finished training: what its weights depend on (``RNNConfig.training_key``, with the
+    epochs it completed), the weights (read-only float32, by export name) and the losses."""
+
+    key: RNNConfig
+    weights: Mapping[str, np.ndarray]
+    history: History
+
+    @classmethod
+    def of(cls, key: RNNConfig, weights: Mapping[str, np.ndarray], history: History) -> Trained:
+        """The training's result with copies of its weights of its own, read-only: sessions
+        and the store share them."""
+        frozen = {}
+        for name, a in weights.items():
+            a = np.array(a, dtype=np.float32)  # (the weight's shape), a copy
+            a.flags.writeable = False
+            frozen[name] = a
+        return cls(key, MappingProxyType(frozen), history)
+
+    @property
+    def nbytes(self) -> int:
+        return sum(a.nbytes for a in self.weights.values())
+
+    def problem(self, config: RNNConfig) -> str | None:
+        """None: the store finds trained weights by what they were trained for, which is all
+        a config's weights=trained asks of them."""
+        return None if config.training_key == self.key else "were trained for another model"
 
 
 @dataclass(frozen=True)
@@ -386,7 +416,7 @@ class Ticket:
         self.key = key
         self.state: State = "queued"
         self.snapshot: Snapshot | None = None  # the latest progress, for the page to draw
-        self.result: tuple[dict[str, np.ndarray], History] | None = None
+        self.result: Trained | None = None  # once done
         self.error: str | None = None
         self.stop_event = threading.Event()
         self._trainer, self._job = trainer, job
@@ -426,12 +456,12 @@ def _one_line(error: Exception) -> str:
 class Trainer:
     """One training at a time for the whole server: jobs run first come, first served on a
     single worker thread, started when a job comes and ended when the queue is empty.
-    Thread-safe. A job is ``job(ticket) -> (weights, History)`` (see ``run_training``).
-    With ``results``, each result is put there under its key before its ticket is done, so
-    a page that looks in ``results`` and then at the tickets never misses it."""
+    Thread-safe. A job is ``job(ticket) -> Trained`` (see ``run_training``). With ``store``,
+    each result is put there before its ticket is done, so a page that looks in the store
+    and then at the tickets never misses it."""
 
-    def __init__(self, results: Results | None = None):
-        self.results = results
+    def __init__(self, store: Store | None = None):
+        self.store = store
         self._lock = threading.Lock()
         self._queue: deque[Ticket] = deque()
         self._running: Ticket | None = None
@@ -487,8 +517,8 @@ class Trainer:
             job, ticket._job = ticket._job, None  # nothing keeps its X and y once it ran
             try:
                 result, error = job(ticket), None
-                if self.results is not None:
-                    self.results.put(ticket.key, *result)
+                if self.store is not None:
+                    self.store.put(result)
             except Exception as e:  # one visitor's failure stays theirs
                 result, error = None, _one_line(e)
             with self._lock:
@@ -511,10 +541,12 @@ def run_training(
     epochs: int,
     weights: Mapping[str, np.ndarray] | None = None,
     budget_s: float = BUDGET_S,
-) -> tuple[dict[str, np.ndarray], History]:
+) -> Trained:
     """``train`` as a Trainer job: ``trainer.submit(key, lambda t: run_training(t, ...))``;
-    Stop is the ticket's, and its snapshot the latest progress."""
-    return train(
+    Stop is the ticket's, and its snapshot the latest progress. The result is named by what
+    it depends on, with the epochs it completed; a Stop before the first epoch ended is a
+    TrainingError (nothing was trained)."""
+    trained, history = train(
         config,
         X,
         y,
@@ -525,43 +557,10 @@ def run_training(
         stop=ticket.stop_event,
         on_progress=ticket.report,
     )
-
-
-class Results:
-    """Trained (weights, History) by key: the ``entries`` most recently put, at most
-    ``nbytes`` of weights together (the newest is kept whatever its size). Thread-safe;
-    the arrays are read-only, since sessions share them."""
-
-    def __init__(self, entries: int = 8, nbytes: int = 64 * MB):
-        self.entries, self.nbytes = entries, nbytes
-        self._held: OrderedDict[Hashable, tuple[Mapping[str, np.ndarray], History]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, key: Hashable, weights: Mapping[str, np.ndarray], history: History) -> None:
-        frozen = {}
-        for name, a in weights.items():
-            a = np.array(a, dtype=np.float32)  # a copy of its own
-            a.flags.writeable = False
-            frozen[name] = a
-        with self._lock:
-            self._held.pop(key, None)
-            self._held[key] = (MappingProxyType(frozen), history)
-            total = sum(_nbytes(w) for w, _ in self._held.values())
-            while len(self._held) > 1 and (len(self._held) > self.entries or total > self.nbytes):
-                _, (old, _) = self._held.popitem(last=False)
-                total -= _nbytes(old)
-
-    def get(self, key: Hashable) -> tuple[Mapping[str, np.ndarray], History] | None:
-        """The entry under ``key``, now the most recent, or None."""
-        with self._lock:
-            if key not in self._held:
-                return None
-            self._held.move_to_end(key)
-            return self._held[key]
-
-    def __len__(self) -> int:
-        return len(self._held)
-
-
-def _nbytes(weights: Mapping[str, np.ndarray]) -> int:
-    return sum(a.nbytes for a in weights.values())
+    if history.epochs == 0:
+        raise TrainingError(
+            "stopped before the first epoch ended: nothing was trained, the weights are the "
+            "initial ones"
+        )
+    key = config.replace(weights=TRAINED, epochs=history.epochs).training_key
+    return Trained.of(key, trained, history)

@@ -170,18 +170,20 @@ class Cell:
         lines[-1] += r",\quad " + self.start
         return tuple(lines)
 
-    def check(self, weights: Mapping[str, np.ndarray], D: int, M: int) -> None:
-        """Every weight is there and of its shape for a layer reading D values per step, or a
-        ShapeError that names it, e.g. "W_hh must be (M, 4M) = (5, 20) for LSTM(5) reading
-        D = 3 values per step, got (20, 5)"."""
+    def check(self, weights: Mapping[str, np.ndarray], D: int, M: int, suffix: str = "") -> None:
+        """Every weight is there (named with ``suffix``: "W_hh_2_bwd") and of its shape for a
+        layer reading D values per step, or a ShapeError that names it, e.g. "W_hh must be
+        (M, 4M) = (5, 20) for LSTM(5) reading D = 3 values per step, got (20, 5)"."""
         for w in self.weights:
-            if w.symbol not in weights:
-                raise ShapeError(f"{w.symbol} is missing; {self.keras_name} needs {self.names}")
+            name = w.symbol + suffix
+            if name not in weights:
+                needs = ", ".join(v.symbol + suffix for v in self.weights)
+                raise ShapeError(f"{name} is missing; {self.keras_name} needs {needs}")
             expected = self.numeric_shape(w, D, M)
-            got = np.shape(weights[w.symbol])
+            got = np.shape(weights[name])
             if got != expected:
                 raise ShapeError(
-                    f"{w.symbol} must be {self.shape(w)} = {shape_text(expected)} for "
+                    f"{name} must be {self.shape(w)} = {shape_text(expected)} for "
                     f"{self.keras_name}({M}{variant_text(self)}) reading D = {D} values per "
                     f"step, got {shape_text(got)}"
                 )
@@ -235,7 +237,7 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
 
 
-H = Gate("h", "h_t", "hidden state h")
+HIDDEN = Gate("h", "h_t", "hidden state h")
 
 SIMPLE = Cell(
     key="simple",
@@ -247,7 +249,7 @@ SIMPLE = Cell(
         Weight("b_h", "b_h", "", "hidden bias", textbook=("b",)),
     ),
     gates=(),
-    states=(H,),
+    states=(HIDDEN,),
     formulas=(
         ("a_t", r"x_t W_{xh} + h_{t-1} W_{hh} + b_h"),
         ("h_t", r"\tanh(a_t)"),
@@ -327,7 +329,7 @@ LSTM = Cell(
         Gate("g", "g_t", "candidate g (Keras: c)", letter="g"),
         Gate("o", "o_t", "output gate o", (0.0, 1.0), "o"),
     ),
-    states=(H, Gate("c", "c_t", "cell state c", None)),
+    states=(HIDDEN, Gate("c", "c_t", "cell state c", None)),
     formulas=_lstm_formulas(_gate),
     start="h_0 = c_0 = 0",
     params_note="Four SimpleRNN-sized blocks, one per gate (i, f, g, o): 4× the parameters.",
@@ -392,7 +394,7 @@ GRU = Cell(
         ),
     ),
     gates=_GRU_GATES,
-    states=(H,),
+    states=(HIDDEN,),
     formulas=_gru_formulas(
         rf"\tanh(x_t W_{{xh}}^{{{_H}}} + b_h^{{{_H}}} + r_t \odot "
         rf"(h_{{t-1}} W_{{hh}}^{{{_H}}} + b'^{{{_H}}}_h))"
@@ -435,7 +437,7 @@ GRU_RESET_BEFORE = Cell(
     keras_name="GRU",
     weights=(*_GRU_W, Weight("b_h", "b_h", "", "biases", textbook=("b",))),
     gates=_GRU_GATES,
-    states=(H,),
+    states=(HIDDEN,),
     formulas=_gru_formulas(
         rf"\tanh(x_t W_{{xh}}^{{{_H}}} + (r_t \odot h_{{t-1}}) W_{{hh}}^{{{_H}}} + b_h^{{{_H}}})"
     ),
@@ -481,8 +483,8 @@ def variant_text(cell: Cell) -> str:
     return "".join(f", {k}={v}" for k, v in cell.options.items() if default.get(k) != v)
 
 
-# The Dense head, y = h_T W_o + b_o, is the same whatever the cell; "H" is the width
-# of what it reads: M, or 2M when the last layer is bidirectional.
+# The Dense head, y = h_T W_o + b_o, is the same whatever the cell. Its rows "H" are the last
+# layer's output H, the sequence it reads: M wide, or 2M when the layer is bidirectional.
 HEAD = (
     Weight("W_o", "W_o", "H", "hidden to output", columns="K", textbook=("W_y",)),
     Weight("b_o", "b_o", "", "output bias", columns="K", textbook=("b_y",)),
@@ -495,3 +497,19 @@ HEAD_FORMULAS: dict[str, tuple[str, str, str]] = {
     "pytorch": (r"h_T W_{head}^T + b_{head}", "h W_head^T", "b_head"),
     "textbook": (r"W_y h_T + b_y", "W_y h", "b_y"),
 }
+
+
+def check_head(weights: Mapping[str, np.ndarray], width: int, K: int) -> None:
+    """W_o and b_o are there and of their shapes for a Dense(K) reading ``width`` values (M,
+    or 2M bidirectional), or a ShapeError that names the one that is not, e.g. "W_o must be
+    (H, K) = (5, 2) for Dense(2) reading H = 5 values per step, got (2, 5)"."""
+    for w in HEAD:
+        if w.symbol not in weights:
+            raise ShapeError(f"{w.symbol} is missing; Dense needs W_o, b_o")
+        expected = (width, K) if w.rows else (K,)
+        got = np.shape(weights[w.symbol])
+        if got != expected:
+            raise ShapeError(
+                f"{w.symbol} must be {w.shape()} = {shape_text(expected)} for Dense({K}) "
+                f"reading H = {width} values per step, got {shape_text(got)}"
+            )

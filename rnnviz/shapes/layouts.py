@@ -38,7 +38,7 @@ from typing import BinaryIO
 import numpy as np
 
 from rnnviz.config import RNNConfig, suffix
-from rnnviz.recurrence.cells import HEAD, LAYOUTS, Cell, Gate, cell_of, shape_text
+from rnnviz.recurrence.cells import HEAD, LAYOUTS, Cell, Gate, shape_text
 from rnnviz.shapes.ledger import (
     ShapeRow,
     head_symbol,
@@ -60,7 +60,7 @@ def torch_suffix(layer: int, direction: str) -> str:
 
 
 def _convertible(config: RNNConfig) -> Cell:
-    cell = cell_of(config.cell, config.reset_after)
+    cell = config.variant
     if not cell.torch_name:
         raise LayoutError(cell.torch_refusal)
     return cell
@@ -83,7 +83,7 @@ def shown(config: RNNConfig, layout: str) -> tuple[str, str]:
     ("" if it is not): PyTorch's for a cell PyTorch does not have is Keras' instead."""
     if layout not in LAYOUTS:
         raise LayoutError(f"layout must be one of {', '.join(LAYOUTS)}, got {layout!r}")
-    cell = cell_of(config.cell, config.reset_after)
+    cell = config.variant
     if layout == "pytorch" and not cell.torch_name:
         return "keras", cell.torch_refusal
     return layout, ""
@@ -229,7 +229,7 @@ def convert(config: RNNConfig, layout: str, weights: Mapping[str, np.ndarray]) -
     in ``layout``, by that layout's names, paths first and the head last. PyTorch's refuses
     a cell it does not have (LayoutError)."""
     c = config
-    cell = _convertible(c) if layout == "pytorch" else cell_of(c.cell, c.reset_after)
+    cell = _convertible(c) if layout == "pytorch" else c.variant
     out: dict[str, np.ndarray] = {}
     for layer, d in c.paths:
         ours = suffix(layer, d)
@@ -274,7 +274,7 @@ def ledger(config: RNNConfig, layout: str) -> list[ShapeRow]:
     ``rnnviz.ledger.shapes``. The textbook's per-gate weights share a row per kind
     (W_i, W_f, W_g, W_o (M, D)). ``layout`` must be one ``shown`` allows."""
     c = config
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     each = " (each direction)" if c.bidirectional else ""
     reverse = "; _reverse: the backward direction" if c.bidirectional else ""
 
@@ -317,7 +317,7 @@ def shapes_in(config: RNNConfig, layout: str) -> dict[str, tuple[int, ...]]:
     """Every weight of ``config`` by its name in ``layout`` and its shape, in ``convert``'s
     order (paths first, the head last), from the config alone."""
     c = config
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     out = {}
     for layer, d in c.paths:
         sizes, sfx = _sizes(c, cell, layer), path_suffix(layout, layer, d)

@@ -20,7 +20,6 @@ from rnnviz.recurrence.cells import (
     HEAD,
     LSTM,
     SIMPLE,
-    cell_of,
     variant_text,
 )
 
@@ -83,7 +82,7 @@ def shapes(
 
     The weights are Keras'; another layout (``rnnviz.layouts.ledger``) gives its own rows
     for each layer (``layer_weights(layer)``) and for the head."""
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     H = head_symbol(c)
     each = " (each direction)" if c.bidirectional else ""
     rows = [
@@ -117,7 +116,7 @@ def shapes(
 
 def params(c: RNNConfig) -> list[ParamRow]:
     """One row per recurrent layer, then Dense, then the total."""
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     rows = []
     for layer in range(1, c.layers + 1):
         name = f"Bidirectional({cell.keras_name})" if c.bidirectional else cell.keras_name
@@ -140,7 +139,7 @@ def params(c: RNNConfig) -> list[ParamRow]:
 
 def model_name(c: RNNConfig) -> str:
     """The model in one line, as the page and the browser tab title it: "LSTM(5) → Dense(2)"."""
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     layer = f"{cell.keras_name}({c.M}{variant_text(cell)})"
     if c.bidirectional:
         layer = f"Bidirectional({layer})"

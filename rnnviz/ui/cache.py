@@ -29,8 +29,9 @@ import streamlit as st
 from threadpoolctl import threadpool_limits
 
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
-from rnnviz.config import NO_DATA, NO_EDIT, SEEDED, RNNConfig
-from rnnviz.inputs import imported, userdata, x_edits
+from rnnviz.config import NO_EDIT, SEEDED, RNNConfig
+from rnnviz.inputs import userdata, x_edits
+from rnnviz.inputs.store import Held, Store
 from rnnviz.keras_side import model, training
 from rnnviz.keras_side.shape_mistakes import Mistake, mistakes
 from rnnviz.pipeline import Run, execute, planned_nbytes, scratch_nbytes
@@ -45,8 +46,9 @@ limit_arenas()  # on import: before TensorFlow's threads allocate
 # per-step matmuls gain nothing from a second one, and the other visitors get the core.
 threadpool_limits(1, user_api="blas")
 
-MAX_IMPORTED = 16  # uploaded weights kept for links, beyond those sessions hold themselves
-IMPORTED_BUDGET = megabytes("RNNVIZ_IMPORTED_MB", 64) * MB  # the largest model's: 14.6 MB
+# what visitors brought or made, kept for links beyond what sessions hold themselves: the
+# largest model's weights take 14.6 MB, an upload of data at most 16 MB as float32
+STORE_BUDGET = megabytes("RNNVIZ_STORE_MB", 128) * MB
 MAX_MISTAKES = 32  # a few kB each: the texts of five mistakes and a few numbers
 MAX_MODELS = 2  # weights of ≤ 15 MB each (3 bidirectional LSTM(256) layers on D = 64) and a graph
 RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 128) * MB  # a run at the cap: ~120 MB
@@ -71,58 +73,41 @@ def give_way(nice: int = 10) -> None:
         os.setpriority(os.PRIO_PROCESS, tid, max(os.getpriority(os.PRIO_PROCESS, tid), nice))
 
 
-# Weights uploaded in any session, by digest: a link to them works on this server while it
-# holds them. A session keeps its own upload too (sidebar), so the store's bound never
-# takes away the weights a page is showing.
-IMPORTED = imported.Store(MAX_IMPORTED, IMPORTED_BUDGET)
+# What visitors brought or made, held on this server by key for every session (uploaded weights
+# and data, edited samples of X, trained weights): a link to any of them works here while the
+# store keeps it, and always while a session shows it (``rnnviz.ui.held``).
+STORE = Store(STORE_BUDGET)
+# One training at a time on this server (a hosted box has few cores), first come first
+# served; each result goes to the store under what it was trained for (training_key).
+TRAINER = training.Trainer(STORE)
 
 
-# Samples of X edited in any session, by digest, as the uploaded weights are kept: a link to
-# one works on this server while it holds it; a session keeps its own edit too.
-MAX_EDITS = 64  # at most MAX_CELLS float32s each: 4 kB
-EDITS = imported.Store(MAX_EDITS, MAX_EDITS * x_edits.MAX_CELLS * 4)
-
-
-def _held(store: imported.Store, config: RNNConfig, name: str, plain: str):
-    """What field ``name`` of ``config`` names in ``store``, None for its plain value. The
-    sidebar only names what its session holds, so it is there."""
-    key = getattr(config, name)
-    if key == plain:
+def named(config: RNNConfig, field: str) -> Held | None:
+    """What ``config``'s ``field`` names in the store, None for its plain value. The sidebar
+    names only what its session holds, so it is there."""
+    key = config.held().get(field)
+    if key is None:
         return None
-    held = store.get(key)
-    if held is None:
-        raise LookupError(f"{name}={key} is not held on this server")
-    return held
+    item = STORE.get(key)
+    if item is None:
+        raise LookupError(f"{field}={getattr(config, field)} is not held on this server")
+    return item
 
 
 def edited_sample(config: RNNConfig) -> x_edits.Edit | None:
     """The edited sample ``config.x_edit`` names, None for X as drawn."""
-    return _held(EDITS, config, "x_edit", NO_EDIT)
+    return named(config, "x_edit")
 
 
 def imported_weights(config: RNNConfig) -> Mapping[str, np.ndarray] | None:
     """The weights ``config`` names: imported or trained ones, None for the initial ones."""
-    if config.trained:
-        held = RESULTS.get(config.training_key)
-        if held is None:
-            raise LookupError(f"weights trained for {config.training_key} are not held")
-        return held[0]
-    held = _held(IMPORTED, config, "weights", SEEDED)
-    return None if held is None else held.weights
+    item = named(config, "weights")
+    return None if item is None else item.weights
 
 
 def uploaded_data(config: RNNConfig) -> userdata.Data | None:
     """The uploaded data ``config.data`` names, None for X drawn by the task."""
-    return _held(DATA, config, "data", NO_DATA)
-
-
-# Data uploaded in any session, by digest, kept as uploaded weights are: 16 files, 64 MB.
-DATA = imported.Store(MAX_IMPORTED, IMPORTED_BUDGET)
-
-# One training at a time on this server (a hosted box has few cores), first come first
-# served; the trained weights, by what they depend on (RNNConfig.training_key), bounded.
-TRAINER = training.Trainer()
-RESULTS = training.Results()
+    return named(config, "data")
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -167,40 +152,44 @@ def shape_mistakes(config: RNNConfig) -> tuple[Mistake, ...]:
 
 
 @within(RUN_BUDGET, sizeof=lambda r: r.nbytes)
-def _run(config: RNNConfig) -> Run:
+def _runs(config: RNNConfig) -> Run:
     return execute(
         config,
         keras_model(config.model_config),
         edit=edited_sample(config),
         data=uploaded_data(config),
+        # Keras' scratch was freed into the heaps of TensorFlow's threads, where NumPy (on
+        # this thread) cannot reuse it: handing it back first keeps the peak at the larger of
+        # the two computations, not their sum (~20–50 MB less at the work cap).
+        after_keras=give_back,
     )
 
 
-def run(config: RNNConfig) -> Run:
+def run_of(config: RNNConfig) -> Run:
     """The whole run of ``config``, from the cache when it is there; else older runs make
     room for it first, and for what computing it takes beyond it, so that the cached runs
     and the one being computed stay within the budget together. A run that needs more than
     the whole budget leaves the most recently used runs within KEPT_FOR_OTHERS cached: the
     other visitors' small runs, whose pages would otherwise recompute them on their next
     step, cost next to nothing."""
-    if _run.holds(config):
-        return _run(config)
+    if _runs.holds(config):
+        return _runs(config)
     planned = planned_nbytes(config)
     if planned > HEAVY:
         give_way()
     room = min(planned + scratch_nbytes(config), RUN_BUDGET - KEPT_FOR_OTHERS)
-    if _run.make_room(room) > HEAVY:
+    if _runs.make_room(room) > HEAVY:
         give_back()  # what the runs that made room held, before the computation needs it
     with st.spinner(RUNNING):
-        r = _run(config)
+        r = _runs(config)
     give_back()  # the computation's scratch arrays
     return r
 
 
-@within(VIEW_BUDGET, sizeof=lambda payload: len(payload) + VIEW_OVERHEAD, follows=_run)
+@within(VIEW_BUDGET, sizeof=lambda payload: len(payload) + VIEW_OVERHEAD, follows=_runs)
 def weight_payload(config: RNNConfig, layer: int, direction: str, layout: str = "keras") -> bytes:
     """The weights view of one path in ``layout`` (one that ``layouts.shown`` allows)."""
-    r = run(config)
+    r = run_of(config)
     width = (ledger.width_symbol(config, layer), config.width(layer))
     tag = layouts.path_label(config, layout, layer, direction)
     head_width = (ledger.head_symbol(config), config.head_width)
@@ -210,11 +199,11 @@ def weight_payload(config: RNNConfig, layer: int, direction: str, layout: str = 
     return player_data.pack(grid)
 
 
-@within(VIEW_BUDGET, sizeof=lambda g: g.nbytes + VIEW_OVERHEAD, follows=_run)
+@within(VIEW_BUDGET, sizeof=lambda g: g.nbytes + VIEW_OVERHEAD, follows=_runs)
 def gradients(config: RNNConfig) -> grad.Gradients:
     """BPTT by hand for the run of ``config`` (s = Σ y), from its trace: computed only when
     the gradient section or the step panel's backward mode asks."""
-    return grad.gradients_of(run(config))
+    return grad.gradients_of(run_of(config))
 
 
 def compared(config: RNNConfig) -> list[RNNConfig]:
@@ -225,7 +214,7 @@ def compared(config: RNNConfig) -> list[RNNConfig]:
     return [config] + [config.replace(cell=key, weights=SEEDED) for key in others]
 
 
-@within(VIEW_BUDGET, sizeof=lambda figs: _figures_nbytes(figs), follows=_run)
+@within(VIEW_BUDGET, sizeof=lambda figs: _figures_nbytes(figs), follows=_runs)
 def gradient_figures(config: RNNConfig, n: int, compare: bool) -> list[tuple[str, go.Figure]]:
     """‖∂s/∂x_t‖ and ‖∂h_T/∂h_t‖ of sample n over t (one line per cell when ``compare``),
     and ‖∂s/∂x_t‖ over (sample, t) for the config's own cell."""
@@ -254,9 +243,9 @@ def _figures_nbytes(figs: list[tuple[str, go.Figure]]) -> int:
     return sum(len(fig.to_json()) + FIGURE_OVERHEAD for _, fig in figs)
 
 
-@within(VIEW_BUDGET, sizeof=_figures_nbytes, follows=_run)
+@within(VIEW_BUDGET, sizeof=_figures_nbytes, follows=_runs)
 def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
-    r = run(config)
+    r = run_of(config)
     a, c = r.agreement, config
     figs = [
         ("agreement", figures.agreement_scatter(r.y_keras, r.y_numpy)),
@@ -302,25 +291,25 @@ def _texts_and_figures_nbytes(views: list[tuple[str, str, go.Figure]]) -> int:
     return sum(len(text) + len(fig.to_json()) + FIGURE_OVERHEAD for _, text, fig in views)
 
 
-@within(VIEW_BUDGET, sizeof=_texts_and_figures_nbytes, follows=_run)
+@within(VIEW_BUDGET, sizeof=_texts_and_figures_nbytes, follows=_runs)
 def spectrum_view(
     config: RNNConfig, layer: int, direction: str
 ) -> list[tuple[str, str, go.Figure]]:
     """The spectrum of one path's W_hh: [("spectrum", what ρ says, the eigenvalue figure)].
     Computed when the section is shown, then from this cache until its run goes."""
-    r = run(config)
+    r = run_of(config)
     blocks = forgetting.spectrum(r.cell, r.path(layer, direction).weights["W_hh"])
     sentence = forgetting.rho_sentence(r.cell, blocks, config.T)
     return [("spectrum", sentence, figures.spectrum_figure(blocks, config.M))]
 
 
-@within(VIEW_BUDGET, sizeof=_texts_and_figures_nbytes, follows=_run)
+@within(VIEW_BUDGET, sizeof=_texts_and_figures_nbytes, follows=_runs)
 def memory_views(
     config: RNNConfig, n: int, layer: int, direction: str
 ) -> list[tuple[str, str, go.Figure]]:
     """The states section's memory views of sample n on one path, each (key, sentence,
     figure): a pulse's trace in h_t (a pulse input), the LSTM's ∏ f_τ (an LSTM)."""
-    r = run(config)
+    r = run_of(config)
     views = []
     if config.input == "pulse":
         p = forgetting.pulse_memory(r, layer, direction, n)
@@ -335,40 +324,40 @@ def memory_views(
     return views
 
 
-@within(VIEW_BUDGET, sizeof=lambda f: f.nbytes + VIEW_OVERHEAD, follows=_run)
+@within(VIEW_BUDGET, sizeof=lambda f: f.nbytes + VIEW_OVERHEAD, follows=_runs)
 def player_frames(
     config: RNNConfig, n: int, layer: int, direction: str, layout: str = "keras"
 ) -> player_data.Frames:
-    return player_data.frames(run(config), n, layer, direction, layout)
+    return player_data.frames(run_of(config), n, layer, direction, layout)
 
 
 def npz_bytes(config: RNNConfig) -> bytes:
     """The run of ``config`` as an .npz file; called by a download button's click, outside
     any script run, so from the budgeted cache without a spinner."""
-    return export.npz_bytes(_run(config))
+    return export.npz_bytes(_runs(config))
 
 
 def torch_npz_bytes(config: RNNConfig) -> bytes:
     """The run's weights in PyTorch's layout as an .npz (``rnnviz.layouts``); a click on a
     download button, like ``npz_bytes``."""
-    return layouts.torch_npz_bytes(config, _run(config).weights)
+    return layouts.torch_npz_bytes(config, _runs(config).weights)
 
 
 def script_bytes(config: RNNConfig) -> bytes:
     """The run as a standalone Python script (``rnnviz.standalone``); a click on a download
     button, like ``npz_bytes``: built from the cached run when clicked, never kept."""
-    return standalone.script_text(_run(config), export.file_name(config)).encode("utf-8")
+    return standalone.script_text(_runs(config), export.file_name(config)).encode("utf-8")
 
 
 def notebook_bytes(config: RNNConfig) -> bytes:
     """The run as a Jupyter notebook (``rnnviz.standalone``), like ``script_bytes``."""
-    return standalone.notebook_bytes(_run(config), export.file_name(config))
+    return standalone.notebook_bytes(_runs(config), export.file_name(config))
 
 
 def usage() -> dict[str, str]:
     """What each byte-bounded cache holds now, e.g. {"runs": "3 cached, 1.2 MB of 512 MB"}."""
     caches = {
-        "runs": _run,
+        "runs": _runs,
         "weights": weight_payload,
         "players": player_frames,
         "agreement figures": agreement_figures,

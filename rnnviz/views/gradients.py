@@ -25,7 +25,7 @@ from rnnviz.config import RNNConfig, suffix
 from rnnviz.pipeline import Run, numpy_forward
 from rnnviz.recurrence.agreement import GradientAgreement, compare_gradients, output_seed
 from rnnviz.recurrence.bugs import NONE
-from rnnviz.recurrence.cells import Cell, cell_of
+from rnnviz.recurrence.cells import Cell
 from rnnviz.recurrence.forward import Term
 
 Traces = Mapping[tuple[int, str], Mapping[str, np.ndarray]]
@@ -114,7 +114,7 @@ def gradients(
     c = config.replace(bug=NONE)  # the correct recurrence's gradients, whatever is planted
     if traces is None:
         traces, _ = numpy_forward(c, X, weights)
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     N = X.shape[0]
     δH = _head_backward(c, N, weights["W_o"], output_seed(c.K, k, X.dtype))  # (N, T, M·dirs)
     dy_dh, δ_of, δh_of = {}, {}, {}
@@ -197,3 +197,17 @@ def step_terms(
         Term(named(out), r"\text{from the head or the layer above}", outside),
         Term(named(r"\delta_{t-1}"), named(f"{rec} + {out}"), δ_prev),
     ]
+
+
+@dataclass(frozen=True)
+class Backprop:
+    """``--grad``: the hand-written gradients and how far they are from Keras'."""
+
+    mine: Gradients
+    check: GradientAgreement
+
+
+def backprop(run: Run, keras_model) -> Backprop:
+    """BPTT in NumPy (``gradients_of``) beside tf.GradientTape on the same model and X."""
+    mine = gradients_of(run)
+    return Backprop(mine, mine.against(keras_model.gradients(run.X)))

@@ -31,10 +31,10 @@ from types import ModuleType
 
 import numpy as np
 
-from rnnviz.config import BOUNDS, DEFAULT, FIELDS, SWITCHES, TRAINED, RNNConfig, as_text, suffix
+from rnnviz.config import DEFAULT, FIELDS, TRAINED, RNNConfig, as_text, suffix
 from rnnviz.pipeline import Run
 from rnnviz.recurrence import agreement, forward
-from rnnviz.recurrence.cells import cell_of, shape_text
+from rnnviz.recurrence.cells import shape_text
 from rnnviz.shapes import ledger
 from rnnviz.tasks import TASKS
 from rnnviz.views.export import file_name
@@ -174,7 +174,7 @@ def _load(kind: str, name: str, value: np.ndarray, comment: str) -> str:
 def _model_code(c: RNNConfig) -> str:
     """The Keras model as the notebook builds it, one line per layer, with rnnviz's names
     (rnnviz.model.build), and the same options: the variant's (reset_after) included."""
-    cell = cell_of(c.cell, c.reset_after)
+    cell = c.variant
     lines, reads = ['i = Input(shape=(T, D), name="X")'], "i"
     for layer in range(1, c.layers + 1):
         options = [f"{k}={v!r}" for k, v in cell.options.items()]
@@ -201,7 +201,7 @@ def _params_text(c: RNNConfig) -> str:
     for p in rows:
         derivation = f"{p.formula} = {p.numbers}" if p.formula else p.numbers
         lines.append(f"| {p.layer} | {derivation} = {p.count:,} |")
-    note = cell_of(c.cell, c.reset_after).params_note
+    note = c.variant.params_note
     return "\n".join(lines) + f"\n\n{note} The total is what `model.summary()` reports."
 
 
@@ -297,9 +297,9 @@ def parts(
         f"from keras.layers import {', '.join(sorted(layers))}",
         "from keras.models import Model",
     ]
-    sizes = "\n".join(f"{k} = {getattr(c, k)}  # {BOUNDS[k][0]}" for k in "NTDMK")
+    sizes = "\n".join(f"{k} = {getattr(c, k)}  # {FIELDS[k].meaning}" for k in "NTDMK")
     dtype = run.X.dtype.name
-    symbols = "\n".join(f"- **{k}**: {BOUNDS[k][0]}" for k in "NTDMK")
+    symbols = "\n".join(f"- **{k}**: {FIELDS[k].meaning}" for k in "NTDMK")
     shapes = "\n".join(
         f"- `{r.name}` {r.symbolic} = {shape_text(r.numeric)}: {r.meaning}"
         for r in ledger.shapes(c)
@@ -466,10 +466,10 @@ def _command(c: RNNConfig) -> str:
             continue  # the task fixes it
         elif name == "x_edit":  # a sample of X typed on the page: only its .npz holds it
             continue
-        elif name in SWITCHES:  # reset_after is on by default, the other switches off
-            words.append(f"--{'no-' if not value else ''}{name.replace('_', '-')}")
+        elif FIELDS[name].kind == "switch":  # its flag asks for the value other than the default
+            words.append(FIELDS[name].flag)
         else:
-            words.append(f"--{name.replace('_', '-')} {as_text(value)}")
+            words.append(f"{FIELDS[name].flag} {as_text(value)}")
     return " ".join(words)
 
 

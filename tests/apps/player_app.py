@@ -1,9 +1,9 @@
 """The player and its t sync alone on a page, wired the way app.py wires them.
 
 Served by tests/test_player_browser.py: ``?cell=&T=&M=&N=...`` pick the run as on the real
-page (``rnnviz.config.from_query``), ``?step=`` the opening step, ``?sample=``,
-``?view_layer=`` and ``?view_direction=`` the trace shown; a sample box outside the fragment
-gives the player a new payload, as a new n does on the real page. A slider in an
+page (``rnnviz.config.from_query``, with its view keys), ``?step=`` the opening step,
+``?sample=``, ``?view_layer=`` and ``?view_direction=`` the trace shown; a sample box outside
+the fragment gives the player a new payload, as a new n does on the real page. A slider in an
 ``st.fragment`` is the server's t; the player outside it plays in the browser and reports
 the user's t back through ``t_sync``, so only the fragment reruns.
 """
@@ -14,13 +14,14 @@ import streamlit as st
 
 from rnnviz.config import from_query
 from rnnviz.ui import cache
-from rnnviz.ui.player import player, t_sync
+from rnnviz.ui.components.player import player, t_sync
+from rnnviz.ui.view import view_fields
 from rnnviz.views.player_data import pack
 
 st.set_page_config(page_title="rnnviz player", layout="wide")
 
 
-config, view, warnings = from_query(st.query_params.to_dict())
+config, view, warnings = from_query(st.query_params.to_dict(), views=view_fields)
 for warning in warnings:
     st.warning(warning)
 if "step" not in st.session_state:  # before the slider exists, so the URL's t opens the page

@@ -2,7 +2,8 @@
 (``rnnviz.ui.cache.weight_payload``).
 
 Served by tests/test_weights_browser.py: ``?cell=&D=&M=&K=&layers=&bidirectional=...`` pick
-the run as on the real page (``rnnviz.config.from_query``), ``?view_layer=`` and
+the run as on the real page (``rnnviz.config.from_query``, with its view keys),
+``?view_layer=`` and
 ``?view_direction=`` the path whose weights are shown. A bidirectional model also gets a
 direction box, so a test can give the element a new payload on the same page. A sidebar
 gives the main column the width it has on the real page.
@@ -14,12 +15,13 @@ import streamlit as st
 
 from rnnviz.config import from_query
 from rnnviz.ui import cache
-from rnnviz.ui.weights import weights
+from rnnviz.ui.components.weights import weight_panels
+from rnnviz.ui.view import view_fields
 
 st.set_page_config(page_title="rnnviz weights", layout="wide")
 
 
-config, view, warnings = from_query(st.query_params.to_dict())
+config, view, warnings = from_query(st.query_params.to_dict(), views=view_fields)
 for warning in warnings:
     st.warning(warning)
 st.sidebar.header("rnnviz")
@@ -29,4 +31,4 @@ layer, direction = view.get("view_layer", 1), view.get("view_direction", "fwd")
 if config.bidirectional:
     directions = ["fwd", "bwd"]
     direction = st.selectbox("direction", directions, index=directions.index(direction))
-weights(cache.weight_payload(config, layer, direction))
+weight_panels(cache.weight_payload(config, layer, direction))

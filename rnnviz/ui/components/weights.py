@@ -36,7 +36,7 @@ _WEIGHTS = st.components.v2.component(
 )
 
 
-def weights(payload: bytes, key: str = "weights") -> None:
+def weight_panels(payload: bytes, key: str = "weights") -> None:
     """Mount the weight panels on ``payload`` (``rnnviz.frames.pack`` of a
     ``rnnviz.weightmaps.weight_grid``). The bytes reach the browser as they are, no JSON
     or base64 on the way."""

@@ -6,9 +6,9 @@ time, because a hosted box has few cores, first come first served; a second visi
 their place in the queue. The page polls the ticket from a fragment that reruns every
 POLL_S seconds while a training of this session is queued or running, so the progress bar
 and the loss curve move at least twice a second and the rest of the page stays as it is.
-The trained weights go to the server's bounded store (``cache.RESULTS``) under
+The trained weights go to the server's store (``cache.STORE``) under
 ``RNNConfig.training_key``, whichever session is still there to see them, and to the
-session that asked, which keeps them (``sidebar.TRAINED_HELD``).
+session that asked, which keeps them (``rnnviz.ui.held``).
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ import os
 
 import streamlit as st
 
-from rnnviz.config import EPOCHS_DEFAULT, EPOCHS_HIGH, EPOCHS_LOW, SEEDED, TRAINED, RNNConfig
+from rnnviz.config import FIELDS, SEEDED, TRAINED, RNNConfig
 from rnnviz.keras_side import training
 from rnnviz.tasks import TASKS, Xy_of
-from rnnviz.ui import cache
-from rnnviz.ui.sidebar import TRAINED_HELD, Done, as_plain_markdown
+from rnnviz.ui import cache, held
+from rnnviz.ui.notes import as_plain_markdown
+from rnnviz.ui.sections import page
+from rnnviz.ui.view import View
 from rnnviz.views import figures
 
 POLL_S = 0.4  # the progress fragment's period: 2.5 redraws a second
@@ -68,9 +70,9 @@ def _start(config: RNNConfig, epochs: int) -> None:
     """The Train button: the weights from the server's store if this very training ran
     already, else a place in the training queue."""
     key = config.replace(weights=TRAINED, epochs=epochs).training_key
-    held = cache.RESULTS.get(key)
-    if held is not None:
-        _finished(Done(key, *held))
+    done = cache.STORE.get(key)
+    if done is not None:
+        _finished(done)
         return
     start = _initial(config)
     data = cache.uploaded_data(config)
@@ -78,22 +80,15 @@ def _start(config: RNNConfig, epochs: int) -> None:
     kind = TASKS[config.task].kind if data is None else data.kind
     limit = budget_s()
 
-    def job(ticket: training.Ticket):
-        weights, history = training.run_training(ticket, start, X, y, kind, epochs, budget_s=limit)
-        if history.epochs == 0:
-            raise training.TrainingError(
-                "stopped before the first epoch ended: nothing was trained, the weights are "
-                "the initial ones"
-            )
-        cache.RESULTS.put(key.replace(epochs=history.epochs), weights, history)
-        return weights, history
+    def job(ticket: training.Ticket) -> training.Trained:
+        return training.run_training(ticket, start, X, y, kind, epochs, budget_s=limit)
 
     st.session_state[ACTIVE] = cache.TRAINER.submit(key, job)
 
 
-def _finished(done: Done) -> None:
+def _finished(done: training.Trained) -> None:
     """A training of this session is done: its weights become the page's."""
-    st.session_state[TRAINED_HELD] = done
+    held.hold("trained", done)
     st.session_state["weights_view"] = "trained"
 
 
@@ -103,13 +98,13 @@ def _stop() -> None:
         ticket.stop()
 
 
-def training_section(config: RNNConfig) -> None:
+def draw(config: RNNConfig, view: View) -> None:
     """Section 0: the task in a sentence, the epochs, Train and Stop, the live progress
     and, once trained, the losses before and after. Drawn only where there is a target."""
     kind, refusal = target_of(config)
     if kind == "none":
         return
-    st.header("0 · Training")
+    page.header("training")
     data = cache.uploaded_data(config)
     what = (
         f"the {TASKS[config.task].title} task: {TASKS[config.task].description}"
@@ -133,18 +128,19 @@ def training_section(config: RNNConfig) -> None:
             f"With N = {config.N} samples there is little to learn from: raise N (500 or "
             "more) in the sidebar for a model that generalises."
         )
+    epochs_field = FIELDS["epochs"]
     if st.session_state.get(EPOCHS_KEY) is None:
-        st.session_state[EPOCHS_KEY] = EPOCHS_DEFAULT
+        st.session_state[EPOCHS_KEY] = epochs_field.default
     ticket = st.session_state.get(ACTIVE)
     busy = ticket is not None
     left, middle, right = st.columns([3, 1, 1], vertical_alignment="bottom")
     epochs = left.slider(
         "Epochs",
-        EPOCHS_LOW,
-        EPOCHS_HIGH,
+        epochs_field.low,
+        epochs_field.high,
         key=EPOCHS_KEY,
         disabled=busy,
-        help=f"Passes over the training samples, {EPOCHS_LOW} to {EPOCHS_HIGH}.",
+        help=f"Passes over the training samples, {epochs_field.low} to {epochs_field.high}.",
     )
     middle.button(
         "Train",
@@ -211,8 +207,7 @@ def collect() -> None:
     if ticket.error is not None:  # Stop before an epoch ended is no failure
         st.session_state["_train_note"] = (ticket.stop_event.is_set(), ticket.error)
     elif ticket.result is not None:
-        weights, history = ticket.result
-        _finished(Done(ticket.key.replace(epochs=history.epochs), weights, history))
+        _finished(ticket.result)
 
 
 def _running(snap: training.Snapshot | None, metric: str, floor: float) -> None:
@@ -251,7 +246,7 @@ def _outcome(config: RNNConfig, floor: float) -> None:
             st.info(as_plain_markdown(message), icon=":material/stop:")
         else:
             st.error(as_plain_markdown(message), icon=":material/error:")
-    done: Done | None = st.session_state.get(TRAINED_HELD)
+    done: training.Trained | None = st.session_state.get(held.SLOTS["trained"])
     if (
         done is None
         or done.key != config.replace(weights=TRAINED, epochs=done.key.epochs).training_key

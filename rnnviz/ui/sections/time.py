@@ -1,0 +1,295 @@
+"""Sections 4 and 5: the hidden states (and gates) of one sample over time, and one step's numbers.
+
+Everything here depends on the sample n, and the step panel on the step t, so they sit in
+fragments: ``_look`` reruns alone when n changes, and inside it ``_step_panel`` reruns alone
+when t changes, so scrubbing t redraws the step panel and nothing else; the player
+(``components.player``) plays time in the browser and moves its own markers. Sample n's X can
+be edited as a table (``x_edits``): an edit that holds becomes the config's ``x_edit`` through
+the one flow of ``rnnviz.ui.held``, and the whole page runs again on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import streamlit as st
+
+from rnnviz import pipeline
+from rnnviz.config import RNNConfig
+from rnnviz.inputs import x_edits
+from rnnviz.pipeline import Run
+from rnnviz.recurrence.cells import HEAD_FORMULAS
+from rnnviz.shapes import layouts, ledger
+from rnnviz.ui import cache, held, link, notes
+from rnnviz.ui.components.player import player, t_sync
+from rnnviz.ui.sections import page
+from rnnviz.ui.sections.numbers import LATEX_MAX_UNITS, table, vector
+from rnnviz.ui.view import View
+from rnnviz.views import gradients as grad
+from rnnviz.views import player_data
+
+EDITED = "_x_edit_rerun"  # an edit was taken: the whole page runs again with the new config
+
+
+def sample_input(N: int) -> int:
+    """The sample n the state and step views show (drawn inside their fragment)."""
+    link.restore("sample", 0, N - 1)
+    n = int(
+        st.number_input(
+            "n — sample",
+            min_value=0,
+            max_value=N - 1,
+            step=1,
+            key="sample",
+            help=f"Which of the N = {N} samples the hidden-state and step views show.",
+            width=180,
+        )
+    )
+    st.session_state["_sample"] = n
+    st.query_params["sample"] = str(n)
+    return n
+
+
+def step_slider(T: int) -> int:
+    """The step t of the step panel (drawn inside its fragment); t = T also shows y."""
+    link.restore("step", 1, T)
+    if T > 1:
+        t = int(
+            st.slider(
+                "t — time step",
+                min_value=1,
+                max_value=T,
+                key="step",
+                help="Which step the step-by-step panel computes; t = T also shows y. "
+                "The player above plays every step in the browser.",
+            )
+        )
+    else:
+        t = 1
+        st.caption("t = 1, the only step (T = 1).")
+    st.session_state["_step"] = t
+    st.query_params["step"] = str(t)
+    return t
+
+
+def _taken(key: str, n: int, X_n) -> None:
+    """The data editor's callback: sample n's X_n with the table's changes, if every one is
+    a finite number, becomes the session's edit (and the server's, for links); else the
+    note says which cell is wrong and X stays as it was. The next editor starts afresh."""
+    changes = st.session_state.get(key, {}).get("edited_rows", {})
+    st.session_state["_x_editors"] = st.session_state.get("_x_editors", 0) + 1
+    edit = held.take(
+        "x_edit",
+        "x_edit",
+        lambda: x_edits.make(n, x_edits.apply(X_n, changes)),
+        lambda why: f"Not taken: {why}. X is as it was.",
+    )
+    if edit is not None:
+        notes.say("x_edit", True, f"Sample n = {n} edited: x_edit={edit.digest}.")
+        st.session_state[EDITED] = True
+
+
+def draw(config: RNNConfig, view: View) -> None:
+    """Sections 4 and 5, which depend on n (and 5 on t): one fragment, the step panel nested.
+
+    Streamlit keeps a fragment's arguments in the session (for as long as it lives, and two
+    minutes after it closes) to rerun it; so the fragments take the config and read the run
+    from the cache, and a visitor's session never holds a run the cache has let go."""
+    _look(config, view)
+
+
+@st.fragment
+def _look(c: RNNConfig, view: View) -> None:
+    r = cache.run_of(c)
+    layout, _ = layouts.shown(c, view.layout)
+    if view.present:
+        left, right = st.columns([1, 1], gap="medium")
+    else:
+        left = right = st.container()
+    with left:
+        page.header("time", 0, " and gates" if r.cell.gates else "")
+        n = sample_input(c.N)
+        tag = ledger.path_tag(c, view.layer, view.direction)
+        st.caption(
+            f"Every step t and unit of sample n = {n}{(', layer' + tag) if tag else ''}. "
+            "Press ▶ to play time in your browser; ← and → step t when the player has focus."
+            + (" Pick the layer in the sidebar." if c.layers > 1 else "")
+            + (" Pick the direction in the sidebar." if c.bidirectional else "")
+        )
+        data = cache.player_frames(c, n, view.layer, view.direction, layout)
+        player(player_data.pack(data, st.session_state["_step"]), key="player")
+        for key, sentence, fig in cache.memory_views(c, n, view.layer, view.direction):
+            with st.container(key=key):
+                st.markdown(sentence)
+                st.plotly_chart(fig, key=f"{key}_chart")
+        _x_editor(c, r.X[n], n)
+    with right:
+        page.header("time", 1)
+        for equation in r.cell.equations_in(layout):
+            st.latex(equation)
+        _step_panel(c, view, n)
+
+
+def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
+    """Sample n's X as a table to type into (T·D ≤ x_edits.MAX_CELLS): a change that holds
+    only finite numbers becomes the config's x_edit, and the whole page runs again with it
+    (Keras and NumPy both read it); anything else is refused, and X stays as it was."""
+    if st.session_state.pop(EDITED, False):  # an edit was taken in this fragment's run
+        st.rerun(scope="app")  # the config changed: every section, not this fragment alone
+    if not x_edits.editable(c):
+        return
+    # Built only once opened: an expander's content is drawn even while it is closed, and a
+    # data editor is one of the heaviest elements a page can hold.
+    box = st.expander(f"Edit X of sample n = {n}", key="x_edit_box", on_change="rerun")
+    if not box.open:
+        return
+    import pandas as pd  # what the data editor reads; imported by the first page that edits
+
+    with box:
+        st.caption(
+            f"x_t of sample n = {n}, one row per step t and one column per feature d. A change "
+            "reruns Keras and NumPy on it (x_edit= in the link names it on this server)."
+        )
+        table = pd.DataFrame(
+            np.asarray(X_n, dtype=np.float64),  # (T, D)
+            columns=x_edits.columns(c.D),
+            index=pd.RangeIndex(1, c.T + 1, name="t"),
+        )
+        key = f"x_editor_{st.session_state.get('_x_editors', 0)}"
+        st.data_editor(
+            table,
+            key=key,
+            on_change=_taken,
+            args=(key, n, np.array(X_n, dtype=np.float32)),
+            num_rows="fixed",
+            disabled=["t"],
+        )
+        notes.show("x_edit", ":material/edit:")
+
+
+def _follow_player(t: int) -> None:
+    st.session_state["step"] = t
+
+
+@st.fragment
+def _step_panel(c: RNNConfig, view: View, n: int) -> None:
+    # Few elements on purpose: after each one the browser lays out the whole page again,
+    # so one Markdown block (text and equations) and one HTML block (both tables) step
+    # faster than a dozen elements.
+    r = cache.run_of(c)
+    layout, _ = layouts.shown(c, view.layout)
+    t = step_slider(c.T)
+    t_sync(t, on_change=_follow_player)
+    tag = ledger.path_tag(c, view.layer, view.direction)
+    before = "t + 1" if view.direction == "bwd" else "t - 1"
+    where = (
+        f"Sample **n = {n}**, step **t = {t}** of T = {c.T}"
+        + (f", layer{tag}" if tag else "")
+        + (
+            f" (the backward layer's state before step t is the one after step {before})"
+            if view.direction == "bwd"
+            else ""
+        )
+        + "."
+    )
+    terms = r.step_terms(n, t, view.layer, view.direction, layout)
+    backward = st.toggle(
+        "Backward: δ_t",
+        key="backward",
+        help="Backpropagation through time at this step: the gradient δ_t = ∂s/∂h_t (s = Σ y) "
+        "and what step t sends back to the state before it, with their numbers.",
+    )
+    back = []
+    if backward:
+        g = cache.gradients(c)  # computed on the first switch-on, then cached
+        back = grad.step_terms(r, g, n, t, view.layer, view.direction)
+    if c.M <= LATEX_MAX_UNITS:
+        rows = [
+            f"{term.name} &= " + (f"{term.formula} = " if term.formula else "") + vector(term.value)
+            for term in terms
+        ]
+        where += "\n\n$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
+    if back:
+        # The backward equations once, their numbers in the table below: a typeset vector
+        # per term would double the step's time in the browser.
+        rows = [f"{term.name} &= {term.formula}" for term in back if term.formula]
+        where += (
+            "\n\nBackward through step t (s = Σ y); the numbers are in the table.\n\n"
+            "$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
+        )
+    terms = terms + back
+    columns = {"unit m": np.arange(c.M)}
+    columns.update({player_data.plain(term.name): term.value for term in terms})
+    first = _first_difference(r, n, t, view)
+    if first is not None:
+        where += (
+            f"\n\n:red[**First difference: unit m = {first}**] — the highlighted row, where "
+            "NumPy's h_t (with the bug) first leaves Keras' h_t."
+        )
+    output_text, output_table = _output_at(r, n, t, layout)
+    st.markdown(where + "\n\n" + output_text)
+    st.html(table(columns, "step", scroll=c.M > 10, highlight=first) + output_table)
+
+
+def _first_difference(r: Run, n: int, t: int, view: View) -> int | None:
+    """The unit m to highlight when step t of sample n, in the path on view, is where a
+    planted bug first shows; None anywhere else."""
+    d = r.divergence
+    if d is None or d.t != t:
+        return None
+    layer, direction, first_n, m = d.where
+    return m if (layer, direction, first_n) == (view.layer, view.direction, n) else None
+
+
+def _output_at(r: Run, n: int, t: int, layout: str = "keras") -> tuple[str, str]:
+    """y for sample n from the last layer (at every step with return_sequences, else at T):
+    its equation as Markdown and its numbers as an HTML table ("" where there is no y),
+    written as ``layout`` writes the head."""
+    c = r.config
+    out = pipeline.output_step(r, n, t)
+    y, product, bias = HEAD_FORMULAS[layout]
+    if out is None:
+        return f"➜ Move t to T = {c.T} to see the output y = {player_data.plain(y)} computed.", ""
+    if c.return_sequences:
+        text = f"With return_sequences the Dense head reads every step; at t = {t}:"
+    else:
+        text = "At the last step the Dense head reads h_T:"
+    equation = pipeline.head_equation(c, layout)
+    if c.K <= LATEX_MAX_UNITS:
+        equation += (
+            r" \\ "
+            + f"{vector(out.hW)} + {vector(out.b_o)} = {vector(out.y_numpy)}"
+            + r"\quad\text{(Keras: }"
+            + vector(out.y_keras)
+            + ")"
+        )
+    numbers = table(
+        {
+            "output k": np.arange(c.K),
+            product: out.hW,
+            bias: out.b_o,
+            "y NumPy": out.y_numpy,
+            "y Keras": out.y_keras,
+        },
+        "output",
+        scroll=c.K > 10,
+    )
+    return (
+        f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$" + _target_text(r, n),
+        numbers,
+    )
+
+
+def _target_text(r: Run, n: int) -> str:
+    """What sample n should give, where the task or the data has a target: the values to
+    predict, or the class and the one the logits pick."""
+    if r.y_task is None or r.config.return_sequences:
+        return ""
+    if r.y_task.ndim == 1:  # a class index; y holds one logit per class
+        picked = int(np.argmax(r.y_keras[n]))
+        verdict = "right" if picked == int(r.y_task[n]) else "wrong"
+        return (
+            f"\n\nTarget: class {int(r.y_task[n])}; the largest logit picks {picked} ({verdict})."
+        )
+    target = ", ".join(f"{v:.4g}" for v in r.y_task[n][:LATEX_MAX_UNITS])
+    error = float(np.mean((r.y_keras[n].astype(np.float64) - r.y_task[n]) ** 2))
+    return f"\n\nTarget y = [{target}]; squared error {error:.3g}."
