@@ -4,8 +4,8 @@ import streamlit as st
 
 from rnnviz.keras_side import model
 from rnnviz.ui import cache, downloads, link
+from rnnviz.ui.contents import SECTIONS
 from rnnviz.ui.sections import page, training
-from rnnviz.ui.sections.table import SECTIONS
 from rnnviz.ui.sidebar import sidebar
 
 

@@ -1,17 +1,17 @@
 """Time the forward pass four ways and check that they agree; print Markdown.
 
-The four ways: (a) the "Importance of shapes" notebook's loop over every sample n and step t,
-(b) rnnviz's NumPy recurrence, vectorised over N and keeping the whole trace, (c) Keras'
-``model.predict``, as the notebook calls it, and (d) rnnviz's Keras path, the ``tf.function``
-traced once per model. Each time is the median of repeated calls after one warm-up call. Below
-the table come the speed targets (PASS/FAIL), the largest |y_keras - y_numpy| at each size and
-at the corners of the allowed sizes (the evidence for ``rnnviz.agreement.TOLERANCE``), and the
-process memory with a bounded model cache against an unbounded one. Run from the repository
-root with ``.venv/bin/python bench/bench.py``; ``--quick`` times the notebook's size only.
-The gated cells (LSTM, GRU) are timed at MID too, three ways (they have no notebook loop).
-Last, for every cell at MID, backpropagation through time in NumPy (``rnnviz.gradients``,
-reusing the forward trace) against the forward trace itself, with its target (≤ 2×) and its
-largest relative error against Keras' tf.GradientTape.
+The four ways: (a) the "Importance of shapes" notebook's loop over every sample n and step t, (b)
+rnnviz's NumPy recurrence, vectorised over N and keeping the whole trace, (c) Keras'
+``model.predict``, as the notebook calls it, and (d) rnnviz's Keras path, the ``tf.function`` traced
+once per model. Each time is the median of repeated calls after one warm-up call. Below the table
+come the speed targets (PASS/FAIL), the largest |y_keras - y_numpy| at each size and at the corners
+of the allowed sizes (the evidence for ``rnnviz.recurrence.agreement.TOLERANCE``), and the process
+memory with a bounded model cache against an unbounded one. Run from the repository root with
+``.venv/bin/python bench/bench.py``; ``--quick`` times the notebook's size only. The gated cells
+(LSTM, GRU) are timed at MID too, three ways (they have no notebook loop). Last, for every cell at
+MID, backpropagation through time in NumPy (``rnnviz.views.gradients``, reusing the forward trace)
+against the forward trace itself, with its target (≤ 2×) and its largest relative error against
+Keras' tf.GradientTape.
 """
 
 from __future__ import annotations
@@ -156,7 +156,7 @@ def bench_cell(cell: str, N: int, T: int, D: int, M: int, K: int) -> dict[str, f
 
 def bench_bptt(cell: Cell, N: int, T: int, D: int, M: int, K: int) -> dict[str, float]:
     """One cell variant: the NumPy forward trace, then its BPTT (every gradient of
-    ``rnnviz.gradients``: ∂y/∂x_t and ∂y/∂h_t of every path, and ∂h_T/∂h_t) from that trace,
+    ``rnnviz.views.gradients``: ∂y/∂x_t and ∂y/∂h_t of every path, and ∂h_T/∂h_t) from that trace,
     and how far the gradients are from Keras' tf.GradientTape."""
     c = model_config(T, D, M, K, cell.key).replace(**cell.options)
     net = keras_side.build(c)
@@ -196,7 +196,8 @@ def memory_section() -> list[tuple[str, float]]:
     X = make_X(*SEED[:3], seed=0)  # (N, T, D)
     _, T, D, M, K = SEED
     rows = [("Python, NumPy and rnnviz's core imported", rss_mb())]
-    _, tf = keras_side._keras()  # the import rnnviz.model does, with its environment settings
+    # the import rnnviz.keras_side.model does, with its environment settings
+    _, tf = keras_side._keras()
     rows.append(("TensorFlow imported", rss_mb()))
     # Every model has its own tf.function, traced once; TF's "retracing" warning takes that for
     # one function traced again and again.
@@ -350,7 +351,7 @@ def print_bptt(bptt: dict[str, dict[str, float]]) -> None:
         row = [cell, *map(fmt_time, times), fmt_ratio(r["bptt"] / r["forward"])]
         print("| " + " | ".join([*row, f"{r['rel err']:.1e}"]) + " |")
     print(
-        "\nBPTT is all of rnnviz.gradients given the trace: one backward pass through every "
+        "\nBPTT is all of rnnviz.views.gradients given the trace: one backward pass through every "
         "layer for ∂y/∂x_t and ∂y/∂h_t, and one more through the last layer for ∂h_T/∂h_t. "
         "The relative error is max |Δ| / max |g| against tf.GradientTape, float32.\n"
     )
@@ -379,7 +380,9 @@ def print_agreement(results: dict[tuple, dict[str, float]], corners: list[tuple]
             f"| {delta_seed} |"
         )
     if corners:
-        print("\nThe last rows are corners of the allowed sizes, run through rnnviz.run.execute.")
+        print(
+            "\nThe last rows are corners of the allowed sizes, run through rnnviz.pipeline.execute."
+        )
 
 
 def print_memory(memory: list[tuple[str, float]]) -> None:

@@ -1,14 +1,14 @@
 """Train on the adding problem at T = 50 as the page would and check two targets; print Markdown.
 
-Targets: an LSTM reaches validation MSE < 0.05 within the page's 60 s budget (for every seed
-tried), and a SimpleRNN of the same size, on the same data and with the same budget, ends
-at least 2× worse. The data are the config's N = 2000 samples (the app's largest N), the last
-20% held out, as ``rnnviz.training.train`` splits them; the hyperparameters are its defaults
-(Adam's LEARNING_RATE, BATCH). The LSTM trains LSTM_EPOCHS epochs; the SimpleRNN is given
-every epoch the app allows within the same budget, so it gets at least the LSTM's time.
-The trivial baseline, always predicting E[y] = 1, has MSE Var(u_i + u_j) = 1/6 ≈ 0.167.
-TensorFlow runs on one thread, as on the server. Run from the repository root with
-``.venv/bin/python bench/training.py``; ``--seeds 1`` runs one seed (about a minute).
+Targets: an LSTM reaches validation MSE < 0.05 within the page's 60 s budget (for every seed tried),
+and a SimpleRNN of the same size, on the same data and with the same budget, ends at least 2× worse.
+The data are the config's N = 2000 samples (the app's largest N), the last 20% held out, as
+``rnnviz.keras_side.training.train`` splits them; the hyperparameters are its defaults (Adam's
+LEARNING_RATE, BATCH). The LSTM trains LSTM_EPOCHS epochs; the SimpleRNN is given every epoch the
+app allows within the same budget, so it gets at least the LSTM's time. The trivial baseline, always
+predicting E[y] = 1, has MSE Var(u_i + u_j) = 1/6 ≈ 0.167. TensorFlow runs on one thread, as on the
+server. Run from the repository root with ``.venv/bin/python bench/training.py``; ``--seeds 1`` runs
+one seed (about a minute).
 """
 
 from __future__ import annotations

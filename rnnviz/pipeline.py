@@ -2,8 +2,8 @@
 
 ``execute(config)`` is what the CLI, the app and the tests call. It is the last of the
 pipeline's stages, each of which depends on less of the config than the next and so can
-be cached on its own key: the shapes ledger (``rnnviz.ledger``, no TensorFlow, the config
-alone), the Keras model (``rnnviz.model.build``, everything but N), and the run itself
+be cached on its own key: the shapes ledger (``rnnviz.shapes.ledger``, no TensorFlow, the config
+alone), the Keras model (``rnnviz.keras_side.model.build``, everything but N), and the run itself
 (X, Keras' y, the NumPy trace and their agreement: the whole config). A ``Run``'s arrays
 are read-only and its dicts are read-only views, so one cached run can be shared by
 every browser session without a copy.
@@ -198,8 +198,8 @@ class Run:
     def step_terms(
         self, n: int, t: int, layer: int = 1, direction: str = "fwd", layout: str = "keras"
     ) -> list[forward.Term]:
-        """The terms of step t (1-based, as on the page) of one path, for sample n, named
-        and written as ``layout`` (``rnnviz.cells.LAYOUTS``) does: the same numbers in each.
+        """The terms of step t (1-based, as on the page) of one path, for sample n, named and
+        written as ``layout`` (``rnnviz.recurrence.cells.LAYOUTS``) does: the same numbers in each.
 
         The state before the step is h_{t-1} going forward and h_{t+1} going backward
         (zero at the sequence's start, which is t = T for the backward path). With a bug
@@ -318,7 +318,7 @@ def execute(
 ) -> Run:
     """Run ``config`` end to end; pass ``keras_model`` to reuse an already built one, or
     ``weights`` for a new one (``model.build``: imported or trained weights the config
-    names), ``edit`` (an ``rnnviz.edits.Edit``), the edited sample the config's ``x_edit``
+    names), ``edit`` (an ``rnnviz.inputs.x_edits.Edit``), the edited sample the config's ``x_edit``
     names, and ``data`` (an ``rnnviz.inputs.userdata.Data``), the uploaded data its ``data``
     names. ``after_keras`` runs between Keras' forward pass and NumPy's: a server hands the
     memory Keras freed back to the system there (``rnnviz.budget.give_back``), so that the

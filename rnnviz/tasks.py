@@ -1,13 +1,13 @@
 """The built-in tasks: what X is and, where there is one, the target y a model learns.
 
-One table entry per task, in the spirit of the cell table in ``rnnviz.cells``: its key, its
-title and one-line description, the D and K it fixes (None where the config's own sizes are
-used) and why, whether it is a regression or a classification, and ``make``, which draws
-(X, y) for N samples of T steps from the seed. X is (N, T, D) float32. A regression's y is
-(N, 1) float32; a classification's y is the class index (N,) int32, the form Keras'
-``SparseCategoricalCrossentropy(from_logits=True)`` reads next to a Dense(K) head's logits.
-The default task, "random", is X as the page always drew it (``make_X``) and no y.
-``Xy_of`` gives a config's X and y: its task's draw, or the uploaded data it names.
+One table entry per task, in the spirit of the cell table in ``rnnviz.recurrence.cells``: its key,
+its title and one-line description, the D and K it fixes (None where the config's own sizes are
+used) and why, whether it is a regression or a classification, and ``make``, which draws (X, y) for
+N samples of T steps from the seed. X is (N, T, D) float32. A regression's y is (N, 1) float32; a
+classification's y is the class index (N,) int32, the form Keras'
+``SparseCategoricalCrossentropy(from_logits=True)`` reads next to a Dense(K) head's logits. The
+default task, "random", is X as the page always drew it (``make_X``) and no y. ``Xy_of`` gives a
+config's X and y: its task's draw, or the uploaded data it names.
 
 X by hand (``make_X``, task random) is standard normal, reproducible from the seed, or a
 pulse or a step: a pulse is one kick, x_{t0} = 1 on feature d0 and zeros everywhere else, so
@@ -244,7 +244,7 @@ DEFAULT = "random"
 def Xy_of(config, data=None) -> tuple[np.ndarray, np.ndarray | None]:
     """The X of a run of ``config`` (an ``RNNConfig``), (N, T, D) in its dtype, a new array,
     and the target y its task or data brings (None for task=random): the task's draw from
-    the seed, or ``data`` (an ``rnnviz.userdata.Data``), the uploaded
+    the seed, or ``data`` (an ``rnnviz.inputs.userdata.Data``), the uploaded
     arrays the config's ``data`` field names."""
     c = config
     if c.data != "none":

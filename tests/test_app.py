@@ -43,7 +43,7 @@ def text(at: AppTest) -> str:
 
 
 def payload(at: AppTest, component: str) -> tuple[dict, dict[str, np.ndarray]]:
-    """A canvas element's payload: its header and arrays (see rnnviz.frames)."""
+    """A canvas element's payload: its header and arrays (see rnnviz.views.player_data)."""
     (el,) = [e for e in at.get("bidi_component") if e.proto.component_name == component]
     return player_data.unpack(el.proto.bytes)
 

@@ -1,5 +1,5 @@
-"""The cell table (``rnnviz.cells``): every count, shape and equation is read off one entry
-per cell. Hand-checkable numbers first, then Keras as the reference."""
+"""The cell table (``rnnviz.recurrence.cells``): every count, shape and equation is read off one
+entry per cell. Hand-checkable numbers first, then Keras as the reference."""
 
 from __future__ import annotations
 

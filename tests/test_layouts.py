@@ -1,7 +1,7 @@
-"""The three layouts (``rnnviz.layouts``): Keras', PyTorch's and the textbook's name, shape and
-write the same numbers. PyTorch's names and shapes are checked against real ``torch.nn``
-modules; the textbook's matrices are run through an independent column-vector recurrence,
-which must give Keras' y; the step panel's numbers must not depend on the layout."""
+"""The three layouts (``rnnviz.shapes.layouts``): Keras', PyTorch's and the textbook's name, shape
+and write the same numbers. PyTorch's names and shapes are checked against real ``torch.nn``
+modules; the textbook's matrices are run through an independent column-vector recurrence, which must
+give Keras' y; the step panel's numbers must not depend on the layout."""
 
 from __future__ import annotations
 

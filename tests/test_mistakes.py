@@ -1,4 +1,5 @@
-"""The shape mistakes (``rnnviz.mistakes``) against Keras itself and the NumPy recurrence.
+"""The shape mistakes (``rnnviz.keras_side.shape_mistakes``) against Keras itself and the NumPy
+recurrence.
 
 Every error shown must be the one Keras raises when this file makes the same mistake on a
 model written out here with plain Keras (named as rnnviz names its layers, so the messages

@@ -1,7 +1,7 @@
-"""Your own Keras model (``rnnviz.ownmodel``). Models built and saved by Keras itself in the
-test load, and rnnviz's run of them agrees both with its NumPy recurrence and with the
-saved model's own output on the same X. Everything else is refused in one sentence that
-names the layer and the reason, and Keras' load_model is never called for it."""
+"""Your own Keras model (``rnnviz.keras_side.own_model``). Models built and saved by Keras itself in
+the test load, and rnnviz's run of them agrees both with its NumPy recurrence and with the saved
+model's own output on the same X. Everything else is refused in one sentence that names the layer
+and the reason, and Keras' load_model is never called for it."""
 
 from __future__ import annotations
 

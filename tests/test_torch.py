@@ -1,4 +1,4 @@
-"""The PyTorch layout (``rnnviz.layouts``), proven with real ``torch.nn`` modules: the export
+"""The PyTorch layout (``rnnviz.shapes.layouts``), proven with real ``torch.nn`` modules: the export
 loads into ``torch.nn.{RNN,LSTM,GRU}`` and gives Keras' y; PyTorch's own weights load into
 Keras and agreement still holds. torch is a test-only dependency (requirements-dev.txt):
 missing, these tests skip locally and fail under CI."""

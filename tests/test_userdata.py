@@ -1,4 +1,4 @@
-"""rnnviz.userdata: the user's X (and y) read from .npy, .npz and .csv, or refused with one
+"""rnnviz.inputs.userdata: the user's X (and y) read from .npy, .npz and .csv, or refused with one
 sentence. Round trips must be bit-exact; every malformed upload must give a DataError that
 names the problem; no bytes whatever may raise anything else. No TensorFlow here."""
 

@@ -87,8 +87,8 @@ def _sizes_from(args: argparse.Namespace, config: RNNConfig, sizes: dict, flag: 
 
 
 def read_data(args: argparse.Namespace, config: RNNConfig) -> tuple[RNNConfig, userdata.Data]:
-    """``--data``: the file as ``rnnviz.userdata.Data`` and the config that runs on it (its N,
-    T, D and any K its y fixes); UsageError naming the problem."""
+    """``--data``: the file as ``rnnviz.inputs.userdata.Data`` and the config that runs on it (its
+    N, T, D and any K its y fixes); UsageError naming the problem."""
     payload = _file_bytes(args.data, "--data", userdata.MAX_BYTES)
     try:
         data = userdata.read(os.path.basename(args.data), payload)

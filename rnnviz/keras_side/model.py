@@ -177,7 +177,7 @@ class KerasRNN:
         return named
 
     def gradients(self, X: np.ndarray, k: int | None = None) -> dict[str, np.ndarray]:
-        """Keras' own gradients by tf.GradientTape, the reference for ``rnnviz.gradients``:
+        """Keras' own gradients by tf.GradientTape, the reference for ``rnnviz.views.gradients``:
         ``dy_dx`` (N, T, D), ∂s/∂X with s = Σ y (or Σ y_k), and ``dh_T_dh`` (N, T, M),
         ∂(Σ_m h_T,m)/∂h_t for the last layer's forward path with its inputs held fixed.
 
@@ -307,7 +307,7 @@ def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) ->
     ``config.whh_scale``. A config whose ``weights`` names imported weights needs them, and
     only them: their digest (of the unscaled arrays) must be its name, so that a model
     cached under a config always holds the weights the config says. Trained weights need
-    the weights trained for ``config.training_key`` (``rnnviz.training``)."""
+    the weights trained for ``config.training_key`` (``rnnviz.keras_side.training``)."""
     c = config.model_config
     if c.imported and (weights is None or digest(weights) != c.weights):
         given = "none" if weights is None else f"weights={digest(weights)}"

@@ -101,7 +101,7 @@ def _raised(err: BaseException, **item) -> Mistake:
 
 def _accepted(gap: float, numbers: list[str], **item) -> Mistake:
     """An outcome Keras did not object to: "silent" if the result is off by more than
-    float32 round-off (``rnnviz.agreement``'s tolerance), else "harmless"."""
+    float32 round-off (``rnnviz.recurrence.agreement``'s tolerance), else "harmless"."""
     kind = "silent" if gap > TOLERANCE else "harmless"
     if kind == "harmless":
         numbers.append("For these sizes the mistake changes nothing; with others it would.")
@@ -290,10 +290,10 @@ def _head_not_sequences(live: _Live, keras, build: Callable) -> Mistake:
         ),
     )
 
-    # Models built from one seed (or given the same weights) have the same weights whatever
-    # their return_sequences; the one the config does not describe runs through its compiled
-    # forward pass (rnnviz.model), which equals predict's to float32 round-off at a fraction
-    # of the cost.
+    # Models built from one seed (or given the same weights) have the same weights whatever their
+    # return_sequences; the one the config does not describe runs through its compiled forward pass
+    # (rnnviz.keras_side.model), which equals predict's to float32 round-off at a fraction of the
+    # cost.
     def y_of(sequences: bool) -> np.ndarray:
         if sequences == c.return_sequences:
             return live.y  # (N, [T,] K)

@@ -1,18 +1,18 @@
 """Training a config's Keras model on a task's (X, y), one training at a time per server.
 
-``train`` builds a fresh model (never a cached one) from the config's seed or from given
-weights, holds out the last VAL_FRACTION of the N samples for validation, and runs Adam over
-the rest in batches of BATCH. The loop is written out rather than left to ``model.fit``: its
-step is a ``tf.function`` with a batch-free input signature, traced once for every batch size
-(the last, smaller batch of an epoch would cost ``fit`` a second trace), with Adam written
-out (a Keras optimizer keeps every training's graph alive, see ``_step``); the training set
-is shuffled each epoch by ``np.random.default_rng(config.seed)`` and nothing global (other
-threads use TensorFlow too); and Stop, the wall-clock budget, a NaN and the progress report
-are all looked at after every batch. TensorFlow runs on one thread (``rnnviz.model._keras``),
-so the same (config, X, y, epochs) gives bit-identical weights on one machine. The losses of
-``History`` are evaluated on the whole training and validation sets after each epoch, with
-the weights as they then are (not the running mean of the batches that ``fit`` reports), so
-``loss_before`` and ``loss`` are one quantity, before and after.
+``train`` builds a fresh model (never a cached one) from the config's seed or from given weights,
+holds out the last VAL_FRACTION of the N samples for validation, and runs Adam over the rest in
+batches of BATCH. The loop is written out rather than left to ``model.fit``: its step is a
+``tf.function`` with a batch-free input signature, traced once for every batch size (the last,
+smaller batch of an epoch would cost ``fit`` a second trace), with Adam written out (a Keras
+optimizer keeps every training's graph alive, see ``_step``); the training set is shuffled each
+epoch by ``np.random.default_rng(config.seed)`` and nothing global (other threads use TensorFlow
+too); and Stop, the wall-clock budget, a NaN and the progress report are all looked at after every
+batch. TensorFlow runs on one thread (``rnnviz.keras_side.model._keras``), so the same (config, X,
+y, epochs) gives bit-identical weights on one machine. The losses of ``History`` are evaluated on
+the whole training and validation sets after each epoch, with the weights as they then are (not the
+running mean of the batches that ``fit`` reports), so ``loss_before`` and ``loss`` are one quantity,
+before and after.
 
 The queue: a server has one ``Trainer`` whose single worker thread runs the jobs in the order
 they came. Two tabs asking for the same training share one ``Ticket``; a page polls its

@@ -10,7 +10,7 @@ with |y| ≈ 20 get 2e-4 instead of failing on round-off. A real mistake (a
 transposed kernel, a missing bias, an off-by-one step) moves y by 1e-2 or more,
 far above either.
 
-Gradients (``rnnviz.gradients``, backpropagation through time in NumPy, against Keras'
+Gradients (``rnnviz.views.gradients``, backpropagation through time in NumPy, against Keras'
 tf.GradientTape) are compared relative to their own size instead: see GRADIENT_TOLERANCES.
 """
 
@@ -44,7 +44,7 @@ class Agreement:
 
 
 # The two functions below are copied verbatim into the standalone script and notebook
-# (rnnviz.standalone), so they use nothing but NumPy, TOLERANCE and TOLERANCES.
+# (rnnviz.views.standalone), so they use nothing but NumPy, TOLERANCE and TOLERANCES.
 
 
 def scaled_tolerance(y_keras: np.ndarray) -> float:
@@ -126,7 +126,7 @@ def diverge(
     return Divergence(per_step, tolerance, None, None)
 
 
-# Gradients (rnnviz.gradients against tf.GradientTape) are compared relative to their own
+# Gradients (rnnviz.views.gradients against tf.GradientTape) are compared relative to their own
 # size: they shrink or grow along the sequence by orders of magnitude, so an absolute
 # tolerance would say nothing. Both sides sum the same terms in other orders; we measured
 # ~5e-7 of max |g| in float32 and ~1e-15 in float64 (tests/test_bptt.py).

@@ -1,7 +1,7 @@
 """Backpropagation through time in NumPy, one function per cell, read off the forward trace.
 
-Each function differentiates one recurrence of ``rnnviz.recurrence`` for a scalar s (the
-model's output summed, in ``rnnviz.gradients``). It is given δh (N, T, M), the gradient that
+Each function differentiates one recurrence of ``rnnviz.recurrence.forward`` for a scalar s (the
+model's output summed, in ``rnnviz.views.gradients``). It is given δh (N, T, M), the gradient that
 reaches each h_t from outside the layer (the Dense head, the layer above), walks the steps
 once from t = T down to 1, and returns
 
@@ -81,7 +81,8 @@ def lstm_backward(
     W_hh: np.ndarray,
     b_h: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """BPTT of Keras' LSTM (``rnnviz.recurrence.lstm``), gate blocks in the order i, f, g, o:
+    """BPTT of Keras' LSTM (``rnnviz.recurrence.forward.lstm``), gate blocks in the order i, f, g,
+    o:
 
         δ_t   = δh_t + δz_{t+1} W_hhᵀ                          ∂s/∂h_t
         δc_t  = δc_{t+1} ⊙ f_{t+1} + δ_t ⊙ o_t ⊙ (1 − tanh²(c_t))   ∂s/∂c_t
@@ -122,7 +123,7 @@ def gru_backward(
     W_hh: np.ndarray,
     b_h: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """BPTT of Keras' GRU (``rnnviz.recurrence.gru``), blocks z, r, h̃; the variant is read
+    """BPTT of Keras' GRU (``rnnviz.recurrence.forward.gru``), blocks z, r, h̃; the variant is read
     off b_h's shape, as the forward pass does. With a_z, a_r, a_h̃ the pre-activations and
     ``h_t = z_t ⊙ h_{t-1} + (1 − z_t) ⊙ h̃_t``:
 

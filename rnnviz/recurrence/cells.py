@@ -1,17 +1,17 @@
 """What each recurrent cell is: one table entry per cell, and every view reads from it.
 
-An entry holds everything the rest of the code knows about a cell: its Keras layer and
-options, its weights and their shapes, its gates in Keras' order, the equations of one step
-(for the page and for the step panel), and its NumPy recurrence. The parameter count and its
-derivation are computed from the weight shapes. Adding a cell is one entry here, one
-recurrence in ``rnnviz.recurrence`` and its backpropagation through time in ``rnnviz.bptt``.
+An entry holds everything the rest of the code knows about a cell: its Keras layer and options, its
+weights and their shapes, its gates in Keras' order, the equations of one step (for the page and for
+the step panel), and its NumPy recurrence. The parameter count and its derivation are computed from
+the weight shapes. Adding a cell is one entry here, one recurrence in ``rnnviz.recurrence.forward``
+and its backpropagation through time in ``rnnviz.recurrence.bptt``.
 
 Weights keep Keras' layout: the gates' blocks sit side by side along the last axis, in
 Keras' order, so ``W_xh`` of an LSTM is (D, 4M). In a weight's shape, D stands for the
 layer's input width: D for the first layer, M (or 2M when bidirectional) for the layers
 stacked on it.
 
-Each entry also says how the other two layouts write it (``LAYOUTS``; ``rnnviz.layouts``
+Each entry also says how the other two layouts write it (``LAYOUTS``; ``rnnviz.shapes.layouts``
 converts the numbers): PyTorch's, with its gate order and its documented equations, and the
 textbook's column vectors, one W^(g) (M, D), U^(g) (M, M) and b^(g) per gate, named by each
 gate's ``letter`` and each weight's ``textbook`` symbols (W, U, b, and b' for the GRU's
@@ -96,7 +96,8 @@ class Cell:
     params_note: str  # one line on where the count comes from
     recurrence: Callable[..., dict[str, np.ndarray]]  # NumPy: (X, **weights) -> trace
     step: Callable[..., list[tuple[str, np.ndarray]]]  # NumPy: one step's (name, value)s
-    # NumPy BPTT: (trace, δh, **weights) -> (∂s/∂x_t, ∂s/∂h_t), each (N, T, ·); rnnviz.bptt
+    # NumPy BPTT: (trace, δh, **weights) -> (∂s/∂x_t, ∂s/∂h_t), each (N, T, ·);
+    # rnnviz.recurrence.bptt
     backward: Callable[..., tuple[np.ndarray, np.ndarray]]
     options: Mapping[str, object] = field(default_factory=dict)  # Keras options of the variant
     switches: tuple[str, ...] = ()  # the config switches that choose among its variants
@@ -106,9 +107,9 @@ class Cell:
     torch_gates: tuple[tuple[str, str], ...] = ()  # (key here, PyTorch's name), its order
     torch_refusal: str = ""
     notations: Mapping[str, Notation] = field(default_factory=dict)  # "pytorch", "textbook"
-    # What step t sends back to the state before it, δ^rec_{t-1}, as LaTeX for the step
-    # panel's backward mode; and, where it is short enough to show term by term, a NumPy
-    # step (δ_t, now, **weights) -> (name, value)s whose last is δ^rec_{t-1} (rnnviz.bptt).
+    # What step t sends back to the state before it, δ^rec_{t-1}, as LaTeX for the step panel's
+    # backward mode; and, where it is short enough to show term by term, a NumPy step (δ_t, now,
+    # **weights) -> (name, value)s whose last is δ^rec_{t-1} (rnnviz.recurrence.bptt).
     delta: str = r"\delta_t\, \partial h_t / \partial h_{t-1}"
     delta_step: Callable[..., list[tuple[str, np.ndarray]]] | None = None
 
@@ -214,7 +215,7 @@ class Cell:
     ) -> tuple[np.ndarray, np.ndarray]:
         """Backpropagation through time over a trace of ``run``, with the weights given by
         name: δh (N, T, M), the gradient reaching each h_t from outside the layer, in;
-        ∂s/∂x_t (N, T, D) and ∂s/∂h_t (N, T, M) in total, out (``rnnviz.bptt``)."""
+        ∂s/∂x_t (N, T, D) and ∂s/∂h_t (N, T, M) in total, out (``rnnviz.recurrence.bptt``)."""
         return self.backward(trace, δh, **{w.symbol: weights[w.symbol] for w in self.weights})
 
     def step_terms(

@@ -75,7 +75,7 @@ def simple_rnn(
         W_hh: hidden-to-hidden kernel, (M, M).
         b_h: hidden bias, (M,).
         tanh, h_0: the activation and the initial state, as Keras has them; the agreement
-            debugger (``rnnviz.bugs``) passes others to show what a mistake does.
+            debugger (``rnnviz.recurrence.bugs``) passes others to show what a mistake does.
 
     Returns:
         ``{"a": a, "h": h}``: the pre-activation ``a_t = x_t W_xh + h_{t-1} W_hh + b_h``
@@ -210,7 +210,7 @@ def gru(
 # input x_t (D,), the state before the step ``prev`` and the trace at the step ``now``
 # (dicts of (M,) vectors, zeros before the first step) and the cell's weights by name, and
 # returns (name, value) pairs in the order shown; each name's formula is in the cell
-# table (rnnviz.cells), and a name without one is a given quantity.
+# table (rnnviz.recurrence.cells), and a name without one is a given quantity.
 
 
 def simple_rnn_step(x_t, prev, now, W_xh, W_hh, b_h, tanh=np.tanh) -> list[tuple[str, np.ndarray]]:

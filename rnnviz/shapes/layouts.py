@@ -4,7 +4,7 @@ Keras keeps a layer's gate blocks side by side in columns, ``x_t @ W``: W_xh (D,
 W_hh (M, gM) and one bias b_h. PyTorch multiplies ``W @ x_t`` and keeps rows, so every kernel
 is transposed, (gM, D) and (gM, M); its gates come in its own order (i, f, g, o for the LSTM,
 r, z, n for the GRU); and it keeps two biases, ``bias_ih`` added to the input part and
-``bias_hh`` to the recurrent part. Which is which is the cell table's (``rnnviz.cells``):
+``bias_hh`` to the recurrent part. Which is which is the cell table's (``rnnviz.recurrence.cells``):
 
 * SimpleRNN and LSTM have one Keras bias; it becomes ``bias_ih`` with ``bias_hh = 0``.
   Going back, the two are added: both are added to the same pre-activation.
@@ -17,7 +17,7 @@ batch_first=True).state_dict()``'s: ``weight_ih_l{k}``, ``weight_hh_l{k}``, ``bi
 ``bias_hh_l{k}``, k from 0, with ``_reverse`` for the backward direction; plus the Dense head
 as ``head.weight`` (K, H) and ``head.bias`` (K,). Nothing here imports torch.
 
-The page and the CLI show the weights in any of three layouts (``rnnviz.cells.LAYOUTS``):
+The page and the CLI show the weights in any of three layouts (``rnnviz.recurrence.cells.LAYOUTS``):
 Keras', PyTorch's, or the textbook's column vectors, one W (M, D), U (M, M) and b (M,) per
 gate. ``path_entries`` names a path's weights in a layout and says what each axis is,
 ``path_arrays`` cuts and transposes Keras' arrays to match, and ``convert`` does it for a
@@ -271,7 +271,7 @@ def symbolic(entry: Entry, symbols: Mapping[str, str]) -> str:
 
 def ledger(config: RNNConfig, layout: str) -> list[ShapeRow]:
     """The shapes ledger in ``layout``: its weights' names and shapes, the rest as in
-    ``rnnviz.ledger.shapes``. The textbook's per-gate weights share a row per kind
+    ``rnnviz.shapes.ledger.shapes``. The textbook's per-gate weights share a row per kind
     (W_i, W_f, W_g, W_o (M, D)). ``layout`` must be one ``shown`` allows."""
     c = config
     cell = c.variant

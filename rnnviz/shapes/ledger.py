@@ -80,7 +80,7 @@ def shapes(
 ) -> list[ShapeRow]:
     """Every tensor of the run, data first, then each layer's weights, then the output.
 
-    The weights are Keras'; another layout (``rnnviz.layouts.ledger``) gives its own rows
+    The weights are Keras'; another layout (``rnnviz.shapes.layouts.ledger``) gives its own rows
     for each layer (``layer_weights(layer)``) and for the head."""
     cell = c.variant
     H = head_symbol(c)

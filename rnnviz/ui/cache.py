@@ -5,15 +5,14 @@ touches: the ledger on the config without its seed (a new seed rebuilds no ledge
 Keras model on the config without N (a new N builds no model), the run on the whole
 config, and each figure or player payload on the config plus the view it shows.
 
-``st.cache_resource`` shares one object between every session without copying it, which
-is safe here because a ``KerasRNN`` is only called under its own lock (``rnnviz.model``), a
-``Run``'s arrays are read-only, and figures and payloads are never changed once built.
-Every cache is bounded, so memory stays flat however many configs visitors try: the
-runs and the views built from them by bytes (``rnnviz.budget``; settings
-``RNNVIZ_RUN_CACHE_MB``, default 128, and ``RNNVIZ_VIEW_CACHE_MB``, default 32 for each
-kind of view), the ledgers and Keras models, which are small, by entries. A view goes
-with its run: every rerun needs the run anyway, so a view of a run no longer cached would
-only hold memory.
+``st.cache_resource`` shares one object between every session without copying it, which is safe here
+because a ``KerasRNN`` is only called under its own lock (``rnnviz.keras_side.model``), a ``Run``'s
+arrays are read-only, and figures and payloads are never changed once built. Every cache is bounded,
+so memory stays flat however many configs visitors try: the runs and the views built from them by
+bytes (``rnnviz.budget``; settings ``RNNVIZ_RUN_CACHE_MB``, default 128, and
+``RNNVIZ_VIEW_CACHE_MB``, default 32 for each kind of view), the ledgers and Keras models, which are
+small, by entries. A view goes with its run: every rerun needs the run anyway, so a view of a run no
+longer cached would only hold memory.
 """
 
 from __future__ import annotations
@@ -338,19 +337,19 @@ def npz_bytes(config: RNNConfig) -> bytes:
 
 
 def torch_npz_bytes(config: RNNConfig) -> bytes:
-    """The run's weights in PyTorch's layout as an .npz (``rnnviz.layouts``); a click on a
+    """The run's weights in PyTorch's layout as an .npz (``rnnviz.shapes.layouts``); a click on a
     download button, like ``npz_bytes``."""
     return layouts.torch_npz_bytes(config, _runs(config).weights)
 
 
 def script_bytes(config: RNNConfig) -> bytes:
-    """The run as a standalone Python script (``rnnviz.standalone``); a click on a download
+    """The run as a standalone Python script (``rnnviz.views.standalone``); a click on a download
     button, like ``npz_bytes``: built from the cached run when clicked, never kept."""
     return standalone.script_text(_runs(config), export.file_name(config)).encode("utf-8")
 
 
 def notebook_bytes(config: RNNConfig) -> bytes:
-    """The run as a Jupyter notebook (``rnnviz.standalone``), like ``script_bytes``."""
+    """The run as a Jupyter notebook (``rnnviz.views.standalone``), like ``script_bytes``."""
     return standalone.notebook_bytes(_runs(config), export.file_name(config))
 
 

@@ -32,6 +32,7 @@ from rnnviz.recurrence.cells import CELLS, LAYOUTS, shape_text
 from rnnviz.shapes import layouts
 from rnnviz.tasks import TASKS
 from rnnviz.ui import held, link, notes
+from rnnviz.ui.contents import SECTIONS
 from rnnviz.ui.notes import as_plain_markdown
 from rnnviz.ui.view import View
 
@@ -442,8 +443,6 @@ def _lecture() -> tuple[bool, bool]:
 
 def sidebar() -> tuple[RNNConfig | None, View]:
     """Draw the sidebar; return the config (None if the sizes do not fit) and the view."""
-    from rnnviz.ui.sections.table import SECTIONS  # the lecture picker's choices
-
     link.read_once()
     with st.sidebar:
         source, locked = _task_and_data()

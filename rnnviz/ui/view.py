@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rnnviz.config import Field, RNNConfig
 from rnnviz.recurrence.cells import LAYOUTS
-from rnnviz.ui.sections.table import SECTIONS
+from rnnviz.ui.contents import SECTIONS
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """One finished run as a ``.npz`` file, for anyone who wants the numbers outside rnnviz.
 
 The archive holds the input X, every weight under its symbol on the page (W_xh, W_hh, b_h,
-W_o, b_o for a SimpleRNN; whatever ``rnnviz.cells`` lists for other cells), both outputs
+W_o, b_o for a SimpleRNN; whatever ``rnnviz.recurrence.cells`` lists for other cells), both outputs
 (``y_keras``, ``y_numpy``), the target ``y_task`` where a task or uploaded data brings
 one, the whole NumPy trace as ``<key>_numpy`` (``h_numpy`` is h after
 each step, ``a_numpy`` its pre-activation) and ``config``, the run's config as a JSON string.

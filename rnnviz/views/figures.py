@@ -1,8 +1,8 @@
 """The Plotly figures (agreement, spectrum, memory): arrays and labels in, ``go.Figure`` out.
 
-No Streamlit here. Axis titles name the symbol and its size, e.g. ``sample n (N = 10)``,
-and hovering shows the value. (The weights and the states over time are drawn on
-canvases in the browser from binary payloads: ``rnnviz.weightmaps``, ``rnnviz.frames``.)
+No Streamlit here. Axis titles name the symbol and its size, e.g. ``sample n (N = 10)``, and
+hovering shows the value. (The weights and the states over time are drawn on canvases in the browser
+from binary payloads: ``rnnviz.views.weight_maps``, ``rnnviz.views.player_data``.)
 """
 
 from __future__ import annotations

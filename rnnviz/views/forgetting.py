@@ -6,7 +6,7 @@ Three small measures, from a run's weights and trace alone (no Keras, no gradien
   (the largest |λ|) and its largest singular value σ_max. For a SimpleRNN linearised
   around h = 0 the state after k more steps is h_{t+k} ≈ h_t W_hh^k, so what h_t leaves
   behind shrinks or grows roughly like ρ^k.
-- ``pulse_memory``: with a pulse input (``rnnviz.data``), how far h_t sits from where the
+- ``pulse_memory``: with a pulse input (``rnnviz.tasks``), how far h_t sits from where the
   same model goes without the pulse, max over units, step by step, and the last step at
   which the pulse still moves h_t by a share of its peak. The no-pulse run is needed because
   the biases alone pull h_t to a fixed point that is not 0.

@@ -1,16 +1,16 @@
 """∂y/∂x_t and ∂h_T/∂h_t of a whole model, by backpropagation through time in NumPy.
 
-The scalar differentiated is s = Σ_k w_k y_k summed over the samples (and over the steps
-with return_sequences), w all ones, or the one-hot e_k to follow a chosen output y_k. Since
-the samples do not mix, ∂s/∂X[n] is sample n's own gradient. From the Dense head
-(``y = h W_o + b_o``, so every h the head reads receives ``W_o w``) the gradient goes back
-through the layers, last to first, and through each layer's directions, each path by its
-cell's backward pass (``rnnviz.bptt``, through the cell table) over the forward trace that
-``rnnviz.run.numpy_forward`` keeps. A backward path walked the input from x_T to x_1, so its
-gradient walks it from x_1 to x_T: its trace and δh are reversed in time (views, no copy)
-and its results put back in the input's order, as numpy_forward does going forward. A
-planted bug (``config.bug``) changes nothing here: these are the correct recurrence's
-gradients, the ones Keras' tf.GradientTape gives (``rnnviz.model.KerasRNN.gradients``).
+The scalar differentiated is s = Σ_k w_k y_k summed over the samples (and over the steps with
+return_sequences), w all ones, or the one-hot e_k to follow a chosen output y_k. Since the samples
+do not mix, ∂s/∂X[n] is sample n's own gradient. From the Dense head (``y = h W_o + b_o``, so every
+h the head reads receives ``W_o w``) the gradient goes back through the layers, last to first, and
+through each layer's directions, each path by its cell's backward pass (``rnnviz.recurrence.bptt``,
+through the cell table) over the forward trace that ``rnnviz.pipeline.numpy_forward`` keeps. A
+backward path walked the input from x_T to x_1, so its gradient walks it from x_1 to x_T: its trace
+and δh are reversed in time (views, no copy) and its results put back in the input's order, as
+numpy_forward does going forward. A planted bug (``config.bug``) changes nothing here: these are the
+correct recurrence's gradients, the ones Keras' tf.GradientTape gives
+(``rnnviz.keras_side.model.KerasRNN.gradients``).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Everything the in-browser player needs to draw any step t of one sample, in one payload.
 
-The player (``rnnviz/ui/player``) plays time in the browser without asking the server for
+The player (``rnnviz.ui.components.player``) plays time in the browser without asking the server for
 each frame, so it is sent, once per (run, sample, layer, direction), every traced state and
 gate of that sample as (T, M) float32 arrays, and the step-by-step terms of every step for
 the first few units. The payload is one ``bytes`` object, so the arrays travel as raw
@@ -26,7 +26,7 @@ from rnnviz.pipeline import Run
 
 MAGIC = b"RNV1"
 TABLE_UNITS = 8  # the player's step table lists units 0..7; the step panel lists all M
-DIVERGING = "RdBu_r"  # the weights' scale in rnnviz.figures: red positive, blue negative
+DIVERGING = "RdBu_r"  # the weights' scale in rnnviz.views.figures: red positive, blue negative
 SEQUENTIAL = "Blues"  # gates in (0, 1): white = closed, dark = open
 
 

@@ -1,17 +1,17 @@
 """A run as a Python script and a Jupyter notebook that need nothing of rnnviz.
 
-Both rebuild the Keras model of the run, load its weights and its input X, compute y again
-with the NumPy recurrence step by step and print the verdict rnnviz printed, in the order of
-the "Importance of shapes" notebook: the sizes, the data, the model and its summary, the
-weights, Keras' y, the NumPy recurrence, the comparison. They need only numpy and tensorflow
-(which brings keras). The recurrence, the tolerance and the verdict are not rewritten for
-them: their source is copied from ``rnnviz.recurrence`` and ``rnnviz.agreement``, together
-with whatever it uses there, so the script runs exactly the code the app runs.
+Both rebuild the Keras model of the run, load its weights and its input X, compute y again with the
+NumPy recurrence step by step and print the verdict rnnviz printed, in the order of the "Importance
+of shapes" notebook: the sizes, the data, the model and its summary, the weights, Keras' y, the
+NumPy recurrence, the comparison. They need only numpy and tensorflow (which brings keras). The
+recurrence, the tolerance and the verdict are not rewritten for them: their source is copied from
+``rnnviz.recurrence.forward`` and ``rnnviz.recurrence.agreement``, together with whatever it uses
+there, so the script runs exactly the code the app runs.
 
 X and the weights travel inside the file, as the base64 text of their ``np.save`` bytes:
 exact to the bit, and read back with ``allow_pickle=False``. A run whose arrays exceed
 EMBED_LIMIT would make a file too large to open; its script reads them instead from the
-``.npz`` that ``--export`` or the page's download writes (``rnnviz.export``), next to it.
+``.npz`` that ``--export`` or the page's download writes (``rnnviz.views.export``), next to it.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from rnnviz.views.export import file_name
 # X and the weights are embedded up to this many bytes (a 2.7 MB file); a larger run's
 # script reads the .npz next to it. Most runs are far below: the defaults hold 1.5 kB.
 EMBED_LIMIT = 2 * 2**20
-# Set before TensorFlow is imported, as rnnviz.model does: quiet logs, and no oneDNN
+# Set before TensorFlow is imported, as rnnviz.keras_side.model does: quiet logs, and no oneDNN
 # reordering, so Keras' float32 results are the same from run to run and as in rnnviz.
 TF_ENVIRONMENT = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}
 DIRECTIONS = ("fwd", "bwd")  # a layer's paths, in Keras' order of their weights
@@ -96,7 +96,7 @@ def copied_source(module: ModuleType, names: Iterable[str]) -> tuple[list[str], 
 
 
 def _keras_name(c: RNNConfig, layer: int) -> str:
-    """The name rnnviz.model gives a layer, so that model.summary() reads the same."""
+    """The name rnnviz.keras_side.model gives a layer, so that model.summary() reads the same."""
     return f"bidirectional_{layer}" if c.bidirectional else f"{c.cell}_{layer}"
 
 
@@ -173,7 +173,7 @@ def _load(kind: str, name: str, value: np.ndarray, comment: str) -> str:
 
 def _model_code(c: RNNConfig) -> str:
     """The Keras model as the notebook builds it, one line per layer, with rnnviz's names
-    (rnnviz.model.build), and the same options: the variant's (reset_after) included."""
+    (rnnviz.keras_side.model.build), and the same options: the variant's (reset_after) included."""
     cell = c.variant
     lines, reads = ['i = Input(shape=(T, D), name="X")'], "i"
     for layer in range(1, c.layers + 1):
@@ -229,7 +229,7 @@ def _weights_code(run: Run, kind: str) -> str:
 
 
 def _numpy_code(c: RNNConfig, recurrence_fn: Callable) -> str:
-    """Each layer and direction in turn, as rnnviz.run.numpy_forward runs them, written out
+    """Each layer and direction in turn, as rnnviz.pipeline.numpy_forward runs them, written out
     for this config: one line per path, then the Dense head."""
     name = recurrence_fn.__name__
     weights = [  # after X, the weights: W_xh, ...; not the keyword-only options (h_0, ...)
@@ -368,7 +368,7 @@ def parts(
         ),
         Part(
             "The NumPy recurrence",
-            f"{cell.title}, step by step, copied from rnnviz.recurrence:\n\n"
+            f"{cell.title}, step by step, copied from rnnviz.recurrence.forward:\n\n"
             + "\n".join(f"$${line}$$" for line in cell.equations),
             "\n\n\n".join(rec_source) + "\n",
         ),

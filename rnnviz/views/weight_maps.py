@@ -1,10 +1,10 @@
 """The weights view's data: every weight block of one layer and the head, on one scale.
 
-The page draws the weights in the browser from one payload (``rnnviz.frames.pack``
+The page draws the weights in the browser from one payload (``rnnviz.views.player_data.pack``
 layout: JSON header, then raw float32), one panel per block: for each gate of the cell,
 its W_xh, W_hh and b_h blocks, cut out of Keras' side-by-side layout along the last
 axis, then the Dense head's W_o and b_o; or the same numbers in PyTorch's or the
-textbook's layout (``rnnviz.layouts``), with axis titles that say what rows and columns
+textbook's layout (``rnnviz.shapes.layouts``), with axis titles that say what rows and columns
 are there. Every panel shares one colour range, centred
 on zero, so a colour means the same number everywhere.
 """
@@ -35,7 +35,7 @@ def weight_grid(
     layout: str = "keras",
 ) -> Frames:
     """Rows of panels: one row per gate of ``cell`` (its input, recurrent and bias blocks),
-    then the head, as ``layout`` (``rnnviz.cells.LAYOUTS``) writes them.
+    then the head, as ``layout`` (``rnnviz.recurrence.cells.LAYOUTS``) writes them.
 
     ``weights`` are one path's, in Keras' layout; ``layout`` cuts them as it keeps them:
     Keras' gate blocks side by side in columns, PyTorch's stacked in rows (in its gate order,

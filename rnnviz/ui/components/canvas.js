@@ -1,10 +1,10 @@
 // rnnviz canvas helpers, shared by the player (player.js) and the weights (weights.js).
 //
 // Plain functions, no imports or exports: Python joins this file in front of each component's
-// own script (rnnviz.ui.player, rnnviz.ui.weights), because components v2 takes one inline ES
+// own script (rnnviz.ui.components.player, rnnviz.ui.components.weights), because components v2 takes one inline ES
 // module per component. So every name here is taken in each script that uses it.
 //
-// The payload is rnnviz.frames.pack(...): "RNV1", a uint32 LE header length, a JSON header,
+// The payload is rnnviz.views.player_data.pack(...): "RNV1", a uint32 LE header length, a JSON header,
 // zero padding to 4 bytes, then float32 LE arrays back to back. Each entry of the header's
 // `panels` (and `terms`, if any) names its array's byte `offset` into the float block and its
 // `shape`.

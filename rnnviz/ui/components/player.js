@@ -1,6 +1,6 @@
 // rnnviz player: plays t = 1..T of one sample's trace in the browser, with no server round trip.
 //
-// The payload is rnnviz.frames.pack(...), decoded by canvas.js, which rnnviz.ui.player joins in
+// The payload is rnnviz.views.player_data.pack(...), decoded by canvas.js, which rnnviz.ui.components.player joins in
 // front of this file and which also holds the colour tables and the heatmap painter. Every
 // heatmap is painted once per payload; a frame (a change of t) only moves the markers, redraws
 // the bar chart and fills the table cells.

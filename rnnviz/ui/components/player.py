@@ -1,10 +1,10 @@
 """The hidden-state player: time t = 1..T plays in the browser, with no server round trip.
 
 ``player`` mounts a components-v2 element (no iframe) that receives one payload from
-``rnnviz.frames.pack``, every traced state and gate of one sample as raw float32, draws each
-(T, M) trace once as a heatmap and then moves only a marker, a bar chart of h_t and the step
-table from frame to frame (``player.js``, ``player.css``; the payload decoder and the colour
-tables are in ``canvas.js``, shared with ``rnnviz.ui.weights``).
+``rnnviz.views.player_data.pack``, every traced state and gate of one sample as raw float32, draws
+each (T, M) trace once as a heatmap and then moves only a marker, a bar chart of h_t and the step
+table from frame to frame (``player.js``, ``player.css``; the payload decoder and the colour tables
+are in ``canvas.js``, shared with ``components.weights``).
 
 ``t_sync`` is a second, invisible element that keeps the server's t (a slider inside an
 ``st.fragment``) and the player's t together through two DOM events: each render announces
@@ -81,7 +81,7 @@ _T_SYNC = st.components.v2.component(
 
 
 def player(payload: bytes, key: str = "player") -> None:
-    """Mount the player on ``payload`` (``rnnviz.frames.pack(...)``); it opens at the
+    """Mount the player on ``payload`` (``rnnviz.views.player_data.pack(...)``); it opens at the
     payload's t. The bytes reach the browser as they are, no JSON or base64 on the way."""
     _PLAYER(key=key, data=payload)
 

@@ -1,7 +1,7 @@
 // rnnviz weights: every weight block of one layer and the Dense head, drawn on canvases.
 //
-// The payload is rnnviz.frames.pack(rnnviz.weightmaps.weight_grid(...)), decoded by canvas.js,
-// which rnnviz.ui.weights joins in front of this file. Its header holds the shared colour range
+// The payload is rnnviz.views.player_data.pack(rnnviz.views.weight_maps.weight_grid(...)), decoded by canvas.js,
+// which rnnviz.ui.components.weights joins in front of this file. Its header holds the shared colour range
 // (zmax), the colour scale and one entry per panel: the gate row it belongs to, its title,
 // axis titles, row labels, whether it is a bias vector, whether its numbers are printed, its
 // shape (rows, cols) and its array's offset. Each matrix is painted once, one pixel per value,

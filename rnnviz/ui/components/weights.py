@@ -1,12 +1,12 @@
 """The weights view: every weight block of one layer and the head, drawn in the browser.
 
 ``weights`` mounts a components-v2 element (no iframe) that receives one payload from
-``rnnviz.frames.pack(rnnviz.weightmaps.weight_grid(...))``: the blocks as raw float32, on one
-shared colour range. The browser paints each block once on a canvas, one pixel per value,
-scaled up by CSS, and lays the numbers, ticks and axis titles over it (``weights.js``,
+``rnnviz.views.player_data.pack(rnnviz.views.weight_maps.weight_grid(...))``: the blocks as raw
+float32, on one shared colour range. The browser paints each block once on a canvas, one pixel per
+value, scaled up by CSS, and lays the numbers, ticks and axis titles over it (``weights.js``,
 ``weights.css``). The payload decoder and the colour tables are ``canvas.js``, shared with the
-player (``rnnviz.ui.player``), and joined in front of ``weights.js`` into the one inline ES
-module a component takes.
+player (``rnnviz.ui.components.player``), and joined in front of ``weights.js`` into the one inline
+ES module a component takes.
 
 It replaces one Plotly heatmap per block (five for a SimpleRNN, fourteen for an LSTM), whose
 redraw was the page's largest cost in the browser when a visitor came back to a cached run.
@@ -37,7 +37,7 @@ _WEIGHTS = st.components.v2.component(
 
 
 def weight_panels(payload: bytes, key: str = "weights") -> None:
-    """Mount the weight panels on ``payload`` (``rnnviz.frames.pack`` of a
-    ``rnnviz.weightmaps.weight_grid``). The bytes reach the browser as they are, no JSON
+    """Mount the weight panels on ``payload`` (``rnnviz.views.player_data.pack`` of a
+    ``rnnviz.views.weight_maps.weight_grid``). The bytes reach the browser as they are, no JSON
     or base64 on the way."""
     _WEIGHTS(key=key, data=payload)

@@ -1,4 +1,4 @@
-"""The page's sections, one module each, named by the section's key (``table.SECTIONS``).
+"""The page's sections, one module each, named by the section's key (``rnnviz.ui.contents``).
 
 Each module's ``draw(config, view)`` lays out what the core computed: numbers come from
 ``rnnviz.pipeline`` and ``rnnviz.shapes``, figures and player payloads from ``rnnviz.ui.cache``.

@@ -11,7 +11,7 @@ from rnnviz.ui.view import View
 
 
 def draw(config: RNNConfig, view: View) -> None:
-    """Section 8: backpropagation through time by hand (``rnnviz.gradients``), how far back
+    """Section 8: backpropagation through time by hand (``rnnviz.views.gradients``), how far back
     y still feels x_t, and the same for SimpleRNN, LSTM and GRU side by side. The full page
     computes it once the expander is opened; lecture mode at once."""
     page.header("gradients")

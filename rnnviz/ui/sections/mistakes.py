@@ -20,8 +20,8 @@ OUTCOME_BADGES = {
 
 
 def draw(config: RNNConfig, view: View) -> None:
-    """Section 7: each shape mistake made live against Keras (``rnnviz.mistakes``), beside
-    its fix. Making them costs Keras calls, so the full page makes them only once the
+    """Section 7: each shape mistake made live against Keras (``rnnviz.keras_side.shape_mistakes``),
+    beside its fix. Making them costs Keras calls, so the full page makes them only once the
     expander is opened; lecture mode, which shows this section alone, makes them at once."""
     page.header("mistakes")
     st.caption(

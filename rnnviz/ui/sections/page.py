@@ -2,7 +2,7 @@
 
 The CSS lives beside this module (``page.css``, and ``lecture.css`` for lecture mode). A
 section's header and its placeholder while TensorFlow loads both come from the section table
-(``table.SECTIONS``); so does the lecture picker's list.
+(``rnnviz.ui.contents``); so does the lecture picker's list.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 from rnnviz.config import RNNConfig, as_text
 from rnnviz.shapes import layouts, ledger
 from rnnviz.tasks import TASKS
-from rnnviz.ui.sections.table import SECTIONS, Section
+from rnnviz.ui.contents import SECTIONS, Section
 
 _HERE = Path(__file__).parent
 

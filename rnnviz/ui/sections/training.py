@@ -1,14 +1,13 @@
 """Section 0, training: press Train and watch the loss fall, then look at every view again on
 the trained weights (the sidebar's Weights: initial | trained, ``?weights=trained``).
 
-A training runs on the server's one training thread (``rnnviz.training.Trainer``): one at a
-time, because a hosted box has few cores, first come first served; a second visitor sees
-their place in the queue. The page polls the ticket from a fragment that reruns every
-POLL_S seconds while a training of this session is queued or running, so the progress bar
-and the loss curve move at least twice a second and the rest of the page stays as it is.
-The trained weights go to the server's store (``cache.STORE``) under
-``RNNConfig.training_key``, whichever session is still there to see them, and to the
-session that asked, which keeps them (``rnnviz.ui.held``).
+A training runs on the server's one training thread (``rnnviz.keras_side.training.Trainer``): one at
+a time, because a hosted box has few cores, first come first served; a second visitor sees their
+place in the queue. The page polls the ticket from a fragment that reruns every POLL_S seconds while
+a training of this session is queued or running, so the progress bar and the loss curve move at
+least twice a second and the rest of the page stays as it is. The trained weights go to the server's
+store (``cache.STORE``) under ``RNNConfig.training_key``, whichever session is still there to see
+them, and to the session that asked, which keeps them (``rnnviz.ui.held``).
 """
 
 from __future__ import annotations

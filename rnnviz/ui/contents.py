@@ -1,4 +1,4 @@
-"""The page's sections, one table: each one's key, number, title, lecture label and needs.
+"""The page's table of contents: its sections, each one's key, number, title, label and needs.
 
 The key is what ``?section=`` takes in lecture mode and the name of the module that draws the
 section (``rnnviz.ui.sections.<key>``, whose ``draw(config, view)`` is all app.py calls); the
