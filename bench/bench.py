@@ -32,9 +32,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnnviz is not pi
 
 from rnnviz.config import WORK_CAP, RNNConfig  # noqa: E402
 from rnnviz.keras_side import model as keras_side  # noqa: E402  (TensorFlow is imported on first use)
-from rnnviz.pipeline import execute, numpy_forward  # noqa: E402
+from rnnviz.pipeline import execute  # noqa: E402
 from rnnviz.recurrence.agreement import TOLERANCE, compare  # noqa: E402
 from rnnviz.recurrence.cells import CELLS, VARIANTS, Cell  # noqa: E402
+from rnnviz.recurrence.network import numpy_forward  # noqa: E402
 from rnnviz.tasks import make_X  # noqa: E402
 from rnnviz.views.gradients import gradients  # noqa: E402
 

@@ -22,23 +22,39 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rnnviz.config import NO_EDIT, RNNConfig, suffix
+from rnnviz.config import RNNConfig
 from rnnviz.recurrence import bugs, forward
 from rnnviz.recurrence.agreement import Agreement, Divergence, compare, diverge
-from rnnviz.recurrence.cells import HEAD, HEAD_FORMULAS, Cell, check_head
+from rnnviz.recurrence.cells import HEAD, HEAD_FORMULAS, Cell, suffix
+from rnnviz.recurrence.network import numpy_forward
 from rnnviz.shapes import ledger
 from rnnviz.tasks import Xy_of
 
 
+def _frozen(a: np.ndarray | None) -> np.ndarray | None:
+    if a is not None:
+        a.flags.writeable = False
+    return a
+
+
+def _frozen_map(arrays: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
+    return MappingProxyType({k: _frozen(v) for k, v in arrays.items()})
+
+
 @dataclass(frozen=True)
-class Path:
-    """One recurrent layer in one direction."""
+class RecurrentPath:
+    """One recurrent layer in one direction; what it is given, it holds read-only."""
 
     layer: int  # 1-based
     direction: str  # "fwd" or "bwd"
     weights: Mapping[str, np.ndarray]  # W_xh (D_l, bM), W_hh (M, bM), b_h: Keras' layout
     trace: Mapping[str, np.ndarray]  # "h" and the cell's gates and states, each (N, T, M)
     keras_h: np.ndarray | None = None  # (N, T, M) Keras' h_t, kept when a bug is planted
+
+    def __post_init__(self):
+        object.__setattr__(self, "weights", _frozen_map(self.weights))
+        object.__setattr__(self, "trace", _frozen_map(self.trace))
+        _frozen(self.keras_h)
 
     @property
     def suffix(self) -> str:
@@ -49,77 +65,11 @@ class Path:
         return f"layer {self.layer}, {'backward' if self.direction == 'bwd' else 'forward'}"
 
 
-def path_weights(
-    cell: Cell, weights: Mapping[str, np.ndarray], layer: int, direction: str
-) -> dict[str, np.ndarray]:
-    """One path's weights by their symbols (W_xh, W_hh, b_h), out of every weight by its
-    export name (W_xh_2_bwd, ...)."""
-    return {w.symbol: weights[w.symbol + suffix(layer, direction)] for w in cell.weights}
-
-
-def check_weights(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> None:
-    """Every weight ``numpy_forward`` reads for ``config`` is there and of its shape, each
-    layer's and direction's and the head's, or the ShapeError that names it: "W_hh_2 must be
-    (M, 4M) = (5, 20) for LSTM(5) reading D = 5 values per step, got (20, 5)"."""
-    cell = config.variant
-    for layer, d in config.paths:
-        cell.check(weights, config.width(layer), config.M, suffix(layer, d))
-    check_head(weights, config.head_width, config.K)
-
-
-def numpy_forward(
-    config: RNNConfig, X: np.ndarray, weights: Mapping[str, np.ndarray]
-) -> tuple[dict[tuple[int, str], dict[str, np.ndarray]], np.ndarray]:
-    """The recurrences of every layer and direction over X (N, T, D), then the Dense head.
-
-    ``weights`` are named as in the export (W_xh, W_hh_2, b_h_bwd, ..., W_o, b_o), and each is
-    checked first (``check_weights``). Returns the trace of each (layer, direction) and y:
-    (N, K), or (N, T, K) with return_sequences. A planted bug (``config.bug``, see
-    ``rnnviz.recurrence.bugs``) changes what this side computes.
-    """
-    c = config
-    cell = c.variant
-    check_weights(c, weights)
-    bug = bugs.bug_of(c.bug)
-    traces: dict[tuple[int, str], dict[str, np.ndarray]] = {}
-    H = X  # (N, T, D): what the next layer reads, then each layer's output
-    for layer in range(1, c.layers + 1):
-        outputs = []
-        for d in ("fwd", "bwd")[: c.directions]:
-            W = path_weights(cell, weights, layer, d)
-            if (d == "fwd") != bug.reverse:
-                trace = bugs.run(bug, cell, H, W, c.M)  # each (N, T, M)
-            else:  # read x_T first, then hand out in time order again (reversed views)
-                trace = bugs.run(bug, cell, H[:, ::-1], W, c.M)  # each (N, T, M), reversed
-                trace = {k: v[:, ::-1] for k, v in trace.items()}  # views, no copy
-            traces[(layer, d)] = trace
-            outputs.append(trace["h"])
-        # (N, T, M·directions); one direction is used as it is, a copy would cost ~N·T·M
-        H = outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=-1)
-    if c.return_sequences:
-        return traces, forward.dense(H, weights["W_o"], weights["b_o"])  # (N, T, K)
-    # h_T of each direction: the forward path ends at t = T, the backward one at t = 1.
-    last = [traces[(c.layers, "fwd")]["h"][:, -1]]  # (N, M)
-    if c.bidirectional:
-        last.append(traces[(c.layers, "bwd")]["h"][:, -1 if bug.head_reads_last else 0])
-    h_T = np.concatenate(last, axis=-1)  # (N, M·directions)
-    return traces, forward.dense(h_T, weights["W_o"], weights["b_o"])  # (N, K)
-
-
-def _frozen(a: np.ndarray) -> np.ndarray:
-    a.flags.writeable = False
-    return a
-
-
-def _frozen_map(arrays: Mapping[str, np.ndarray]) -> Mapping[str, np.ndarray]:
-    return MappingProxyType({k: _frozen(v) for k, v in arrays.items()})
-
-
 @dataclass(frozen=True)
 class Run:
     config: RNNConfig
     X: np.ndarray  # (N, T, D)
-    paths: tuple[Path, ...]  # layer 1 fwd, [layer 1 bwd], layer 2 fwd, ...
+    paths: tuple[RecurrentPath, ...]  # layer 1 fwd, [layer 1 bwd], layer 2 fwd, ...
     head: Mapping[str, np.ndarray]  # W_o (M·directions, K), b_o (K,)
     y_keras: np.ndarray  # (N, K) or (N, T, K)
     y_numpy: np.ndarray  # same shape as y_keras
@@ -127,6 +77,12 @@ class Run:
     summary: str  # Keras' model.summary() text
     divergence: Divergence | None = None  # h_t step by step, when a bug is planted
     y_task: np.ndarray | None = None  # the task's or the data's target: (N, K) or (N,) classes
+
+    def __post_init__(self):
+        # one cached run is shared by every session: its arrays are read-only, its dicts views
+        for name in ("X", "y_keras", "y_numpy", "y_task"):
+            _frozen(getattr(self, name))
+        object.__setattr__(self, "head", _frozen_map(self.head))
 
     @property
     def diverges_from_t(self) -> int | None:
@@ -180,7 +136,7 @@ class Run:
     def h(self) -> np.ndarray:
         return self.paths[0].trace["h"]  # (N, T, M)
 
-    def path(self, layer: int = 1, direction: str = "fwd") -> Path:
+    def path(self, layer: int = 1, direction: str = "fwd") -> RecurrentPath:
         for p in self.paths:
             if (p.layer, p.direction) == (layer, direction):
                 return p
@@ -333,52 +289,40 @@ def execute(
         keras_model = keras_side.build(c, weights)
     elif keras_model.config != c.model_config:
         raise ValueError(f"the Keras model was built for {keras_model.config}, not for {c}")
-    X, y_task = Xy_of(c, data)  # (N, T, D); the target, (N, 1) or (N,), or None
-    if c.x_edit != NO_EDIT or edit is not None:
-        if edit is None or edit.digest != c.x_edit or not edit.fits(c):
-            given = "none" if edit is None else f"x_edit={edit.digest}"
-            raise ValueError(f"the config names x_edit={c.x_edit}, but {given} was given")
-        X[edit.n] = edit.X  # (T, D): sample n as typed on the page
+    X, y_task = Xy_of(c, data, edit)  # (N, T, D); the target, (N, 1) or (N,), or None
+    # Keras' side first, all of it: its weights, y, h_t where they are compared, its summary
     weights = keras_model.weights()
     y_keras = keras_model(X)  # (N, K) or (N, T, K)
     planted = c.bug != bugs.NONE
     keras_h = keras_model.states(X) if planted or states else None  # (N, T, M) each
+    summary = keras_model.summary()
     after_keras()
-    traces, y_numpy = numpy_forward(c, X, weights)
-    cell = c.variant
-    paths = tuple(
-        Path(
-            layer=layer,
-            direction=d,
-            weights=_frozen_map(path_weights(cell, weights, layer, d)),
-            trace=_frozen_map(trace),
-            keras_h=_frozen(keras_h[(layer, d)]) if planted else None,
-        )
-        for (layer, d), trace in traces.items()
-    )
+    traces, y_numpy = numpy_forward(c, X, weights)  # each (N, T, M); (N, [T,] K)
     divergence = None
     if keras_h is not None:
         divergence = diverge(keras_h, {path: trace["h"] for path, trace in traces.items()})
+    paths = tuple(
+        RecurrentPath(
+            layer=layer,
+            direction=d,
+            weights=c.variant.path_weights(weights, suffix(layer, d)),
+            trace=trace,
+            keras_h=keras_h[(layer, d)] if planted else None,
+        )
+        for (layer, d), trace in traces.items()
+    )
     return Run(
         config=c,
-        X=_frozen(X),
+        X=X,
         paths=paths,
-        head=_frozen_map({w.symbol: weights[w.symbol] for w in HEAD}),
-        y_keras=_frozen(y_keras),
-        y_numpy=_frozen(y_numpy),
-        y_task=None if y_task is None else _frozen(np.array(y_task)),
+        head={w.symbol: weights[w.symbol] for w in HEAD},
+        y_keras=y_keras,
+        y_numpy=y_numpy,
+        y_task=None if y_task is None else np.array(y_task),
         agreement=compare(y_keras, y_numpy),
-        summary=keras_model.summary(),
+        summary=summary,
         divergence=divergence,
     )
-
-
-def _traced(config: RNNConfig) -> int:
-    """How many (N, T, M) arrays the cell's recurrence keeps, from running it on one step."""
-    c = config
-    cell = c.variant
-    zeros = {w.symbol: np.zeros(cell.numeric_shape(w, 1, 1), np.float32) for w in cell.weights}
-    return len(cell.run(np.zeros((1, 1, 1), dtype=np.float32), zeros, 1))
 
 
 def planned_nbytes(config: RNNConfig) -> int:
@@ -391,7 +335,7 @@ def planned_nbytes(config: RNNConfig) -> int:
     with return_sequences or a bug, per step.
     """
     c, f64 = config, 8
-    traced = _traced(c) + (c.bug != bugs.NONE)
+    traced = c.variant.traced + (c.bug != bugs.NONE)
     steps = c.T if c.return_sequences else 1
     arrays = c.N * c.T * c.D + 2 * c.N * steps * c.K + ledger.param_totals(c)["total"]
     arrays += len(c.paths) * traced * c.N * c.T * c.M

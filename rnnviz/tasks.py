@@ -241,11 +241,12 @@ TASKS: dict[str, Task] = {
 DEFAULT = "random"
 
 
-def Xy_of(config, data=None) -> tuple[np.ndarray, np.ndarray | None]:
+def Xy_of(config, data=None, edit=None) -> tuple[np.ndarray, np.ndarray | None]:
     """The X of a run of ``config`` (an ``RNNConfig``), (N, T, D) in its dtype, a new array,
     and the target y its task or data brings (None for task=random): the task's draw from
-    the seed, or ``data`` (an ``rnnviz.inputs.userdata.Data``), the uploaded
-    arrays the config's ``data`` field names."""
+    the seed, or ``data`` (an ``rnnviz.inputs.userdata.Data``), the uploaded arrays the
+    config's ``data`` field names; with one sample as ``edit`` (an
+    ``rnnviz.inputs.x_edits.Edit``) typed it, the one the config's ``x_edit`` names."""
     c = config
     if c.data != "none":
         if data is None or data.digest != c.data or data.X.shape != (c.N, c.T, c.D):
@@ -254,11 +255,18 @@ def Xy_of(config, data=None) -> tuple[np.ndarray, np.ndarray | None]:
                 f"the config names data={c.data}, (N, T, D) = "
                 f"{(c.N, c.T, c.D)}, but {given} was given"
             )
-        return data.X.astype(c.dtype), data.y  # (N, T, D), y as uploaded
-    if c.task == "random":
-        return make_X(c.N, c.T, c.D, c.seed, c.dtype, c.input, c.pulse_t, c.pulse_d), None
-    X, y = TASKS[c.task].make(c.N, c.T, c.D, c.K, c.seed)  # (N, T, D) float32, y
-    return X.astype(c.dtype, copy=False), y
+        X, y = data.X.astype(c.dtype), data.y  # (N, T, D), y as uploaded
+    elif c.task == "random":
+        X, y = make_X(c.N, c.T, c.D, c.seed, c.dtype, c.input, c.pulse_t, c.pulse_d), None
+    else:
+        X, y = TASKS[c.task].make(c.N, c.T, c.D, c.K, c.seed)  # (N, T, D) float32, y
+        X = X.astype(c.dtype, copy=False)  # (N, T, D)
+    if c.x_edit != "none" or edit is not None:
+        if edit is None or edit.digest != c.x_edit or not edit.fits(c):
+            given = "none" if edit is None else f"x_edit={edit.digest}"
+            raise ValueError(f"the config names x_edit={c.x_edit}, but {given} was given")
+        X[edit.n] = edit.X  # (T, D): sample n as typed on the page
+    return X, y
 
 
 def X_of(config, data=None) -> np.ndarray:

@@ -80,25 +80,25 @@ def test_a_weight_of_the_wrong_shape_is_named_with_its_shape_in_symbols_and_numb
         "W_hh must be (M, 4M) = (5, 20) for LSTM(5) reading D = 3 values per step, got (20, 5)"
     )
     with pytest.raises(ShapeError, match=re.escape(message)):
-        LSTM.run(X, W, M=5)
+        LSTM.forward(X, W, M=5)
 
     W = _weights(GRU_RESET_BEFORE, 3, 5)  # a textbook GRU's biases for Keras' default GRU
     message = "b_h must be (2, 3M) = (2, 15) for GRU(5) reading D = 3 values per step, got (15,)"
     with pytest.raises(ShapeError, match=re.escape(message)):
-        GRU.run(X, W, M=5)
+        GRU.forward(X, W, M=5)
 
     W = _weights(SIMPLE, 3, 5)
     message = (
         "W_xh must be (D, M) = (3, 5) for SimpleRNN(5) reading D = 3 values per step, got (4, 5)"
     )
     with pytest.raises(ShapeError, match=re.escape(message)):
-        SIMPLE.run(X, {**W, "W_xh": np.zeros((4, 5), np.float32)}, M=5)
+        SIMPLE.forward(X, {**W, "W_xh": np.zeros((4, 5), np.float32)}, M=5)
     with pytest.raises(
         ShapeError, match=re.escape("b_h is missing; SimpleRNN needs W_xh, W_hh, b_h")
     ):
-        SIMPLE.run(X, {k: v for k, v in W.items() if k != "b_h"}, M=5)
+        SIMPLE.forward(X, {k: v for k, v in W.items() if k != "b_h"}, M=5)
     with pytest.raises(ShapeError, match=re.escape("X must be (N, T, D), got (4, 3)")):
-        SIMPLE.run(X[0], W, M=5)
+        SIMPLE.forward(X[0], W, M=5)
 
 
 @pytest.mark.parametrize("cell", VARIANTS, ids=IDS)
@@ -106,8 +106,8 @@ def test_weights_are_passed_by_name_whatever_their_order(cell):
     X = np.random.default_rng(1).standard_normal((2, 4, 3)).astype(np.float32)
     W = _weights(cell, 3, 5)
     shuffled = dict(reversed(list(W.items())))
-    for key, value in cell.run(X, W, M=5).items():
-        np.testing.assert_array_equal(cell.run(X, shuffled, M=5)[key], value)
+    for key, value in cell.forward(X, W, M=5).items():
+        np.testing.assert_array_equal(cell.forward(X, shuffled, M=5)[key], value)
 
 
 def test_a_switch_that_does_not_apply_takes_its_default_so_one_model_has_one_config():

@@ -20,9 +20,10 @@ import pytest
 from rnnviz import cli
 from rnnviz.cli import flags as cli_flags
 from rnnviz.config import RNNConfig
-from rnnviz.pipeline import Path, Run, numpy_forward
+from rnnviz.pipeline import RecurrentPath, Run
 from rnnviz.recurrence.agreement import TOLERANCE, compare
 from rnnviz.recurrence.cells import CELLS
+from rnnviz.recurrence.network import numpy_forward
 from rnnviz.tasks import make_X
 from rnnviz.views.export import npz_bytes, write_npz
 
@@ -384,7 +385,7 @@ def _fake_run(trace_extra: dict | None = None) -> Run:
     traces, y = numpy_forward(c, X, weights)  # {(1, "fwd"): trace}, (N, K)
     trace = {**traces[(1, "fwd")], **(trace_extra or {})}
     rnn = {k: weights[k] for k in ("W_xh", "W_hh", "b_h")}
-    path = Path(layer=1, direction="fwd", weights=rnn, trace=trace)
+    path = RecurrentPath(layer=1, direction="fwd", weights=rnn, trace=trace)
     head = {k: weights[k] for k in ("W_o", "b_o")}
     return Run(c, X, (path,), head, y, y, compare(y, y), summary="")
 

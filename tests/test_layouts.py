@@ -11,10 +11,10 @@ import math
 import numpy as np
 import pytest
 
-from rnnviz.config import RNNConfig, suffix
+from rnnviz.config import RNNConfig
 from rnnviz.pipeline import execute
 from rnnviz.recurrence.agreement import TOLERANCE
-from rnnviz.recurrence.cells import GRU_RESET_BEFORE, HEAD, LAYOUTS, cell_of
+from rnnviz.recurrence.cells import GRU_RESET_BEFORE, HEAD, LAYOUTS, cell_of, suffix
 from rnnviz.shapes import layouts, ledger
 
 CONFIGS = [

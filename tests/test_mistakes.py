@@ -18,8 +18,8 @@ from streamlit.testing.v1 import AppTest
 from rnnviz.config import RNNConfig
 from rnnviz.keras_side import model as keras_side
 from rnnviz.keras_side import shape_mistakes
-from rnnviz.pipeline import numpy_forward
 from rnnviz.recurrence.cells import cell_of
+from rnnviz.recurrence.network import numpy_forward
 from rnnviz.tasks import make_X
 
 # One config per cell variant and one stacked bidirectional one. The default (N = T = 10)

@@ -16,11 +16,12 @@ import sys
 import numpy as np
 import pytest
 
-from rnnviz.config import RNNConfig, suffix
-from rnnviz.pipeline import execute, numpy_forward
+from rnnviz.config import RNNConfig
+from rnnviz.pipeline import execute
 from rnnviz.recurrence import forward
 from rnnviz.recurrence.agreement import TOLERANCE, compare
-from rnnviz.recurrence.cells import cell_of
+from rnnviz.recurrence.cells import ShapeError, cell_of, suffix
+from rnnviz.recurrence.network import numpy_forward
 from rnnviz.tasks import make_X
 
 # Every cell × reset_after (GRU only) × return_sequences × layers × bidirectional.
@@ -416,3 +417,65 @@ def test_the_gated_cells_read_every_step_whatever_the_projection_block(
         blocked = cell_of(cell, reset_after).recurrence(X, *weights)
         for k, v in one_block.items():
             np.testing.assert_allclose(blocked[k], v, rtol=1e-6, atol=1e-6, err_msg=f"{k}, {steps}")
+
+
+# ---- the NumPy boundary: every weight numpy_forward reads is checked, the head's too
+
+
+def _stacked_weights(config: RNNConfig) -> dict[str, np.ndarray]:
+    """Zero weights of every shape the config's model has, by export name, derived here from
+    the sizes alone: W_xh (D_l, gM), W_hh (M, gM), b_h (gM,) per path, W_o (H, K), b_o (K,)."""
+    c = config
+    gM = {"simple": 1, "lstm": 4, "gru": 3}[c.cell] * c.M
+    out = {}
+    for layer in range(1, c.layers + 1):
+        D_l = c.D if layer == 1 else c.M * c.directions
+        for d in ("fwd", "bwd")[: c.directions]:
+            sfx = suffix(layer, d)
+            out |= {f"W_xh{sfx}": (D_l, gM), f"W_hh{sfx}": (c.M, gM), f"b_h{sfx}": (gM,)}
+    out |= {"W_o": (c.M * c.directions, c.K), "b_o": (c.K,)}
+    return {k: np.zeros(shape, np.float32) for k, shape in out.items()}
+
+
+BOUNDARY = RNNConfig(N=2, T=3, D=2, M=4, K=3, cell="lstm", layers=2, bidirectional=True)
+
+
+def test_the_hand_derived_shapes_run():
+    X = np.ones((2, 3, 2), np.float32)  # (N, T, D)
+    _, y = numpy_forward(BOUNDARY, X, _stacked_weights(BOUNDARY))
+    assert y.shape == (2, 3)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            {"W_hh_2": None},
+            "W_hh_2 is missing; LSTM needs W_xh_2, W_hh_2, b_h_2",
+        ),
+        (
+            {"W_xh_2_bwd": (4, 16)},
+            "W_xh_2_bwd must be (D, 4M) = (8, 16) for LSTM(4) reading D = 8 values per step, "
+            "got (4, 16)",
+        ),
+        ({"b_h_bwd": (4,)}, "b_h_bwd must be (4M,) = (16,) for LSTM(4)"),
+        (
+            {"W_o": (3, 8)},
+            "W_o must be (H, K) = (8, 3) for Dense(3) reading the last layer's 8 values per "
+            "step, got (3, 8)",
+        ),
+        ({"b_o": None}, "b_o is missing; Dense needs W_o, b_o"),
+        ({"b_o": (3, 1)}, "b_o must be (K,) = (3,) for Dense(3)"),
+    ],
+)
+def test_numpy_forward_names_the_weight_that_does_not_fit(change, message):
+    weights = _stacked_weights(BOUNDARY)
+    for name, shape in change.items():
+        if shape is None:
+            del weights[name]
+        else:
+            weights[name] = np.zeros(shape, np.float32)
+    X = np.ones((2, 3, 2), np.float32)  # (N, T, D)
+    with pytest.raises(ShapeError) as err:
+        numpy_forward(BOUNDARY, X, weights)
+    assert str(err.value).startswith(message), str(err.value)

@@ -15,7 +15,6 @@ from rnnviz.config.rnn_config import (
     SEEDED,
     TRAINED,
     RNNConfig,
-    suffix,
 )
 
 __all__ = [
@@ -31,5 +30,4 @@ __all__ = [
     "as_text",
     "from_query",
     "quote",
-    "suffix",
 ]

@@ -358,9 +358,4 @@ def _in(dtype: str) -> str:
     return "" if dtype == "float32" else f" in {dtype}"
 
 
-def suffix(layer: int, direction: str) -> str:
-    """Name suffix of a layer's arrays: "" for layer 1 forward, "_2", "_bwd", "_2_bwd"."""
-    return ("" if layer == 1 else f"_{layer}") + ("_bwd" if direction == "bwd" else "")
-
-
 DEFAULT = RNNConfig()

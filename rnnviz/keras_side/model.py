@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from rnnviz.config import SEEDED, RNNConfig, suffix
-from rnnviz.inputs.imported import digest
+from rnnviz.config import SEEDED, RNNConfig
 from rnnviz.recurrence.agreement import output_seed
-from rnnviz.recurrence.cells import HEAD
+from rnnviz.recurrence.cells import HEAD, suffix
 
 EAGER_MAX_STEPS = 32  # a first call over at most this many cell steps skips tracing
 KERAS_THREADS = 1  # TensorFlow's threads per call (intra- and inter-op)
@@ -304,16 +303,12 @@ def scaled(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> dict[str, np
 def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) -> KerasRNN:
     """The Keras model of ``config`` (its N is ignored), initialised from its seed, or
     holding ``weights`` (Keras layout, by export name), with every W_hh then scaled by
-    ``config.whh_scale``. A config whose ``weights`` names imported weights needs them, and
-    only them: their digest (of the unscaled arrays) must be its name, so that a model
-    cached under a config always holds the weights the config says. Trained weights need
-    the weights trained for ``config.training_key`` (``rnnviz.keras_side.training``)."""
+    ``config.whh_scale``. A config whose ``weights`` names imported or trained weights needs
+    them: the ones held under its key (``RNNConfig.held``), which the caller looks up, so that
+    a model cached under a config holds the weights the config names."""
     c = config.model_config
-    if c.imported and (weights is None or digest(weights) != c.weights):
-        given = "none" if weights is None else f"weights={digest(weights)}"
-        raise ValueError(f"the config names weights={c.weights}, but {given} were given")
-    if c.trained and weights is None:
-        raise ValueError("the config names trained weights, but none were given")
+    if (c.imported or c.trained) and weights is None:
+        raise ValueError(f"the config names weights={c.weights}, but none were given")
     keras, tf = _keras()
     # The kernels' seeds come first, in the order they always had; the biases' after them.
     kernel_seeds, bias_seeds = 4 * c.layers + 1, 2 * c.layers + 1

@@ -39,7 +39,7 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rnnviz.config import NO_EDIT, RNNConfig, quote, suffix
+from rnnviz.config import NO_EDIT, RNNConfig, quote
 from rnnviz.config.rnn_config import work_cap, works
 from rnnviz.inputs.imported import Imported, architecture, digest, fits
 from rnnviz.keras_side.own_model_config import (
@@ -49,7 +49,7 @@ from rnnviz.keras_side.own_model_options import (
     ModelError,
 )
 from rnnviz.recurrence.bugs import NONE
-from rnnviz.recurrence.cells import HEAD
+from rnnviz.recurrence.cells import HEAD, suffix
 from rnnviz.shapes.layouts import shapes_in
 from rnnviz.shapes.ledger import model_name
 

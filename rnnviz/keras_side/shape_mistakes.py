@@ -264,8 +264,8 @@ def _head_not_sequences(live: _Live, keras, build: Callable) -> Mistake:
     layer = f"{cell.keras_name}(M)"
     if c.bidirectional:
         layer = f"Bidirectional({layer})"
-    # the notebook's names: i is the Input, x what a layer made; H is M, or 2M both ways
-    below, H = ("i" if c.layers == 1 else "x"), head_symbol(c)
+    # the notebook's names: i is the Input, x what a layer made; its width M, or 2M both ways
+    below, width = ("i" if c.layers == 1 else "x"), head_symbol(c)
     last = " the last recurrent layer," if c.layers > 1 else ""
     Y = targets(c)  # (N, T, K)
     item = dict(
@@ -273,7 +273,7 @@ def _head_not_sequences(live: _Live, keras, build: Callable) -> Mistake:
         title="A Dense head on a sequence without return_sequences",
         wrong=(
             f"Y = np.random.randn(N, T, K)  # ({c.N}, {c.T}, {c.K}): a target at every step\n"
-            f"x = {layer}({below})  #{last} (N, {H}): h_T only\n"
+            f"x = {layer}({below})  #{last} (N, {width}): h_T only\n"
             f"x = Dense(K)(x)  # y: (N, K) = ({c.N}, {c.K})\n"
             "model = Model(i, x)\n"
             "mse = keras.losses.MeanSquaredError()  # the loss fit and evaluate use\n"
@@ -281,7 +281,7 @@ def _head_not_sequences(live: _Live, keras, build: Callable) -> Mistake:
         ),
         fix=(
             f"x = {layer.replace('(M)', '(M, return_sequences=True)')}({below})"
-            f"  # (N, T, {H}): every h_t"
+            f"  # (N, T, {width}): every h_t"
             f"\nx = Dense(K)(x)  # y: (N, T, K) = ({c.N}, {c.T}, {c.K})"
         ),
         fix_shape=(

@@ -243,7 +243,7 @@ def applicable(config: RNNConfig) -> list[Bug]:
     return [bug for bug in BUGS.values() if bug.applies(config)]
 
 
-def run(bug: Bug, cell: Cell, X: np.ndarray, W: Weights, M: int) -> dict[str, np.ndarray]:
+def forward(bug: Bug, cell: Cell, X: np.ndarray, W: Weights, M: int) -> dict[str, np.ndarray]:
     """``cell``'s recurrence over X (N, T, D) with ``bug`` planted; each traced (N, T, M).
 
     The shapes are checked on the weights as given, before the bug changes them."""

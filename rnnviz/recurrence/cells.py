@@ -20,6 +20,7 @@ recurrent bias). A ``Notation`` holds a layout's equations and its names for the
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -189,6 +190,20 @@ class Cell:
                     f"step, got {shape_text(got)}"
                 )
 
+    @functools.cached_property
+    def traced(self) -> int:
+        """How many (N, T, M) arrays the recurrence keeps (h, and the gates and states), from
+        running it once on a single zero step."""
+        zeros = {w.symbol: np.zeros(self.numeric_shape(w, 1, 1), np.float32) for w in self.weights}
+        return len(self.forward(np.zeros((1, 1, 1), dtype=np.float32), zeros, 1))
+
+    def path_weights(
+        self, weights: Mapping[str, np.ndarray], suffix: str = ""
+    ) -> dict[str, np.ndarray]:
+        """One path's weights by their symbols (W_xh, W_hh, b_h), out of every weight by its
+        export name (W_xh_2_bwd for ``suffix`` "_2_bwd")."""
+        return {w.symbol: weights[w.symbol + suffix] for w in self.weights}
+
     @property
     def parts(self) -> tuple[Weight, Weight, Weight]:
         """The input kernel, the recurrent kernel and the bias, told apart by their rows."""
@@ -200,7 +215,7 @@ class Cell:
     def names(self) -> str:
         return ", ".join(w.symbol for w in self.weights)
 
-    def run(
+    def forward(
         self, X: np.ndarray, weights: Mapping[str, np.ndarray], M: int
     ) -> dict[str, np.ndarray]:
         """The recurrence of M units over X (N, T, D), with the weights given by name: each
@@ -213,7 +228,7 @@ class Cell:
     def backprop(
         self, trace: Mapping[str, np.ndarray], δh: np.ndarray, weights: Mapping[str, np.ndarray]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Backpropagation through time over a trace of ``run``, with the weights given by
+        """Backpropagation through time over a trace of ``forward``, with the weights given by
         name: δh (N, T, M), the gradient reaching each h_t from outside the layer, in;
         ∂s/∂x_t (N, T, D) and ∂s/∂h_t (N, T, M) in total, out (``rnnviz.recurrence.bptt``)."""
         return self.backward(trace, δh, **{w.symbol: weights[w.symbol] for w in self.weights})
@@ -230,6 +245,11 @@ class Cell:
         values = self.step(x_t, prev, now, **W, **activations)
         terms = [(names.get(name, name), value) for name, value in values]
         return [forward.Term(name, formulas.get(name, ""), value) for name, value in terms]
+
+
+def suffix(layer: int, direction: str) -> str:
+    """Name suffix of a layer's arrays: "" for layer 1 forward, "_2", "_bwd", "_2_bwd"."""
+    return ("" if layer == 1 else f"_{layer}") + ("_bwd" if direction == "bwd" else "")
 
 
 def shape_text(shape: tuple[int, ...]) -> str:
@@ -503,7 +523,7 @@ HEAD_FORMULAS: dict[str, tuple[str, str, str]] = {
 def check_head(weights: Mapping[str, np.ndarray], width: int, K: int) -> None:
     """W_o and b_o are there and of their shapes for a Dense(K) reading ``width`` values (M,
     or 2M bidirectional), or a ShapeError that names the one that is not, e.g. "W_o must be
-    (H, K) = (5, 2) for Dense(2) reading H = 5 values per step, got (2, 5)"."""
+    (H, K) = (5, 2) for Dense(2) reading the last layer's 5 values per step, got (2, 5)"."""
     for w in HEAD:
         if w.symbol not in weights:
             raise ShapeError(f"{w.symbol} is missing; Dense needs W_o, b_o")
@@ -512,5 +532,5 @@ def check_head(weights: Mapping[str, np.ndarray], width: int, K: int) -> None:
         if got != expected:
             raise ShapeError(
                 f"{w.symbol} must be {w.shape()} = {shape_text(expected)} for Dense({K}) "
-                f"reading H = {width} values per step, got {shape_text(got)}"
+                f"reading the last layer's {width} values per step, got {shape_text(got)}"
             )

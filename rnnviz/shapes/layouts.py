@@ -37,8 +37,8 @@ from typing import BinaryIO
 
 import numpy as np
 
-from rnnviz.config import RNNConfig, suffix
-from rnnviz.recurrence.cells import HEAD, LAYOUTS, Cell, Gate, shape_text
+from rnnviz.config import RNNConfig
+from rnnviz.recurrence.cells import HEAD, LAYOUTS, Cell, Gate, shape_text, suffix
 from rnnviz.shapes.ledger import (
     ShapeRow,
     head_symbol,
@@ -251,8 +251,8 @@ def to_torch(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> dict[str, 
 def _symbols(config: RNNConfig, cell: Cell, layer: int) -> dict[str, str]:
     """Each axis token's symbol for layer ``layer``: in -> "D" (or "M", "2M"), gates -> "4M"."""
     c = config
-    H = head_symbol(c)
-    symbols = {"in": width_symbol(c, layer), "gates": cell.width, "bias": "2", "H": H, "K": "K"}
+    symbols = {"in": width_symbol(c, layer), "gates": cell.width, "bias": "2", "K": "K"}
+    symbols["H"] = head_symbol(c)  # the last layer's output H, the head's rows: M or 2M
     return symbols | {"unit": "M", "from": "M", "to": "M"}
 
 
@@ -520,8 +520,10 @@ def moves(config: RNNConfig) -> list[Move]:
                     "zeros: PyTorch adds both biases to the same sum, Keras keeps one",
                 )
             )
-    H = head_symbol(c)
-    rows.append(Move(f"W_o ({H}, K)", f"head.weight (K, {H})", "transposed (torch.nn.Linear)"))
+    width = head_symbol(c)
+    rows.append(
+        Move(f"W_o ({width}, K)", f"head.weight (K, {width})", "transposed (torch.nn.Linear)")
+    )
     rows.append(Move("b_o (K,)", "head.bias (K,)", "as it is"))
     return rows
 

@@ -13,13 +13,14 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from rnnviz.config import RNNConfig, suffix
+from rnnviz.config import RNNConfig
 from rnnviz.recurrence.cells import (
     GRU,
     GRU_RESET_BEFORE,
     HEAD,
     LSTM,
     SIMPLE,
+    suffix,
     variant_text,
 )
 
@@ -83,7 +84,7 @@ def shapes(
     The weights are Keras'; another layout (``rnnviz.shapes.layouts.ledger``) gives its own rows
     for each layer (``layer_weights(layer)``) and for the head."""
     cell = c.variant
-    H = head_symbol(c)
+    width = head_symbol(c)  # what a layer outputs per step: M, or 2M
     each = " (each direction)" if c.bidirectional else ""
     rows = [
         ShapeRow("X", "X", "(N, T, D)", (), "all inputs"),
@@ -100,13 +101,15 @@ def shapes(
             meaning = f"{s.name.rsplit(' ', 1)[0]} after step t{each}"  # "cell state c" -> ...
             rows.append(ShapeRow(s.key + "_t" + sfx, s.latex + tag, "(N, M)", (), meaning))
         sequences = layer < c.layers or c.return_sequences
-        out = f"(N, T, {H})" if sequences else f"(N, {H})"
+        out = f"(N, T, {width})" if sequences else f"(N, {width})"
         what = "every h_t" if sequences else "h_T only"
         if c.bidirectional:
             what += ", forward and backward side by side"
         rows.append(ShapeRow("H" + sfx, "H" + tag, out, (), f"layer output: {what}"))
     if head is None:
-        head = [ShapeRow(w.symbol, w.latex, w.shape().replace("H", H), (), w.meaning) for w in HEAD]
+        head = [
+            ShapeRow(w.symbol, w.latex, w.shape().replace("H", width), (), w.meaning) for w in HEAD
+        ]
     rows += head
     y_shape = "(N, T, K)" if c.return_sequences else "(N, K)"
     y_from = "Dense on every step" if c.return_sequences else "Dense on the last output"
@@ -128,10 +131,9 @@ def params(c: RNNConfig) -> list[ParamRow]:
             formula, numbers = f"2 × {formula}", f"2 × {numbers}"
         count = c.directions * cell.params(c.width(layer), c.M)
         rows.append(ParamRow(name, "rnn", formula, numbers, count))
-    H = c.head_width
-    rows.append(
-        ParamRow("Dense", "dense", f"K({head_symbol(c)} + 1)", f"{c.K}·({H} + 1)", c.K * (H + 1))
-    )
+    width = c.head_width  # what the head reads: M, or 2M
+    formula, numbers = f"K({head_symbol(c)} + 1)", f"{c.K}·({width} + 1)"
+    rows.append(ParamRow("Dense", "dense", formula, numbers, c.K * (width + 1)))
     total = sum(r.count for r in rows)
     rows.append(ParamRow("Total", "total", "", " + ".join(f"{r.count:,}" for r in rows), total))
     return rows

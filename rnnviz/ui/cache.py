@@ -128,7 +128,8 @@ def shapes_and_params(
 @st.cache_resource(max_entries=MAX_MODELS, show_spinner="Building the Keras model…")
 def keras_model(config: RNNConfig) -> model.KerasRNN:
     # Called with config.model_config (N = 1): one model serves every N of the same shape.
-    return model.build(config, imported_weights(config))
+    weights = imported_weights(config)
+    return model.build(config, weights)
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -150,39 +151,32 @@ def shape_mistakes(config: RNNConfig) -> tuple[Mistake, ...]:
     return tuple(mistakes(config, imported_weights(config), X))
 
 
-@within(RUN_BUDGET, sizeof=lambda r: r.nbytes)
+@within(RUN_BUDGET, sizeof=lambda run: run.nbytes)
 def _runs(config: RNNConfig) -> Run:
-    return execute(
-        config,
-        keras_model(config.model_config),
-        edit=edited_sample(config),
-        data=uploaded_data(config),
-        # Keras' scratch was freed into the heaps of TensorFlow's threads, where NumPy (on
+    """The run of ``config``, computed: older runs make room for it first, and for what
+    computing it takes beyond it, so that the cached runs and the one being computed stay
+    within the budget together. A run that needs more than the whole budget leaves the most
+    recently used runs within KEPT_FOR_OTHERS cached: the other visitors' small runs, whose
+    pages would otherwise recompute them on their next step, cost next to nothing."""
+    edit, data = edited_sample(config), uploaded_data(config)
+    scratch, planned = scratch_nbytes(config), planned_nbytes(config)
+    if planned > HEAVY:
+        give_way()
+    if _runs.make_room(min(planned + scratch, RUN_BUDGET - KEPT_FOR_OTHERS)) > HEAVY:
+        give_back()  # what the runs that made room held, before the computation needs it
+    with st.spinner(RUNNING):  # (outside a page's run, a download's click, it shows nothing)
+        model = keras_model(config.model_config)
+        # Keras' scratch is freed into the heaps of TensorFlow's threads, where NumPy (on
         # this thread) cannot reuse it: handing it back first keeps the peak at the larger of
         # the two computations, not their sum (~20–50 MB less at the work cap).
-        after_keras=give_back,
-    )
+        run = execute(config, model, edit=edit, data=data, after_keras=give_back)
+    give_back()  # the computation's scratch arrays
+    return run
 
 
 def run_of(config: RNNConfig) -> Run:
-    """The whole run of ``config``, from the cache when it is there; else older runs make
-    room for it first, and for what computing it takes beyond it, so that the cached runs
-    and the one being computed stay within the budget together. A run that needs more than
-    the whole budget leaves the most recently used runs within KEPT_FOR_OTHERS cached: the
-    other visitors' small runs, whose pages would otherwise recompute them on their next
-    step, cost next to nothing."""
-    if _runs.holds(config):
-        return _runs(config)
-    planned = planned_nbytes(config)
-    if planned > HEAVY:
-        give_way()
-    room = min(planned + scratch_nbytes(config), RUN_BUDGET - KEPT_FOR_OTHERS)
-    if _runs.make_room(room) > HEAVY:
-        give_back()  # what the runs that made room held, before the computation needs it
-    with st.spinner(RUNNING):
-        r = _runs(config)
-    give_back()  # the computation's scratch arrays
-    return r
+    """The whole run of ``config``, from the cache when it is there (``_runs``)."""
+    return _runs(config)
 
 
 @within(VIEW_BUDGET, sizeof=lambda payload: len(payload) + VIEW_OVERHEAD, follows=_runs)

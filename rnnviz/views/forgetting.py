@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnviz.pipeline import Run, numpy_forward
+from rnnviz.pipeline import Run
 from rnnviz.recurrence.cells import Cell
+from rnnviz.recurrence.network import numpy_forward
 
 EDGE = 1e-3  # |ρ − 1| below this counts as ρ = 1 (float32 weights)
 THRESHOLD = 1e-2  # a pulse is "still there" while it moves h_t by this share of its peak

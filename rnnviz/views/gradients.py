@@ -5,13 +5,12 @@ return_sequences), w all ones, or the one-hot e_k to follow a chosen output y_k.
 do not mix, ∂s/∂X[n] is sample n's own gradient. From the Dense head (``y = h W_o + b_o``, so every
 h the head reads receives ``W_o w``) the gradient goes back through the layers, last to first, and
 through each layer's directions, each path by its cell's backward pass (``rnnviz.recurrence.bptt``,
-through the cell table) over the forward trace that ``rnnviz.pipeline.numpy_forward`` keeps. A
-backward path walked the input from x_T to x_1, so its gradient walks it from x_1 to x_T: its trace
-and δh are reversed in time (views, no copy) and its results put back in the input's order, as
-numpy_forward does going forward. A planted bug (``config.bug``) changes nothing here: these are the
-correct recurrence's gradients, the ones Keras' tf.GradientTape gives
-(``rnnviz.keras_side.model.KerasRNN.gradients``).
-"""
+through the cell table) over the forward trace that ``rnnviz.recurrence.network.numpy_forward``
+keeps. A backward path walked the input from x_T to x_1, so its gradient walks it from x_1 to x_T:
+its trace and δh are reversed in time (views, no copy) and its results put back in the input's
+order, as numpy_forward does going forward. A planted bug (``config.bug``) changes nothing here:
+these are the correct recurrence's gradients, the ones Keras' tf.GradientTape gives
+(``rnnviz.keras_side.model.KerasRNN.gradients``)."""
 
 from __future__ import annotations
 
@@ -21,12 +20,13 @@ from types import MappingProxyType
 
 import numpy as np
 
-from rnnviz.config import RNNConfig, suffix
-from rnnviz.pipeline import Run, numpy_forward
+from rnnviz.config import RNNConfig
+from rnnviz.pipeline import Run
 from rnnviz.recurrence.agreement import GradientAgreement, compare_gradients, output_seed
 from rnnviz.recurrence.bugs import NONE
-from rnnviz.recurrence.cells import Cell
+from rnnviz.recurrence.cells import Cell, suffix
 from rnnviz.recurrence.forward import Term
+from rnnviz.recurrence.network import numpy_forward
 
 Traces = Mapping[tuple[int, str], Mapping[str, np.ndarray]]
 
@@ -78,11 +78,6 @@ def _path_backward(
     return δx[:, ::-1], δ[:, ::-1]  # input order again
 
 
-def _path_weights(cell: Cell, weights: Mapping[str, np.ndarray], layer: int, d: str) -> dict:
-    """One path's weights by their names in the cell (W_xh, ...) from the export's (W_xh_2)."""
-    return {w.symbol: weights[w.symbol + suffix(layer, d)] for w in cell.weights}
-
-
 def _head_backward(c: RNNConfig, N: int, W_o: np.ndarray, w: np.ndarray) -> np.ndarray:
     """δH (N, T, M·directions): what the head sends back to each h_t of the last layer. With
     return_sequences y_t reads every h_t; else the forward path's h after t = T and the
@@ -121,7 +116,7 @@ def gradients(
     for layer in range(c.layers, 0, -1):
         δ_below = []  # each path's ∂s/∂(its input), (N, T, D_l): summed, both read the same
         for i, d in enumerate(("fwd", "bwd")[: c.directions]):
-            W = _path_weights(cell, weights, layer, d)
+            W = cell.path_weights(weights, suffix(layer, d))
             δh = δH[..., i * c.M : (i + 1) * c.M]  # (N, T, M)  this path's share
             δx, δ = _path_backward(cell, traces[(layer, d)], δh, W, d)  # (N, T, D_l), (N, T, M)
             dy_dh[(layer, d)] = _norms(δ)  # (T,)
@@ -130,7 +125,7 @@ def gradients(
         δH = sum(δ_below[1:], δ_below[0])  # (N, T, D_l)
     # ∂(Σ_m h_T,m)/∂h_t: the last forward path's backward pass again, seeded at h_T alone.
     # Its ∂/∂x_t is not wanted: W_xh cut to no rows makes δx (N, T, 0), and its matmuls free.
-    W = _path_weights(cell, weights, c.layers, "fwd")
+    W = cell.path_weights(weights, suffix(c.layers, "fwd"))
     input_kernel, _, _ = cell.parts
     W[input_kernel.symbol] = W[input_kernel.symbol][:0]  # (0, bM)
     at_T = np.zeros((c.T, c.M), dtype=X.dtype)  # (T, M)

@@ -31,10 +31,10 @@ from types import ModuleType
 
 import numpy as np
 
-from rnnviz.config import DEFAULT, FIELDS, TRAINED, RNNConfig, as_text, suffix
+from rnnviz.config import DEFAULT, FIELDS, TRAINED, RNNConfig, as_text
 from rnnviz.pipeline import Run
 from rnnviz.recurrence import agreement, forward
-from rnnviz.recurrence.cells import shape_text
+from rnnviz.recurrence.cells import shape_text, suffix
 from rnnviz.shapes import ledger
 from rnnviz.tasks import TASKS
 from rnnviz.views.export import file_name
@@ -184,8 +184,8 @@ def _model_code(c: RNNConfig) -> str:
         built = f"{cell.keras_name}(M, {', '.join(options)})"
         if c.bidirectional:  # the backward copy reads x_T first; outputs side by side
             built = f'Bidirectional({built}, name="{_keras_name(c, layer)}")'
-        H = ledger.head_symbol(c)  # M, or 2M when bidirectional
-        shape = f"(N, T, {H})" if layer < c.layers or c.return_sequences else f"(N, {H})"
+        width = ledger.head_symbol(c)  # M, or 2M when bidirectional
+        shape = f"(N, T, {width})" if layer < c.layers or c.return_sequences else f"(N, {width})"
         lines.append(f"x = {built}({reads})  # {shape}")
         reads = "x"
     y = "(N, T, K)" if c.return_sequences else "(N, K)"
@@ -229,15 +229,15 @@ def _weights_code(run: Run, kind: str) -> str:
 
 
 def _numpy_code(c: RNNConfig, recurrence_fn: Callable) -> str:
-    """Each layer and direction in turn, as rnnviz.pipeline.numpy_forward runs them, written out
-    for this config: one line per path, then the Dense head."""
+    """Each layer and direction in turn, as rnnviz.recurrence.network.numpy_forward runs them,
+    written out for this config: one line per path, then the Dense head."""
     name = recurrence_fn.__name__
     weights = [  # after X, the weights: W_xh, ...; not the keyword-only options (h_0, ...)
         p.name
         for p in list(inspect.signature(recurrence_fn).parameters.values())[1:]
         if p.kind is p.POSITIONAL_OR_KEYWORD
     ]
-    H = ledger.head_symbol(c)
+    width = ledger.head_symbol(c)  # M, or 2M when bidirectional
     lines, reads = [], "X"
     for layer in range(1, c.layers + 1):
         outputs = []
@@ -259,7 +259,7 @@ def _numpy_code(c: RNNConfig, recurrence_fn: Callable) -> str:
         else:
             reads = f"H{suffix(layer, 'fwd')}"
             lines.append(
-                f"{reads} = np.concatenate([{', '.join(outputs)}], axis=-1)  # (N, T, {H})"
+                f"{reads} = np.concatenate([{', '.join(outputs)}], axis=-1)  # (N, T, {width})"
             )
     if c.return_sequences:
         lines.append(f"y_numpy = dense({reads}, W_o, b_o)  # (N, T, K): y_t at every step")
@@ -267,9 +267,8 @@ def _numpy_code(c: RNNConfig, recurrence_fn: Callable) -> str:
         last = suffix(c.layers, "fwd")
         if c.bidirectional:
             lines.append("# h_T: the forward path ends at t = T, the backward one at t = 1")
-            lines.append(
-                f"h_T = np.concatenate([h{last}[:, -1], h{last}_bwd[:, 0]], axis=-1)  # (N, {H})"
-            )
+            both = f"[h{last}[:, -1], h{last}_bwd[:, 0]]"
+            lines.append(f"h_T = np.concatenate({both}, axis=-1)  # (N, {width})")
         else:
             lines.append(f"h_T = h{last}[:, -1]  # (N, M)")
         lines.append("y_numpy = dense(h_T, W_o, b_o)  # (N, K)")

@@ -47,7 +47,7 @@ def weight_grid(
     """
     M = weights["W_hh"].shape[0]
     symbol, size = width
-    H_symbol, H = head_width or ("M", M)
+    head_symbol, head_size = head_width or ("M", M)
     K = head["W_o"].shape[1]
     every = np.concatenate([np.abs(w).ravel() for w in (*weights.values(), *head.values())])
     zmax = float(np.percentile(every, RANGE_PERCENTILE)) or float(every.max()) or 1.0
@@ -57,7 +57,7 @@ def weight_grid(
         "unit": unit,
         "from": f"from {unit}",
         "to": f"to {unit}",
-        "H": f"last layer's output ({H_symbol} = {H})",
+        "H": f"last layer's output ({head_symbol} = {head_size})",
         "K": f"output (K = {K})",
         "bias": "",
         "": "",
