@@ -6,7 +6,7 @@ PORT ?= 8501
 REPLICAS ?= 2
 
 .PHONY: run serve deploy test test-fast fuzz lint format bench bench-page bench-load bench-soak \
-	bench-train screenshot clean
+	bench-train bench-memory bench-csv screenshot clean
 
 # The venv is rebuilt when the requirements change (the stamp files are older).
 $(VENV)/.runtime: requirements.txt
@@ -48,7 +48,7 @@ format: $(VENV)/.dev
 	$(PY) -m ruff format .
 	$(PY) -m ruff check --fix .
 
-bench: $(VENV)/.runtime  ## print the speed table that the README quotes
+bench: $(VENV)/.runtime  ## print the speed table that bench/README.md quotes
 	$(PY) bench/bench.py
 
 bench-page: $(VENV)/.dev  ## time the page in chromium against a floor app; PASS/FAIL per target
@@ -62,6 +62,12 @@ bench-soak: $(VENV)/.dev  ## 150 configs through one server in chromium: RSS, pe
 
 bench-train: $(VENV)/.runtime  ## LSTM vs SimpleRNN on the adding problem, T = 50, 60 s; PASS/FAIL
 	$(PY) bench/training.py
+
+bench-memory: $(VENV)/.runtime  ## a run's peak memory and each view's bytes against what the caches count
+	$(PY) bench/memory.py
+
+bench-csv: $(VENV)/.runtime  ## your data's .csv read by pandas against the row-by-row reader
+	$(PY) bench/csv_read.py
 
 screenshot: $(VENV)/.dev  ## docs/screenshot.png, from a real browser
 	$(PY) -m tests.screenshot docs/screenshot.png

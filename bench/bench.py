@@ -30,7 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnnviz is not pip-installed
 
-from rnnviz.config import WORK_CAP, RNNConfig  # noqa: E402
+from rnnviz.config import RNNConfig  # noqa: E402
+from rnnviz.config.rnn_config import WORK_CAP  # noqa: E402
 from rnnviz.keras_side import model as keras_side  # noqa: E402  (TensorFlow is imported on first use)
 from rnnviz.pipeline import execute  # noqa: E402
 from rnnviz.recurrence.agreement import TOLERANCE, compare  # noqa: E402

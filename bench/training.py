@@ -7,8 +7,10 @@ The data are the config's N = 2000 samples (the app's largest N), the last 20% h
 LEARNING_RATE, BATCH). The LSTM trains LSTM_EPOCHS epochs; the SimpleRNN is given every epoch the
 app allows within the same budget, so it gets at least the LSTM's time. The trivial baseline, always
 predicting E[y] = 1, has MSE Var(u_i + u_j) = 1/6 ≈ 0.167. TensorFlow runs on one thread, as on the
-server. Run from the repository root with ``.venv/bin/python bench/training.py``; ``--seeds 1`` runs
-one seed (about a minute).
+server. A third target is the page's: a training reports its progress at least PROGRESS_RATE times a
+second (its throttle allows one every EVERY_S), so the progress bar moves while an epoch runs. Run
+from the repository root with ``.venv/bin/python bench/training.py``; ``--seeds 1`` runs one seed
+(about a minute).
 """
 
 from __future__ import annotations
@@ -25,7 +27,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # rnnviz is not pi
 
 from rnnviz.config import RNNConfig  # noqa: E402
 from rnnviz.keras_side import model as keras_side  # noqa: E402
-from rnnviz.keras_side.training import BATCH, BUDGET_S, EPOCHS, LEARNING_RATE, split, train  # noqa: E402
+from rnnviz.keras_side.training import (  # noqa: E402
+    BATCH,
+    BUDGET_S,
+    EPOCHS,
+    EVERY_S,
+    LEARNING_RATE,
+    split,
+    train,
+)
 from rnnviz.tasks import TASKS  # noqa: E402
 
 N, T, M = 2000, 50, 32  # N·T·M = 3.2e6, under the app's cap of 5e6 (M ≤ 50 at this N, T)
@@ -33,6 +43,21 @@ TARGET = 0.05  # the LSTM's validation MSE
 MARGIN = 2.0  # the SimpleRNN's validation MSE at least this many times the LSTM's
 LSTM_EPOCHS = 40
 SEEDS = (0, 1, 2)
+PROGRESS_RATE = 1.5  # progress reports a second during a training, at least
+
+
+def progress_rate() -> tuple[float, int, float]:
+    """Reports a second during a training of one sample a batch: two epochs of 800 steps, a
+    few seconds, in which the start and the two epoch ends alone would come at under
+    PROGRESS_RATE a second; the rest is the throttle's. Returns the rate, the reports and
+    the seconds between the first and the last."""
+    c = RNNConfig(N=1000, T=20, D=1, M=4, K=1, seed=0, task="sine")
+    X, y = TASKS["sine"].make(c.N, c.T, None, None, c.seed)
+    arrived = []
+    train(c, X, y, "regression", 2, batch=1, on_progress=lambda s: arrived.append((s.seconds, s)))
+    during = [t for t, s in arrived if s.state == "training"]
+    seconds = during[-1] - during[0]
+    return (len(during) - 1) / seconds, len(during), seconds
 
 
 def run(cell: str, seed: int, epochs: int) -> dict:
@@ -115,6 +140,14 @@ def main() -> None:
             f"smallest ratio {min(ratios):.0f}×",
         ),
     ]
+    rate, reports, seconds = progress_rate()
+    checks.append(
+        (
+            rate >= PROGRESS_RATE,
+            f"a training reports its progress ≥ {PROGRESS_RATE:g} times a second (one every "
+            f"{EVERY_S:g} s at most): {reports} reports in {seconds:.1f} s, {rate:.1f} a second",
+        )
+    )
     for ok, text in checks:
         print(f"- {'PASS' if ok else 'FAIL'}: {text}")
 

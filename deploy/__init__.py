@@ -1,1 +1,1 @@
-"""Hosting rnnviz: Streamlit replicas behind nginx (see replicas.py and the README's Deploy)."""
+"""Hosting rnnviz: Streamlit replicas behind nginx (see replicas.py and docs/deploy.md)."""

@@ -50,6 +50,15 @@ def nginx() -> str:
     return path
 
 
+@pytest.fixture
+def fresh_caches() -> None:
+    """Every cache of this server emptied (``rnnviz.ui.cache.clear``), as a server just
+    started: a test then sees its own runs and views, not an earlier test's."""
+    from rnnviz.ui import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def torch():
     """PyTorch (CPU), the reference for the PyTorch layout: a test-only dependency

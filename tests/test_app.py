@@ -479,8 +479,8 @@ def test_a_link_in_the_url_is_shown_as_text():
     assert shown[1].startswith("URL parameter M='**$x$** :red[y]' is not a number")
 
 
-def test_the_run_reports_its_size_and_the_run_cache():
-    at = open_app(N=4, T=6, D=2, M=3, K=1, seed=11)  # a config no other test runs
+def test_the_run_reports_its_size_and_the_run_cache(fresh_caches):
+    at = open_app(N=4, T=6, D=2, M=3, K=1, seed=11)
     (caption,) = [c.value for c in at.caption if c.value.startswith("This run holds ")]
     # X 4·6·2, y twice 4·1, 3·(2 + 3 + 1) + 1·(3 + 1) weights, a and h 2·4·6·3: float32;
     # the largest |Δ| per sample and per output (4 + 1): float64
@@ -490,10 +490,12 @@ def test_the_run_reports_its_size_and_the_run_cache():
         r"The server's run cache: (\d+) cached, ([\d.,]+) MB of (\d+) MB\.$", caption
     )
     assert cached, caption
-    assert int(cached[1]) >= 1 and int(cached[3]) == RUN_BUDGET // MB
+    # the caches were empty: this page's run is the one cached, its bytes the MB shown
+    assert int(cached[1]) == 1 and int(cached[3]) == RUN_BUDGET // MB
+    assert float(cached[2]) == round(nbytes / MB, 1)
 
 
-def test_a_session_holds_no_run_once_the_cache_lets_it_go():
+def test_a_session_holds_no_run_once_the_cache_lets_it_go(fresh_caches):
     """Streamlit keeps a session's fragment arguments and its download button's callable;
     if either held the run, every run a visitor saw would outlive the cache's byte budget."""
     import gc
@@ -501,7 +503,7 @@ def test_a_session_holds_no_run_once_the_cache_lets_it_go():
     from rnnviz.pipeline import Run
     from rnnviz.ui import cache
 
-    config = RNNConfig(N=3, T=5, D=2, M=4, K=1, seed=4321)  # no other test runs it
+    config = RNNConfig(N=3, T=5, D=2, M=4, K=1, seed=4321)
     at = open_app(**config.to_query())
     assert not at.exception, at.exception
     at.slider[0].set_value(2).run()  # a fragment rerun too

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 
 import numpy as np
 import pytest
@@ -165,7 +166,9 @@ def test_two_trainings_queue_and_neither_fails():
     (mine,) = [i.value for i in second.info if i.value.startswith("Queued")]
     assert mine.startswith("Queued: 1 training ahead of yours on this server")
     (running,) = [t for t in cache.TRAINER.tickets() if t.state == "running"]
+    deadline = time.monotonic() + WAIT_S
     while running.snapshot is None or running.snapshot.epoch < 1:  # one epoch, then Stop
+        assert time.monotonic() < deadline, "no epoch of the long training ended"
         assert not running.wait(0.05), "the long training ended before its Stop"
     first.button(key="_stop_training").click().run()
     for ticket in cache.TRAINER.tickets():

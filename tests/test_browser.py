@@ -108,6 +108,28 @@ def assert_same_output_and_no_exception(page: Page) -> None:
     expect(verdict(page)).to_have_text(re.compile(r"^Same output \(max \|Δ\| = "))
     expect(page.get_by_test_id("stException")).to_have_count(0)
     expect(page.get_by_test_id("stAlertContentError")).to_have_count(0)
+    expect(page.locator(".katex-error")).to_have_count(0)  # every equation typeset
+
+
+@pytest.mark.parametrize(
+    ("query", "total"),
+    [
+        ("?cell=lstm&layers=2&bidirectional=true", 1022),  # 2 × 4·5·(3+5+1) + 2 × 4·5·(10+5+1)
+        ("?cell=gru&reset_after=false&return_sequences=true&layout=textbook", 147),
+    ],
+)
+def test_every_equation_of_the_full_page_is_typeset(open_page: OpenPage, query: str, total: int):
+    """The full page, not lecture mode alone: the cell's equations, the step panel's numbers
+    and its backward pass, the head's equation at t = T; KaTeX typesets each or marks it."""
+    page = open_page(query)
+    expect(metric(page)).to_have_text(f"{total:,}", timeout=FIRST_LOAD)
+    wait_for_app(page, timeout=FIRST_LOAD)
+    page.get_by_text("Backward: δ_t").click()  # the step panel's backward equations too
+    wait_for_app(page, timeout=RERUN)
+    expect(page.locator(".katex").first).to_be_visible()
+    assert page.locator(".katex").count() >= 4, "the cell's equations and the step's"
+    expect(page.locator(".katex-error")).to_have_count(0)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def test_default_page(open_page: OpenPage):

@@ -1,17 +1,11 @@
-"""Caches bounded by bytes (``rnnviz.budget``) and the sizes they weigh (``Run.nbytes``)."""
+"""Caches bounded by bytes (``rnnviz.budget``) and the sizes they weigh (``Run.nbytes``). What
+a run and its views take in the process's memory is measured by bench/memory.py."""
 
 from __future__ import annotations
 
-import gc
-import json
 import logging
-import os
-import subprocess
-import sys
 import threading
-import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 
@@ -168,104 +162,3 @@ def test_a_follower_computing_while_its_source_evicts_does_not_deadlock():
 )
 def test_a_runs_size_is_known_before_it_runs(config):
     assert planned_nbytes(config) == execute(config).nbytes
-
-
-@pytest.mark.parametrize(
-    "config",
-    [
-        RNNConfig(N=5, T=6),
-        RNNConfig(cell="lstm", N=40, T=30, K=3, return_sequences=True, bidirectional=True),
-    ],
-    ids=["notebook-size", "lstm-sequences"],
-)
-def test_a_views_weight_covers_the_memory_it_holds(config):
-    """What the view caches count for a view is at least what tracemalloc sees it hold."""
-    from rnnviz.ui import cache
-
-    views = {
-        "agreement figures": (cache.agreement_figures, (), cache._figures_nbytes),
-        "player frames": (
-            cache.player_frames,
-            (0, 1, "fwd"),
-            lambda f: f.nbytes + cache.VIEW_OVERHEAD,
-        ),
-        "weight payload": (
-            cache.weight_payload,
-            (1, "fwd"),
-            lambda payload: len(payload) + cache.VIEW_OVERHEAD,
-        ),
-    }
-    configs = [config.replace(seed=seed) for seed in range(6)]
-    for c in configs:
-        cache.run_of(c)  # the runs are there before counting, as on the page
-    for name, (view, args, weight) in views.items():
-        view.__wrapped__(configs[0], *args)  # Plotly's validators etc. load once
-        gc.collect()
-        tracemalloc.start()
-        try:
-            kept = [view.__wrapped__(c, *args) for c in configs[1:]]
-            gc.collect()
-            held, _ = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-        counted = sum(weight(v) for v in kept)
-        assert held <= counted, f"{name}: {held:,} bytes held, {counted:,} counted"
-        assert counted <= 4 * held + 64 * 1024 * len(kept), f"{name}: far over: {counted:,}"
-
-
-_PEAK_OF_RUNS = """
-import ctypes, json, sys
-from pathlib import Path
-from rnnviz.config import RNNConfig
-from rnnviz.keras_side import model
-from rnnviz import pipeline
-
-def rss_mb(key):
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-
-for kw in json.loads(sys.argv[1]):
-    c = RNNConfig(**kw)
-    m = model.build(c.model_config)
-    ctypes.CDLL("libc.so.6").malloc_trim(0)
-    Path("/proc/self/clear_refs").write_text("5")  # VmHWM starts again from VmRSS
-    before = rss_mb("VmRSS")
-    r = pipeline.execute(c, m)
-    print(json.dumps([rss_mb("VmHWM") - before, pipeline.planned_nbytes(c) / 2**20,
-                      pipeline.scratch_nbytes(c) / 2**20]), flush=True)
-    del r, m
-"""
-
-
-@pytest.mark.skipif(not Path("/proc/self/clear_refs").exists(), reason="needs Linux /proc")
-def test_what_a_run_takes_to_compute_is_within_its_planned_bytes_and_scratch():
-    """The run cache makes room for planned_nbytes + scratch_nbytes before a run; the
-    process's peak resident memory while it is computed stays within that, at the cap."""
-    configs = [  # each at or near the work cap, where the scratch is largest
-        dict(
-            N=20,
-            T=200,
-            D=8,
-            M=256,
-            K=3,
-            cell="gru",
-            reset_after=False,
-            layers=2,
-            bidirectional=True,
-        ),  # Keras slices the GRU's kernel every step
-        dict(N=2000, T=10, D=8, M=250, K=3, cell="lstm"),  # many samples, few steps
-        dict(N=90, T=200, D=8, M=256, K=3, cell="lstm"),
-    ]
-    out = subprocess.run(
-        [sys.executable, "-c", _PEAK_OF_RUNS, json.dumps(configs)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
-    ).stdout
-    for kw, line in zip(configs, out.splitlines(), strict=True):
-        peak, planned, scratch = json.loads(line)
-        assert peak <= planned + scratch, f"{kw}: {peak:.0f} MB > {planned:.0f} + {scratch:.0f}"
-        assert peak >= planned, f"{kw}: the run keeps {planned:.0f} MB, the peak {peak:.0f}?"

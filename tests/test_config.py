@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 from hypothesis import given
 from hypothesis import settings as st_settings
@@ -9,14 +11,17 @@ from hypothesis import strategies as st
 
 from rnnviz.config import DEFAULT, FIELDS, ConfigError, RNNConfig, links
 from rnnviz.config.rnn_config import WORK_CAP
+from rnnviz.recurrence.bugs import NONE, applicable
 from rnnviz.recurrence.cells import CELLS
 from rnnviz.shapes.ledger import param_totals, params, shapes
+from rnnviz.tasks import TASKS
 from rnnviz.ui.view import view_fields
 
 # the sizes and the seed: whole numbers within bounds
 BOUNDED = ("N", "T", "D", "M", "K", "layers", "seed")
 BOUNDS = {name: (FIELDS[name].meaning, FIELDS[name].low, FIELDS[name].high) for name in BOUNDED}
 SWITCHES = [name for name, f in FIELDS.items() if f.kind == "switch"]
+HEX = "0123456789abcdef"
 
 
 def from_query(params, **kw):
@@ -29,9 +34,21 @@ def test_defaults_are_the_notebooks():
     assert DEFAULT.cell == "simple"
 
 
-@pytest.mark.parametrize("name", list(BOUNDS))
+# each size's lowest and highest, and the message for one past each: written out by hand
+EDGES = {
+    "N": ("samples", 1, 2000),
+    "T": ("time steps", 1, 500),
+    "D": ("input features", 1, 64),
+    "M": ("hidden units", 1, 256),
+    "K": ("outputs", 1, 32),
+    "layers": ("stacked recurrent layers", 1, 3),
+    "seed": ("random seed", 0, 2147483647),
+}
+
+
+@pytest.mark.parametrize("name", list(EDGES))
 def test_each_bound_is_enforced_with_a_message(name):
-    meaning, low, high = BOUNDS[name]
+    meaning, low, high = EDGES[name]
     small = {"N": 1, "T": 1, "M": 1}  # keep N·T·M under the cap while testing the upper bound
     for good in (low, high):
         RNNConfig(**{**small, name: good})
@@ -40,6 +57,7 @@ def test_each_bound_is_enforced_with_a_message(name):
             RNNConfig(**{**small, name: bad})
         assert err.value.field == name
         assert str(err.value) == f"{name} ({meaning}) must be between {low} and {high}, got {bad}"
+    assert BOUNDS[name] == EDGES[name], "the table holds the bounds written here"
 
 
 def test_the_message_keras_style():
@@ -55,7 +73,6 @@ def test_non_integers_are_refused(bad):
 
 def test_work_cap():
     RNNConfig(N=2000, T=500, M=5)  # exactly 5,000,000
-    assert 2000 * 500 * 5 == WORK_CAP
     with pytest.raises(ConfigError, match=r"N·T·M = 2000·500·6 = 6,000,000 is over the limit"):
         RNNConfig(N=2000, T=500, M=6)
 
@@ -253,27 +270,63 @@ def test_bad_view_in_the_url_warns(params, fragment):
 @st_settings(max_examples=200, deadline=None)
 @given(st_data=st.data())
 def test_url_round_trip(st_data):
-    """Any valid config survives being written to a URL and read back, with no warning."""
+    """Any valid config survives being written to a URL and read back, with no warning: every
+    field drawn, on a server that holds whatever its digests and trained weights name."""
+    draw = st_data.draw
     values = {
-        name: st_data.draw(st.integers(low, high), label=name)
-        for name, (_, low, high) in BOUNDS.items()
+        name: draw(st.integers(low, high), label=name) for name, (_, low, high) in BOUNDS.items()
     }
-    values["cell"] = st_data.draw(st.sampled_from(sorted(CELLS)), label="cell")
+    values["cell"] = draw(st.sampled_from(sorted(CELLS)), label="cell")
     for switch in SWITCHES:
-        values[switch] = st_data.draw(st.booleans(), label=switch)
+        values[switch] = draw(st.booleans(), label=switch)
+    values["dtype"] = draw(st.sampled_from(["float32", "float64"]), label="dtype")
+    # what X is: a task's (which fixes D, K and a least T), uploaded data, or by hand
+    task = TASKS[draw(st.sampled_from(sorted(TASKS)), label="task")]
+    values["task"] = task.key
+    values["D"], values["K"] = task.D or values["D"], task.K or values["K"]
+    values["T"] = max(values["T"], task.T_min)
+    uploaded = task.key == "random" and draw(st.booleans(), label="uploaded data")
+    values["data"] = (
+        draw(st.text(HEX, min_size=16, max_size=16), label="data") if uploaded else "none"
+    )
     # shrink N under the work cap: h, X and y each (a sample alone never exceeds it)
     directions = 2 if values["bidirectional"] else 1
     K = values["K"] if values["return_sequences"] else 1
     widths = (values["M"] * values["layers"] * directions, values["D"], K)
-    values["N"] = min(values["N"], WORK_CAP // (values["T"] * max(widths)))
+    cap = WORK_CAP // (2 if values["dtype"] == "float64" else 1)
+    values["N"] = min(values["N"], cap // (values["T"] * max(widths)))
     # the what-if: a scale of at most 2 decimals; a pulse's place that fits T and D
-    values["whh_scale"] = st_data.draw(st.integers(10, 300), label="whh_scale") / 100
-    values["input"] = st_data.draw(st.sampled_from(["random", "pulse", "step"]), label="input")
-    values["pulse_t"] = st_data.draw(st.integers(1, values["T"]), label="pulse_t")
-    values["pulse_d"] = st_data.draw(st.integers(0, values["D"] - 1), label="pulse_d")
-    config = RNNConfig(**values)
-    again, view, warnings = from_query(config.to_query())
+    values["whh_scale"] = draw(st.integers(10, 300), label="whh_scale") / 100
+    by_hand = ["random", "pulse", "step"] if task.key == "random" and not uploaded else ["random"]
+    values["input"] = draw(st.sampled_from(by_hand), label="input")
+    values["pulse_t"] = draw(st.integers(1, values["T"]), label="pulse_t")
+    values["pulse_d"] = draw(st.integers(0, values["D"] - 1), label="pulse_d")
+    # the weights: the seed's, trained ones (something to learn, one target a sequence), or
+    # imported ones named by their digest; and one sample's X edited on the page, or not
+    learns = (task.kind != "none" or uploaded) and not values["return_sequences"]
+    kinds = ["initial", "imported"] + (["trained"] if learns else [])
+    weights = draw(st.sampled_from(kinds), label="weights")
+    digest = draw(st.text(HEX, min_size=16, max_size=16), label="digest")
+    values["weights"] = digest if weights == "imported" else weights
+    values["epochs"] = draw(st.integers(1, 200), label="epochs")
+    edited = draw(st.booleans(), label="edited")
+    values["x_edit"] = (
+        draw(st.text(HEX, min_size=16, max_size=16), label="x_edit") if edited else "none"
+    )
+    # a planted bug, of those that apply to this model
+    bug = draw(st.sampled_from([NONE, *(b.name for b in applicable(RNNConfig(**values)))]))
+    config = RNNConfig(**values | {"bug": bug})
+
+    def held(key):
+        """A server holding everything the config names, each fitting it."""
+        if key == config.data:
+            sizes = {"N": config.N, "T": config.T, "D": config.D}
+            return SimpleNamespace(sizes=lambda: sizes, problem=lambda c: None)
+        return SimpleNamespace(problem=lambda c: None)
+
+    again, view, warnings = from_query(config.to_query(), held=held)
     assert (again, view, warnings) == (config, {}, [])
+    assert set(config.to_query()) == set(FIELDS), "every field is in the link"
 
 
 def test_url_fuzz_through_from_query():

@@ -2,7 +2,7 @@
 
 Every state from ``tests/urlfuzz.py`` opens the app in a fresh AppTest session. The
 property: no exception on the page, every invalid value named in a warning (and nothing
-else warned about), the config the README's rules give, and a URL rewritten so that no
+else warned about), the config the rules of docs/links.md give, and a URL rewritten so that no
 bad or unknown value survives into a shared link. The first ``len(CLASSES)`` states cover
 every class of bad input and run with the normal suite; the full run is marked ``fuzz``
 (``make fuzz``; pytest runs it with ``--fuzz``).

@@ -7,7 +7,7 @@ cap, and weights that are malformed or that no upload made. The first ``len(CLAS
 put each class first, so any prefix of that length covers them all. ``expected(pairs,
 config)`` is the independent reference: it
 decides which values are invalid from how they were made (the generator's label), not from
-``rnnviz.config``, and derives the effective config from the rules in the README.
+``rnnviz.config``, and derives the effective config from the rules in docs/links.md.
 """
 
 from __future__ import annotations

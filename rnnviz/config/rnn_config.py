@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from rnnviz.config.fields import SCALE_PLACES, ConfigError, Field, as_text
 from rnnviz.recurrence.bugs import BUGS, NONE, bug_of
-from rnnviz.recurrence.cells import CELLS, SWITCH_DEFAULTS, Cell, cell_of
+from rnnviz.recurrence.cells import CELLS, SIMPLE, SWITCH_DEFAULTS, Cell, cell_of
 from rnnviz.tasks import TASKS
 
 # The most numbers in any array a run keeps: every h_t of every layer for the visualiser
@@ -95,7 +95,7 @@ class RNNConfig:
     M: int = whole(5, "hidden units", 1, 256, "--M")
     K: int = whole(2, "outputs", 1, 32, "--K")  # of the Dense head
     seed: int = whole(0, "random seed", 0, 2**31 - 1, "--seed")  # X and every initial weight
-    cell: str = choice("simple", CELLS, "the recurrent cell", "--cell")
+    cell: str = choice(SIMPLE.key, CELLS, "the recurrent cell", "--cell")  # the notebook's
     reset_after: bool = switch(  # GRU only: Keras' default variant, bias (2, 3M)
         True, "GRU applies the reset gate after the recurrent matmul (Keras' default)",
         "--no-reset-after",

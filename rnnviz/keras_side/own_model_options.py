@@ -16,10 +16,11 @@ from typing import NoReturn
 
 from rnnviz.config import FIELDS, quote
 from rnnviz.config.rnn_config import DTYPES
+from rnnviz.recurrence.cells import CELLS
 
 SHAPE = "Input -> SimpleRNN/LSTM/GRU (or Bidirectional of one) x 1-3 -> Dense"
-CELL_KEYS = {"SimpleRNN": "simple", "LSTM": "lstm", "GRU": "gru"}  # Keras class -> CELLS key
-RECURRENT_LAYERS = ("SimpleRNN", "LSTM", "GRU")
+CELL_KEYS = {cell.keras_name: key for key, cell in CELLS.items()}  # Keras class -> CELLS key
+RECURRENT_LAYERS = tuple(CELL_KEYS)  # SimpleRNN, LSTM, GRU
 LAYERS = ("InputLayer", *RECURRENT_LAYERS, "Bidirectional", "Dense")
 # Why some refused layers are refused, beyond "not rnnviz's model"
 WHY_NOT: dict[str, str] = {

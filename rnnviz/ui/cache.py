@@ -347,6 +347,15 @@ def notebook_bytes(config: RNNConfig) -> bytes:
     return standalone.notebook_bytes(_runs(config), export.file_name(config))
 
 
+def clear() -> None:
+    """Forget everything this server computed, as a server just started: every run (and
+    with them every view, which follows its run), ledger, Keras model, baseline and set of
+    shape mistakes. What visitors brought or trained stays in the store."""
+    _runs.clear()
+    for cached in (_ledger, keras_model, baseline, shape_mistakes):
+        cached.clear()
+
+
 def usage() -> dict[str, str]:
     """What each byte-bounded cache holds now, e.g. {"runs": "3 cached, 1.2 MB of 512 MB"}."""
     caches = {

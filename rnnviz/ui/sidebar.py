@@ -28,7 +28,7 @@ from rnnviz.config.rnn_config import DTYPES, INPUTS, pulse_fields
 from rnnviz.inputs import imported, userdata
 from rnnviz.keras_side import own_model
 from rnnviz.recurrence import bugs
-from rnnviz.recurrence.cells import CELLS, LAYOUTS, shape_text
+from rnnviz.recurrence.cells import CELLS, LAYOUTS, cell_of, shape_text
 from rnnviz.shapes import layouts
 from rnnviz.tasks import TASKS
 from rnnviz.ui import held, link, notes
@@ -209,9 +209,8 @@ def _weights(values: dict) -> str:
     model, else ``initial``. An upload that does not fit this model is kept for when the model
     fits it again, and the sidebar says so."""
     upload: imported.Imported | None = held.held("upload")
-    cell = CELLS[values["cell"]] if values["cell"] != "gru" else None
+    cell = cell_of(values["cell"], values["reset_after"])
     config = _config_or_none(values)
-    cell = config.variant if config is not None else cell or CELLS["gru"]
     fits = upload is not None and config is not None and upload.problem(config) is None
     if upload is not None:
         if fits:
