@@ -94,11 +94,13 @@ def _option(parser: argparse.ArgumentParser, f: Field) -> None:
     default = getattr(DEFAULT, f.name)
     if f.kind == "switch":
         action = "store_false" if default else "store_true"
-        words = f"{f.name} off: {f.help}" if default else f.help
+        words = f"turns {f.name} off. {f.help}" if default else f.help
         parser.add_argument(f.flag, dest=f.name, action=action, help=words)
         return
     if f.kind == "integer":
-        metavar = {"seed": "SEED", "pulse_t": "T0", "pulse_d": "D0"}.get(f.name, f.name)
+        metavar = {"seed": "SEED", "layers": "L", "pulse_t": "T0", "pulse_d": "D0"}.get(
+            f.name, f.name
+        )
         words = f"{f.meaning}, {f.low} to {f.high} (default {default})"
         if f.name in PULSE:
             words = f"{f.meaning} for --input pulse or step, {f.low} to {f.high} (at most "

@@ -97,8 +97,8 @@ class RNNConfig:
     seed: int = whole(0, "random seed", 0, 2**31 - 1, "--seed")  # X and every initial weight
     cell: str = choice(SIMPLE.key, CELLS, "the recurrent cell", "--cell")  # the notebook's
     reset_after: bool = switch(  # GRU only: Keras' default variant, bias (2, 3M)
-        True, "GRU applies the reset gate after the recurrent matmul (Keras' default)",
-        "--no-reset-after",
+        True, "GRU only: the reset gate applies after the recurrent matmul, as Keras' default "
+        "does, bias (2, 3M); off, before it, the textbook GRU, bias (3M,)", "--no-reset-after",
     )  # fmt: skip
     return_sequences: bool = switch(  # y is (N, T, K) instead of (N, K)
         False, "the Dense head reads every h_t, so y is (N, T, K)", "--return-sequences"
@@ -117,9 +117,10 @@ class RNNConfig:
     )  # fmt: skip
     whh_scale: float = _field(  # what if: every W_hh times this, in a model of its own
         1.0, "decimal", meaning="recurrent kernel scale", low=0.1, high=3.0,
-        places=SCALE_PLACES, flag="--whh-scale",
+        places=SCALE_PLACES, flag="--whh-scale", help="what if: every recurrent kernel W_hh "
+        "times S, in the Keras model and the NumPy recurrence alike",
     )  # fmt: skip
-    input: str = choice("random", INPUTS, "X: random, or a pulse or a step of 1", "--input")
+    input: str = choice("random", INPUTS, "what X is, by hand", "--input")
     pulse_t: int = whole(1, "t0, the step of the pulse", 1, high_of(T), "--pulse-t")  # ≤ T
     pulse_d: int = whole(0, "d0, the feature of the pulse", 0, high_of(D) - 1, "--pulse-d")
     x_edit: str = digest(NO_EDIT, (NO_EDIT,), "an edit of X made on this server")

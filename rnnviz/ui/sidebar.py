@@ -454,7 +454,7 @@ def sidebar() -> tuple[RNNConfig | None, View]:
             "reset_after (GRU)",
             key="reset_after",
             disabled="reset_after" not in CELLS[st.session_state["cell"]].switches,
-            help=reset_after.help + ". Off: the textbook GRU, bias (3M,).",
+            help=reset_after.help[0].upper() + reset_after.help[1:] + ".",
         )
         values = {
             name: _size_input(name, locked.get(name))
