@@ -55,364 +55,59 @@ Exit status 0 when every target passes, 1 otherwise.
 from __future__ import annotations
 
 import argparse
-import asyncio
-import contextlib
 import functools
 import json
 import os
-import re
 import signal
-import statistics
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from google.protobuf.message import DecodeError
 from playwright.sync_api import (
     Browser,
-    BrowserContext,
-    Locator,
-    Page,
-    WebSocket,
     expect,
     sync_playwright,
 )
 from playwright.sync_api import Error as PlaywrightError
-from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # tests/ is a package of the repo, not installed
 
+from page_loads import (  # noqa: E402  (bench/page_loads.py, beside this file)
+    busy_tstep,
+    training_tstep,
+)
+from page_session import (  # noqa: E402  (bench/page_session.py, beside this file)
+    ACTION_MS,
+    ACTIONS,
+    CAP_LOAD_MS,
+    CAP_LSTM_QUERY,
+    FIRST_LOAD_MS,
+    FLOOR_SCRIPT,
+    MIN_FPS,
+    NOTEBOOK_QUERY,
+    PLAY_WINDOW_MS,
+    PLAYER_QUERIES,
+    T_LABEL,
+    TF_ENV,
+    WIDGET_MS,
+    BenchError,
+    NotPresent,
+    Row,
+    Session,
+    Stats,
+    log,
+    ratio,
+    serve_script,
+    set_m,
+    time_steps,
+)
 from report import machine_line  # noqa: E402  (bench/report.py, beside this file)
 
-from tests import protocol  # noqa: E402
 from tests.browser import launch_chromium, serve_app  # noqa: E402
-
-FLOOR_SCRIPT = "bench/floor_app.py"
-VIEWPORT = {"width": 1600, "height": 1000}
-TF_ENV = {"TF_CPP_MIN_LOG_LEVEL": "2", "TF_ENABLE_ONEDNN_OPTS": "0"}  # as tests/browser.py
-QUIET_MS = 500  # no mutation for this long = the page has settled
-POLL_MS = 50  # how often the page is asked whether it has settled
-FIRST_LOAD_MS = 60_000  # the server's first run imports TensorFlow
-CAP_LOAD_MS = 120_000  # the largest LSTM's first run
-ACTION_MS = 30_000  # any single action
-WIDGET_MS = 5_000  # a widget the page should already show
-STARTUP_S = 90.0  # a server answering /_stcore/health
-PLAY_WINDOW_MS = 3_000  # how long the player is watched
-MIN_FPS = 20
-CELL_CHARS = 100  # a failure's message in the table; the FAIL line has all of it
-ACTIONS = (
-    "tstep",
-    "gradients",
-    "cached",
-    "newconfig",
-    "reload",
-    "cold",
-    "lstm",
-    "busy",
-    "training",
-    "player",
-)
-
-T_LABEL = "t — time step"
-M_LABEL = "M — hidden units"
-NOTEBOOK_QUERY = "/?"  # the defaults are the notebook's sizes: N=10, T=10, D=3, M=5, K=2
-CAP_LSTM_QUERY = "/?cell=lstm&N=39&T=500&D=64&M=256&K=32"
-# Another visitor's training: the adding problem at T = 50, the app's largest N, an LSTM(32),
-# as many epochs as the app allows, so that it runs on (up to the server's 60 s budget) while
-# the steps are timed.
-TRAIN_QUERY = "/?task=adding&D=2&K=1&T=50&N=2000&M=32&cell=lstm"
-TRAIN_EPOCHS = 200
-EPOCHS_LABEL = "Epochs"
-EPOCH_TEXT = re.compile(r"Epoch (\d+) of (\d+)")  # the progress bar's text while it trains
-TRAINED_TEXT = re.compile(r"Trained (\d+) epochs? in ([\d.]+) s")  # the line once done
-PLAYER_QUERIES = {"notebook sizes": NOTEBOOK_QUERY, "T=500": "/?T=500&N=10&M=5"}
-
-# Injected at document start into every page (every navigation and reload). ``__KIND__`` is
-# "app" or "floor" and picks what "whole page drawn" means.
-BENCH_JS = """
-(() => {
-  const kind = __KIND__;
-  const b = (window.__bench = {
-    t0: null, last: 0, firstReady: null, firstControls: null,
-  });
-  const app = () => document.querySelector('[data-testid=stApp]');
-  const visible = (el) => {
-    if (!el || !el.checkVisibility()) return false;
-    const r = el.getBoundingClientRect();
-    return r.width > 0 && r.height > 0;
-  };
-  b.exception = () => {
-    const e = document.querySelector('[data-testid=stException]');
-    return e ? (e.innerText || 'stException').split('Traceback')[0].trim().slice(0, 300) : null;
-  };
-  b.notRunning = () => {
-    const a = app();
-    return !!a && a.getAttribute('data-test-connection-state') === 'CONNECTED'
-      && a.getAttribute('data-test-script-state') === 'notRunning';
-  };
-  b.wholePage = () => {
-    if (!b.notRunning()) return false;
-    if (kind === 'floor') {  // its slider (the sidebar can come a frame later) and its text
-      return !!document.querySelector('[data-testid=stSlider] input[type=range]')
-        && [...document.querySelectorAll('[data-testid=stMain] p')]
-        .some((p) => p.textContent.startsWith('t = '));
-    }
-    if (document.querySelector(
-      '[data-testid=stSpinner], [data-testid=stSkeleton], [class*="st-key-waiting"]')) return false;
-    const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
-    if (charts.length === 0 || !charts.every((c) => c.querySelector('.main-svg'))) return false;
-    // the canvas elements (player, weights) say when they have drawn
-    return [...document.querySelectorAll('.rnnviz-player, .rnnviz-weights')]
-      .every((e) => e.getAttribute('data-ready') === 'true');
-  };
-  // The shapes ledger (its parameter total) and the sizes' controls: what a visitor reads first.
-  b.controls = () => {
-    if (!visible(document.querySelector('.st-key-ledger [data-testid=stMetricValue]'))) {
-      return false;
-    }
-    return [...document.querySelectorAll('[data-testid=stNumberInput]')].some((w) =>
-      w.querySelector('[data-testid=stWidgetLabel]')?.textContent.trim() === __M_LABEL__
-      && visible(w.querySelector('input')));
-  };
-  // Has the action finished? {ms} when it has, {error} for an exception box, else false.
-  b.settled = (quietMs) => {
-    const error = b.exception();
-    if (error) return { error };
-    const now = performance.now();
-    if (b.t0 === null || now - b.last < quietMs || !b.wholePage()) return false;
-    return { ms: b.last - b.t0 };
-  };
-  // The first frame at which the page is drawn, in ms since navigation start.
-  b.loaded = () => {
-    const error = b.exception();
-    if (error) return { error };
-    return b.firstReady === null ? false : { ms: b.firstReady, controls: b.firstControls };
-  };
-  window.addEventListener('keydown', () => {
-    b.t0 = performance.now();
-    b.last = b.t0;  // mutations before the key (typing into a field) are not the action's
-  }, true);  // capturing on window: before any of Streamlit's own handlers
-  const watch = () => {
-    new MutationObserver(() => { b.last = performance.now(); }).observe(document.body,
-      { subtree: true, childList: true, attributes: true, characterData: true });
-    const frame = () => {
-      const now = performance.now();
-      if (b.firstControls === null && kind === 'app' && b.controls()) b.firstControls = now;
-      if (b.firstReady === null && b.wholePage()) b.firstReady = now;
-      if (b.firstReady === null) requestAnimationFrame(frame);  // stop once drawn: no overhead
-    };
-    requestAnimationFrame(frame);
-  };
-  if (document.body) watch(); else document.addEventListener('DOMContentLoaded', watch);
-})();
-"""
-
-
-class BenchError(RuntimeError):
-    """An action could not be timed: a timeout, an exception box, a missing element."""
-
-
-class NotPresent(BenchError):
-    """The element the action needs is not on the page (yet)."""
-
-
-# --------------------------------------------------------------------------- results
-
-
-@dataclass
-class Stats:
-    samples: list[float]  # ms, or fps for the player
-
-    @property
-    def median(self) -> float:
-        return statistics.median(self.samples)
-
-    def text(self, unit: str = "ms") -> str:
-        if len(self.samples) == 1:
-            return f"{self.median:.0f} {unit}"
-        low, high = min(self.samples), max(self.samples)
-        return f"{self.median:.0f} {unit} ({low:.0f}–{high:.0f})"
-
-
-@dataclass
-class Row:
-    action: str = ""
-    floor: Stats | None = None
-    app: Stats | None = None
-    target: str = "report only"
-    passed: bool | None = None  # None: no target
-    detail: str = ""  # the PASS/FAIL line's numbers, or why the row failed
-    unit: str = "ms"
-    ratio: float | None = None
-
-    def cells(self) -> list[str]:
-        floor = self.floor.text(self.unit) if self.floor else "—"
-        app = self.app.text(self.unit) if self.app else self.detail[:CELL_CHARS] or "—"
-        ratio = f"{self.ratio:.2f}×" if self.ratio is not None else "—"
-        result = {True: "PASS", False: "FAIL", None: "—"}[self.passed]
-        return [self.action, floor, app, ratio, self.target, result]
-
-
-STARTED = time.monotonic()
-
-
-def log(message: str) -> None:
-    """Progress on stderr: a run takes minutes, and the table only comes at the end."""
-    print(f"[{time.monotonic() - STARTED:5.0f} s] {message}", file=sys.stderr, flush=True)
-
-
-def ratio(a: Stats | None, b: Stats | None) -> float | None:
-    return a.median / b.median if a and b and b.median > 0 else None
-
-
-# --------------------------------------------------------------------------- servers
-
-
-@contextlib.contextmanager
-def serve_script(script: str) -> Iterator[str]:
-    """``streamlit run script`` exactly as the browser tests run app.py (same flags, same
-    environment), so that the app and the floor app are compared fairly."""
-    try:
-        with serve_app(script=script, timeout=STARTUP_S) as server:
-            yield server.url
-    except RuntimeError as err:  # it exited, or never answered its health check
-        raise BenchError(str(err)) from err
-
-
-# --------------------------------------------------------------------------- the page
-
-
-RUN_ENDS = {
-    ForwardMsg.FINISHED_SUCCESSFULLY,  # an exception in the script ends this way too
-    ForwardMsg.FINISHED_WITH_COMPILE_ERROR,
-    ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY,
-}  # not FINISHED_EARLY_FOR_RERUN: a run cut short by the one the action asked for
-
-
-def ends_a_run(payload: str | bytes) -> bool:
-    """Is this WebSocket frame Streamlit's ``script_finished`` for a run that ran to the end?"""
-    if isinstance(payload, str):
-        return False
-    message = ForwardMsg()
-    try:
-        message.ParseFromString(payload)
-    except DecodeError:
-        return False
-    return message.WhichOneof("type") == "script_finished" and message.script_finished in RUN_ENDS
-
-
-class Session:
-    """A browser context (one Streamlit session per page) on one server."""
-
-    def __init__(self, browser: Browser, url: str, kind: str) -> None:
-        self.context: BrowserContext = browser.new_context(viewport=VIEWPORT, base_url=url)
-        script = BENCH_JS.replace("__KIND__", json.dumps(kind))
-        self.context.add_init_script(script=script.replace("__M_LABEL__", json.dumps(M_LABEL)))
-        self.sent = 0  # WebSocket frames the page has sent
-        self.ws: WebSocket | None = None  # the page's current Streamlit connection
-        self.page: Page = self.context.new_page()
-        self.page.on("websocket", self._watch)  # before any navigation
-
-    def _watch(self, ws: WebSocket) -> None:
-        self.ws = ws
-        ws.on("framesent", lambda _payload: self._sent())
-
-    def _sent(self) -> None:
-        self.sent += 1
-
-    def act(self, action: Callable[[], None], timeout: float = ACTION_MS) -> float:
-        """Do ``action`` (ending in a key press) and time it: keydown to the page settled.
-
-        The wait for the run's end is registered before the action, so a fast answer is not
-        missed; then the page is asked whether it has settled.
-        """
-        if self.ws is None:
-            raise BenchError("the page has no WebSocket to Streamlit")
-        try:
-            with self.ws.expect_event("framereceived", predicate=ends_a_run, timeout=timeout):
-                action()
-        except PlaywrightError as err:
-            raise BenchError(f"no finished run within {timeout / 1000:.0f} s: {err}") from err
-        return self.settled(timeout)
-
-    def close(self) -> None:
-        self.context.close()
-
-    def open(self, query: str, timeout: float = FIRST_LOAD_MS) -> float:
-        """Navigate and wait for the whole page; ms from navigation start to it drawn."""
-        self.page.goto(query, wait_until="commit")
-        return self.loaded(timeout)["ms"]
-
-    def reload(self, timeout: float = FIRST_LOAD_MS) -> float:
-        self.page.reload(wait_until="commit")
-        return self.loaded(timeout)["ms"]
-
-    def loaded(self, timeout: float) -> dict:
-        return self._wait("() => window.__bench && window.__bench.loaded()", None, timeout)
-
-    def settled(self, timeout: float = ACTION_MS) -> float:
-        """Wait for the page to settle after the last keydown; keydown to last mutation, ms."""
-        return self._wait("(q) => window.__bench.settled(q)", QUIET_MS, timeout)["ms"]
-
-    def _wait(self, predicate: str, arg: object, timeout: float) -> dict:
-        try:
-            handle = self.page.wait_for_function(
-                predicate, arg=arg, polling=POLL_MS, timeout=timeout
-            )
-        except PlaywrightError as err:
-            raise BenchError(f"page not settled after {timeout / 1000:.0f} s: {err}") from err
-        result = handle.json_value()
-        if "error" in result:
-            raise BenchError(f"exception on the page: {result['error']}")
-        return result
-
-    def t_slider(self, label: str) -> Locator:
-        """The range input of the slider with this label, wherever it is on the page."""
-        sliders = self.page.get_by_test_id("stSlider").filter(
-            has=self.page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)
-        )
-        try:
-            expect(sliders).to_have_count(1, timeout=WIDGET_MS)
-        except AssertionError as err:
-            raise NotPresent(f"{sliders.count()} sliders labelled {label!r}") from err
-        return sliders.locator("input[type=range]")
-
-
-def time_steps(session: Session, label: str, repeats: int, timeout: float) -> Stats:
-    """Press ArrowLeft/ArrowRight alternately on the slider; one untimed warm-up step."""
-    slider = session.t_slider(label)
-    value = int(slider.get_attribute("value") or 0)
-    at_max = value == int(slider.get_attribute("max") or 0)
-    keys = ["ArrowLeft", "ArrowRight"] if at_max else ["ArrowRight", "ArrowLeft"]
-    samples = []
-    for i in range(repeats + 1):
-        slider.focus()  # focus first, so t0 (keydown) is the key alone
-        before = slider.get_attribute("value")
-        ms = session.act(functools.partial(slider.press, keys[i % 2]), timeout)
-        if slider.get_attribute("value") == before:
-            raise BenchError(f"{keys[i % 2]} did not move the slider from {before}")
-        if i > 0:
-            samples.append(ms)
-    return Stats(samples)
-
-
-def set_m(session: Session, m: int, timeout: float = ACTION_MS) -> float:
-    """Type M and press Enter; the time from Enter to the page settled."""
-    field_ = session.page.get_by_label(M_LABEL, exact=True)
-    if field_.count() == 0:
-        raise NotPresent(f"no field labelled {M_LABEL!r}")
-    field_.fill(str(m))  # no keydown, no rerun: Streamlit applies a number on Enter
-    ms = session.act(functools.partial(field_.press, "Enter"), timeout)
-    value = field_.input_value()
-    if value != str(m):
-        raise BenchError(f"{M_LABEL} reads {value}, not {m}")
-    return ms
-
 
 # --------------------------------------------------------------------------- actions
 
@@ -483,251 +178,6 @@ def new_configs(browser: Browser, url: str, repeats: int, first_m: int = 7) -> S
         return Stats([set_m(session, first_m + i) for i in range(repeats)])
     finally:
         session.close()
-
-
-def step_once(session: Session, slider: Locator) -> float:
-    """One ArrowLeft (or ArrowRight at t = 1) on ``slider``, timed as ``time_steps`` does."""
-    slider.focus()
-    before = slider.get_attribute("value")
-    key = "ArrowRight" if before == slider.get_attribute("min") else "ArrowLeft"
-    ms = session.act(functools.partial(slider.press, key))
-    if slider.get_attribute("value") == before:
-        raise BenchError(f"{key} did not move the slider from {before}")
-    return ms
-
-
-class HeavyLoad:
-    """Another visitor opening new cap-size LSTMs one after another (seeds this server has
-    not run: a new model, a new run and its views each time), over Streamlit's own protocol
-    (``tests/protocol.py``) from a thread of its own: the server always has one to compute,
-    and no second browser page competes with the measured one for the 2 cores."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.running = threading.Event()  # set while a heavy run is in flight
-        self.runs = 0
-        self.error: str | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    def __enter__(self) -> HeavyLoad:
-        self._thread.start()
-        if not self.running.wait(timeout=CAP_LOAD_MS / 1000):
-            raise BenchError(f"the heavy session never started a run: {self.error}")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=CAP_LOAD_MS / 1000)
-
-    async def _main(self) -> None:
-        seed = 1000
-        try:
-            while not self._stop.is_set():
-                query = CAP_LSTM_QUERY.removeprefix("/?") + f"&seed={seed}"
-                async with protocol.Session(self.url, query) as heavy:
-                    self.running.set()
-                    answer = await heavy.run(timeout=CAP_LOAD_MS / 1000)
-                    self.running.clear()
-                if answer.status != protocol.FINISHED or answer.of("exception"):
-                    raise BenchError(f"the heavy run of seed {seed} ended badly")
-                self.runs += 1
-                seed += 1
-        except (BenchError, protocol.ProtocolError) as err:
-            self.error = str(err)
-            self.running.clear()
-
-
-def busy_tstep(browser: Browser, url: str, repeats: int) -> tuple[Stats, Stats]:
-    """A t step at the notebook's sizes, idle and while another visitor's cap-size LSTMs
-    are being computed (``HeavyLoad``). A busy step counts when a heavy run is in flight as
-    the key is pressed; the runs follow one another, so nearly every step does. Returns
-    (idle, busy)."""
-    light = Session(browser, url, "app")
-    try:
-        light.open(NOTEBOOK_QUERY)
-        idle = time_steps(light, T_LABEL, repeats, ACTION_MS)
-        slider = light.t_slider(T_LABEL)
-        busy: list[float] = []
-        with HeavyLoad(url) as heavy:
-            for _ in range(6 * repeats):
-                if len(busy) == repeats or heavy.error:
-                    break
-                if heavy.running.is_set():
-                    busy.append(step_once(light, slider))
-                else:
-                    heavy.running.wait(timeout=CAP_LOAD_MS / 1000)
-            if heavy.error:
-                raise BenchError(heavy.error)
-            log(f"  ({heavy.runs} cap-size LSTM runs meanwhile)")
-        if len(busy) < repeats:
-            raise BenchError(f"only {len(busy)} of {repeats} steps began inside the heavy runs")
-        return idle, Stats(busy)
-    finally:
-        light.close()
-
-
-@dataclass(frozen=True)
-class Seen:
-    """The training page's latest run, as ``TrainingLoad`` saw it."""
-
-    polls: int  # the training page's runs answered so far
-    running: bool  # its progress bar showed an epoch under way
-    epoch: int | None  # that epoch (1-based), the last one shown
-    at: float  # time.monotonic() when it came
-
-
-class TrainingLoad:
-    """Another visitor training an LSTM(32) on the adding problem (``TRAIN_QUERY``, 200
-    epochs) over Streamlit's own protocol (``tests/protocol.py``), from a thread of its own:
-    its page is opened, Epochs set, Train pressed, and the page then kept open as a tab
-    keeps it, its progress fragment rerun every 0.4 s (``protocol.Session.follow``), each
-    run noted (``Seen``). On leaving, Stop is pressed and the page followed until it reads
-    "Trained k epochs ... (stopped)": the server's training thread is idle again. (Its polls
-    cost the server a little more than a tab's: with no message cache, each brings the loss
-    curve in full where a tab would get a reference to the unchanged figure.)"""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.seen = Seen(0, False, None, time.monotonic())
-        self.outcome = ""  # the page's "Trained ..." line once the training is over
-        self.finished = False  # the page no longer trains
-        self.error: str | None = None
-        self._done = False  # the thread has ended
-        self._changed = threading.Condition()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._main()), daemon=True)
-
-    def __enter__(self) -> TrainingLoad:
-        self._thread.start()
-        with self._changed:
-            self._changed.wait_for(
-                lambda: self.seen.running or self.finished or self._done, CAP_LOAD_MS / 1000
-            )
-        if not self.seen.running:
-            self.__exit__()
-            raise BenchError(f"the other session's training never ran an epoch: {self.error}")
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join(timeout=2 * CAP_LOAD_MS / 1000)
-        if self._thread.is_alive():
-            raise BenchError("the training session did not stop")
-
-    def next_seen(self, after: int) -> Seen:
-        """The first of the training page's runs after its ``after``-th (waits for it)."""
-        with self._changed:
-            if not self._changed.wait_for(
-                lambda: self.seen.polls > after or self._done, ACTION_MS / 1000
-            ):
-                raise BenchError(f"the training page did not poll within {ACTION_MS} ms")
-            if self.seen.polls <= after:
-                raise BenchError(f"the training session ended: {self.error}")
-            return self.seen
-
-    async def _main(self) -> None:
-        try:
-            query = TRAIN_QUERY.removeprefix("/?")
-            async with protocol.Session(self.url, query) as page:
-                self._check(await page.run(timeout=CAP_LOAD_MS / 1000), "its first run")
-                self._check(await page.set_slider(EPOCHS_LABEL, TRAIN_EPOCHS), EPOCHS_LABEL)
-                self._note(self._check(await page.press("Train"), "Train"))
-                try:
-                    await page.follow(self._until_stopped, timeout=2 * CAP_LOAD_MS / 1000)
-                finally:
-                    if not self.finished:  # Stop, and follow the page until it says so
-                        self._note(self._check(await page.press("Stop"), "Stop"))
-                        if not self.finished:
-                            await page.follow(self._until_finished, CAP_LOAD_MS / 1000)
-            if not TRAINED_TEXT.search(self.outcome):
-                raise BenchError(
-                    f"the training page ended without a 'Trained' line: {self.outcome}"
-                )
-        except (BenchError, protocol.ProtocolError) as err:
-            self.error = self.error or str(err)
-        finally:
-            with self._changed:
-                self._done = True
-                self._changed.notify_all()
-
-    @staticmethod
-    def _check(answer: protocol.Answer, what: str) -> protocol.Answer:
-        if answer.exceptions:
-            raise BenchError(f"the training page, {what}: {answer.exceptions[0]}")
-        return answer
-
-    def _until_stopped(self, answer: protocol.Answer) -> bool:
-        self._note(answer)
-        return self._stop.is_set() or self.finished
-
-    def _until_finished(self, answer: protocol.Answer) -> bool:
-        self._note(answer)
-        return self.finished
-
-    def _note(self, answer: protocol.Answer) -> None:
-        """What one of the training page's runs showed: an epoch under way, or the end."""
-        epochs = [EPOCH_TEXT.match(bar.text) for bar in answer.of("progress")]
-        epoch = next((int(m[1]) for m in epochs if m), None)
-        ended = answer.status == protocol.FINISHED and not answer.of("progress")
-        with self._changed:
-            if answer.exceptions:
-                self.error = self.error or f"the training page: {answer.exceptions[0]}"
-            if ended:
-                self.finished = True
-                self.outcome = next(
-                    (a.body for a in answer.of("alert") if TRAINED_TEXT.search(a.body)),
-                    "; ".join(a.body for a in answer.of("alert")),
-                )
-            last = self.seen
-            self.seen = Seen(
-                last.polls + 1, epoch is not None, epoch or last.epoch, time.monotonic()
-            )
-            self._changed.notify_all()
-
-
-def training_tstep(browser: Browser, url: str, repeats: int) -> tuple[Stats, Stats, str]:
-    """A t step at the notebook's sizes, idle and while another visitor trains
-    (``TrainingLoad``). A step counts when the training page showed an epoch under way at
-    its last poll before the key and at its first poll after the page settled (a training
-    that has ended does not start again). Returns (idle, during, what the training did)."""
-    light = Session(browser, url, "app")
-    try:
-        light.open(NOTEBOOK_QUERY)
-        idle = time_steps(light, T_LABEL, repeats, ACTION_MS)
-        slider = light.t_slider(T_LABEL)
-        during: list[float] = []
-        with TrainingLoad(url) as training:
-            first: Seen | None = None
-            last: Seen | None = None
-            for _ in range(2 * repeats):
-                before = training.seen
-                if len(during) == repeats or not before.running:
-                    break
-                ms = step_once(light, slider)
-                after = training.next_seen(training.seen.polls)
-                if not after.running:
-                    break
-                during.append(ms)
-                first, last = first or before, after
-        if training.error:
-            raise BenchError(training.error)
-        if len(during) < repeats or first is None or last is None:
-            raise BenchError(f"only {len(during)} of {repeats} steps fell inside the training")
-        epochs = (last.epoch or 0) - (first.epoch or 0)
-        if epochs < 1:
-            raise BenchError(f"the training stayed in epoch {first.epoch} during the steps")
-        polls, seconds = last.polls - first.polls, last.at - first.at
-        note = (
-            f"the other session's training was in epoch {first.epoch} of {TRAIN_EPOCHS} at the "
-            f"first step and in epoch {last.epoch} after the last, its page polled {polls} times "
-            f"in {seconds:.1f} s ({polls / seconds:.1f}/s); then Stop: "
-            f"{training.outcome.split(':')[0]}"
-        )
-        log(f"  ({note})")
-        return idle, Stats(during), note
-    finally:
-        light.close()
 
 
 @dataclass

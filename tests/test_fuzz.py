@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests import urlfuzz
+from tests import urlfuzz, urlfuzz_expected
 from tests.test_app import warnings
 
 APP = "../app.py"
@@ -39,7 +39,7 @@ def check_page(state: urlfuzz.State) -> None:
     for name in ("weights", "x_edit", "data"):  # not widgets: the page's link says them
         config[name] = at.query_params[name]
     config["epochs"] = int(at.query_params["epochs"])
-    urlfuzz.check(state, config, warnings(at, about_the_link=True), dict(at.query_params))
+    urlfuzz_expected.check(state, config, warnings(at, about_the_link=True), dict(at.query_params))
 
 
 @pytest.mark.parametrize("i", range(FAST))

@@ -1,6 +1,9 @@
-"""The Streamlit front end. Only this package imports Streamlit.
+"""The Streamlit front end: the page. Only this package imports Streamlit.
 
-``sidebar`` turns widgets and the URL into an ``RNNConfig``, ``cache`` keeps
-built models and finished runs between reruns and sessions, and ``sections``
-draws the page from a finished ``Run``.
+``sidebar`` turns the widgets into an ``RNNConfig`` and a ``View`` (``view``); ``link`` reads
+the URL once and writes it back on every run; ``held`` is what a session holds on the server
+and the one flow by which an upload or an edit arrives; ``cache`` keeps the pipeline's stages
+and the views between reruns and sessions, and the server's store; ``contents`` is the table
+of sections, one module each in ``sections``; ``components`` draws the player and the
+weights in the browser.
 """
