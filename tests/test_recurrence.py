@@ -424,7 +424,8 @@ def test_the_gated_cells_read_every_step_whatever_the_projection_block(
 
 def _stacked_weights(config: RNNConfig) -> dict[str, np.ndarray]:
     """Zero weights of every shape the config's model has, by export name, derived here from
-    the sizes alone: W_xh (D_l, gM), W_hh (M, gM), b_h (gM,) per path, W_o (H, K), b_o (K,)."""
+    the sizes alone: W_xh (D_l, gM), W_hh (M, gM), b_h (gM,) per path, W_o (M·directions, K),
+    b_o (K,)."""
     c = config
     gM = {"simple": 1, "lstm": 4, "gru": 3}[c.cell] * c.M
     out = {}
@@ -461,7 +462,7 @@ def test_the_hand_derived_shapes_run():
         ({"b_h_bwd": (4,)}, "b_h_bwd must be (4M,) = (16,) for LSTM(4)"),
         (
             {"W_o": (3, 8)},
-            "W_o must be (H, K) = (8, 3) for Dense(3) reading the last layer's 8 values per "
+            "W_o must be (2M, K) = (8, 3) for Dense(3) reading the last layer's 8 values per "
             "step, got (3, 8)",
         ),
         ({"b_o": None}, "b_o is missing; Dense needs W_o, b_o"),
@@ -479,3 +480,15 @@ def test_numpy_forward_names_the_weight_that_does_not_fit(change, message):
     with pytest.raises(ShapeError) as err:
         numpy_forward(BOUNDARY, X, weights)
     assert str(err.value).startswith(message), str(err.value)
+
+
+def test_a_one_direction_head_is_named_as_the_ledger_names_it():
+    c = RNNConfig(N=2, T=3, D=2, M=5, K=2)  # the notebook's SimpleRNN(5) -> Dense(2)
+    weights = _stacked_weights(c)
+    weights["W_o"] = np.zeros((2, 5), np.float32)  # transposed: (K, M)
+    with pytest.raises(ShapeError) as err:
+        numpy_forward(c, np.ones((2, 3, 2), np.float32), weights)  # X (N, T, D)
+    assert str(err.value) == (
+        "W_o must be (M, K) = (5, 2) for Dense(2) reading the last layer's 5 values per step, "
+        "got (2, 5)"
+    )

@@ -520,10 +520,13 @@ HEAD_FORMULAS: dict[str, tuple[str, str, str]] = {
 }
 
 
-def check_head(weights: Mapping[str, np.ndarray], width: int, K: int) -> None:
-    """W_o and b_o are there and of their shapes for a Dense(K) reading ``width`` values (M,
-    or 2M bidirectional), or a ShapeError that names the one that is not, e.g. "W_o must be
-    (H, K) = (5, 2) for Dense(2) reading the last layer's 5 values per step, got (2, 5)"."""
+def check_head(weights: Mapping[str, np.ndarray], M: int, directions: int, K: int) -> None:
+    """W_o and b_o are there and of their shapes for a Dense(K) reading the last layer's
+    M·directions values, or a ShapeError that names the one that is not, its rows written as
+    the ledger writes them, e.g. "W_o must be (2M, K) = (10, 2) for Dense(2) reading the last
+    layer's 10 values per step, got (2, 10)"."""
+    width = M * directions  # what the head reads: h_T, both directions side by side
+    rows = "M" if directions == 1 else f"{directions}M"
     for w in HEAD:
         if w.symbol not in weights:
             raise ShapeError(f"{w.symbol} is missing; Dense needs W_o, b_o")
@@ -531,6 +534,7 @@ def check_head(weights: Mapping[str, np.ndarray], width: int, K: int) -> None:
         got = np.shape(weights[w.symbol])
         if got != expected:
             raise ShapeError(
-                f"{w.symbol} must be {w.shape()} = {shape_text(expected)} for Dense({K}) "
+                f"{w.symbol} must be {w.shape().replace('H', rows)} = {shape_text(expected)} "
+                f"for Dense({K}) "
                 f"reading the last layer's {width} values per step, got {shape_text(got)}"
             )

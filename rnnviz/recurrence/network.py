@@ -31,7 +31,7 @@ def numpy_forward(
     cell = c.variant
     for layer, d in c.paths:  # every weight read below is checked before any is used
         cell.check(weights, c.width(layer), c.M, suffix(layer, d))
-    check_head(weights, c.head_width, c.K)
+    check_head(weights, c.M, c.directions, c.K)
     bug = bugs.bug_of(c.bug)
     traces: dict[tuple[int, str], dict[str, np.ndarray]] = {}
     H = X  # (N, T, D): what the next layer reads, then each layer's output
