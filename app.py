@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from rnnviz.keras_side import model
 from rnnviz.ui import cache, downloads, link
 from rnnviz.ui.contents import SECTIONS
 from rnnviz.ui.sections import page, training
@@ -26,18 +25,8 @@ def main() -> None:
     page.title(config, view.present)
     page.layout_notice(config, view.layout)
     shown = [s for s in SECTIONS.values() if not view.present or s.key == view.section]
-    for section in shown:
-        if not section.keras:
-            section.draw(config, view)
-    # What needs no TensorFlow is on the page by now; the first run imports it here (a
-    # background import would only slow the ledger down: the two would share one GIL).
-    later = [s for s in shown if s.keras]
-    slots = page.waiting(later) if not model.ready() else {}
-    cache.run_of(config)
-    for slot in slots.values():
-        slot.empty()
-    for section in later:
-        section.draw(config, view)
+    cache.run_of(config)  # the NumPy side: every view but Keras' draws from it
+    page.numpy_first(config, shown, lambda section: section.draw(config, view))
     with st.sidebar:
         downloads.downloads(config)
         link.rerun_after_reconnect()  # a page that reconnects to a fresh session runs again

@@ -16,7 +16,8 @@ time order (index t - 1 holds the state after reading x_t), as Keras returns it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
@@ -71,18 +72,44 @@ class Run:
     X: np.ndarray  # (N, T, D)
     paths: tuple[RecurrentPath, ...]  # layer 1 fwd, [layer 1 bwd], layer 2 fwd, ...
     head: Mapping[str, np.ndarray]  # W_o (M·directions, K), b_o (K,)
-    y_keras: np.ndarray  # (N, K) or (N, T, K)
-    y_numpy: np.ndarray  # same shape as y_keras
-    agreement: Agreement
-    summary: str  # Keras' model.summary() text
-    divergence: Divergence | None = None  # h_t step by step, when a bug is planted
+    y_numpy: np.ndarray  # (N, K) or (N, T, K)
     y_task: np.ndarray | None = None  # the task's or the data's target: (N, K) or (N,) classes
+    # Keras' side (``joined``), None on a run of the NumPy side alone (``recur``):
+    y_keras: np.ndarray | None = None  # same shape as y_numpy
+    agreement: Agreement | None = None
+    summary: str | None = None  # Keras' model.summary() text
+    divergence: Divergence | None = None  # h_t step by step, when a bug is planted
 
     def __post_init__(self):
         # one cached run is shared by every session: its arrays are read-only, its dicts views
         for name in ("X", "y_keras", "y_numpy", "y_task"):
             _frozen(getattr(self, name))
         object.__setattr__(self, "head", _frozen_map(self.head))
+
+    @property
+    def checked(self) -> bool:
+        """Whether Keras' side is in: y_keras, the agreement and the summary."""
+        return self.y_keras is not None
+
+    def joined(self, check: KerasCheck) -> Run:
+        """This run of the NumPy side with Keras' beside it: the same arrays, not copies."""
+        if self.checked:
+            raise ValueError("this run has Keras' side already")
+        keras_h = check.keras_h if self.config.bug != bugs.NONE else None
+        paths = tuple(
+            dataclasses.replace(
+                p, keras_h=None if keras_h is None else keras_h[p.layer, p.direction]
+            )
+            for p in self.paths
+        )
+        return dataclasses.replace(
+            self,
+            paths=paths,
+            y_keras=check.y_keras,
+            agreement=check.agreement,
+            summary=check.summary,
+            divergence=check.divergence,
+        )
 
     @property
     def diverges_from_t(self) -> int | None:
@@ -107,15 +134,16 @@ class Run:
     @property
     def nbytes(self) -> int:
         """Bytes held by the run's arrays: what it costs to keep it in a cache."""
-        arrays = [self.X, self.y_keras, self.y_numpy, *self.head.values()]
-        arrays += [self.y_task] if self.y_task is not None else []
+        arrays = [self.X, self.y_numpy, *self.head.values()]
+        arrays += [a for a in (self.y_task, self.y_keras) if a is not None]
         for p in self.paths:
             arrays += [*p.weights.values(), *p.trace.values()]
             arrays += [p.keras_h] if p.keras_h is not None else []
         if self.divergence is not None:
             arrays.append(self.divergence.per_step)
-        a = self.agreement
-        arrays += [x for x in (a.per_sample, a.per_output, a.per_step) if x is not None]
+        if self.agreement is not None:
+            a = self.agreement
+            arrays += [x for x in (a.per_sample, a.per_output, a.per_step) if x is not None]
         return sum(x.nbytes for x in arrays)
 
     @property
@@ -201,7 +229,7 @@ class OutputStep:
     hW: np.ndarray  # (K,)  h W_o
     b_o: np.ndarray  # (K,)
     y_numpy: np.ndarray  # (K,)
-    y_keras: np.ndarray  # (K,)
+    y_keras: np.ndarray | None  # (K,), None before Keras' side is in
 
 
 def head_equation(config: RNNConfig, layout: str = "keras") -> str:
@@ -255,12 +283,87 @@ def output_step(run: Run, n: int, t: int) -> OutputStep | None:
     last = [p for p in run.paths if p.layer == c.layers]
     if c.return_sequences:
         h = np.concatenate([p.trace["h"][n, t - 1] for p in last])  # (M·directions,)
-        y_numpy, y_keras = run.y_numpy[n, t - 1], run.y_keras[n, t - 1]  # (K,)
+        at = (n, t - 1)
     else:
         h = np.concatenate([p.trace["h"][n, -1 if p.direction == "fwd" else 0] for p in last])
-        y_numpy, y_keras = run.y_numpy[n], run.y_keras[n]  # (K,)
+        at = (n,)
+    y_numpy = run.y_numpy[at]  # (K,)
+    y_keras = None if run.y_keras is None else run.y_keras[at]  # (K,)
     hW = h @ run.head["W_o"]  # (K,)
     return OutputStep(h=h, hW=hW, b_o=run.head["b_o"], y_numpy=y_numpy, y_keras=y_keras)
+
+
+@dataclass(frozen=True)
+class KerasCheck:
+    """Keras' side of a run: what the Keras model says about the run's X and weights."""
+
+    y_keras: np.ndarray  # (N, K) or (N, T, K)
+    agreement: Agreement  # y_keras against the run's y_numpy
+    summary: str  # Keras' model.summary() text
+    divergence: Divergence | None = None  # h_t step by step, when compared
+    keras_h: Mapping[tuple[int, str], np.ndarray] | None = None  # (N, T, M) per path, compared
+
+    def __post_init__(self):
+        _frozen(self.y_keras)
+        if self.keras_h is not None:
+            object.__setattr__(self, "keras_h", _frozen_map(self.keras_h))
+
+    @property
+    def nbytes(self) -> int:
+        a = self.agreement
+        arrays = [self.y_keras, *(self.keras_h or {}).values()]
+        arrays += [x for x in (a.per_sample, a.per_output, a.per_step) if x is not None]
+        arrays += [self.divergence.per_step] if self.divergence is not None else []
+        return sum(x.nbytes for x in arrays) + len(self.summary)
+
+
+def recur(config: RNNConfig, weights: Mapping[str, np.ndarray], edit=None, data=None) -> Run:
+    """The NumPy side of ``config``'s run, with no Keras: X (from the seed, ``edit`` or
+    ``data``), the recurrence over it with ``weights`` (every weight by export name, in the
+    config's dtype: ``rnnviz.recurrence.initial.weights_of``), its whole trace and y."""
+    c = config
+    X, y_task = Xy_of(c, data, edit)  # (N, T, D); the target, (N, 1) or (N,), or None
+    traces, y_numpy = numpy_forward(c, X, weights)  # each (N, T, M); (N, [T,] K)
+    paths = tuple(
+        RecurrentPath(
+            layer=layer,
+            direction=d,
+            weights=c.variant.path_weights(weights, suffix(layer, d)),
+            trace=trace,
+        )
+        for (layer, d), trace in traces.items()
+    )
+    return Run(
+        config=c,
+        X=X,
+        paths=paths,
+        head={w.symbol: weights[w.symbol] for w in HEAD},
+        y_numpy=y_numpy,
+        y_task=None if y_task is None else np.array(y_task),
+    )
+
+
+def check(run: Run, keras_model, states: bool = False) -> KerasCheck:
+    """Keras' side of ``run``: the model (built for ``run.config.model_config``, holding the
+    run's weights) computes y from the run's X, and its summary; with a bug planted, or
+    with ``states``, its h_t are compared with NumPy's step by step too."""
+    c = run.config
+    if keras_model.config != c.model_config:
+        raise ValueError(f"the Keras model was built for {keras_model.config}, not for {c}")
+    y_keras = keras_model(run.X)  # (N, K) or (N, T, K)
+    keras_h = None
+    if c.bug != bugs.NONE or states:
+        keras_h = keras_model.states(run.X)  # (N, T, M) each
+    divergence = None
+    if keras_h is not None:
+        divergence = diverge(keras_h, {(p.layer, p.direction): p.trace["h"] for p in run.paths})
+    return KerasCheck(
+        y_keras=y_keras,
+        agreement=compare(y_keras, run.y_numpy),
+        summary=keras_model.summary(),
+        divergence=divergence,
+        keras_h=keras_h,
+    )
 
 
 def execute(
@@ -270,15 +373,13 @@ def execute(
     weights: Mapping[str, np.ndarray] | None = None,
     edit=None,
     data=None,
-    after_keras: Callable[[], None] = lambda: None,
 ) -> Run:
-    """Run ``config`` end to end; pass ``keras_model`` to reuse an already built one, or
-    ``weights`` for a new one (``model.build``: imported or trained weights the config
-    names), ``edit`` (an ``rnnviz.inputs.x_edits.Edit``), the edited sample the config's ``x_edit``
+    """Run ``config`` end to end, the NumPy side and Keras' joined; pass ``keras_model`` to
+    reuse an already built one (whose weights the run then computes with), or ``weights``
+    for a new one (``model.build``: imported or trained weights the config names),
+    ``edit`` (an ``rnnviz.inputs.x_edits.Edit``), the edited sample the config's ``x_edit``
     names, and ``data`` (an ``rnnviz.inputs.userdata.Data``), the uploaded data its ``data``
-    names. ``after_keras`` runs between Keras' forward pass and NumPy's: a server hands the
-    memory Keras freed back to the system there (``rnnviz.budget.give_back``), so that the
-    peak is the larger of the two computations, not their sum.
+    names.
 
     With a bug planted, or with ``states``, Keras' h_t are compared with NumPy's step by
     step too (``Run.divergence``); a bug's run also keeps Keras' h_t for the step panel."""
@@ -287,42 +388,8 @@ def execute(
     c = config
     if keras_model is None:
         keras_model = keras_side.build(c, weights)
-    elif keras_model.config != c.model_config:
-        raise ValueError(f"the Keras model was built for {keras_model.config}, not for {c}")
-    X, y_task = Xy_of(c, data, edit)  # (N, T, D); the target, (N, 1) or (N,), or None
-    # Keras' side first, all of it: its weights, y, h_t where they are compared, its summary
-    weights = keras_model.weights()
-    y_keras = keras_model(X)  # (N, K) or (N, T, K)
-    planted = c.bug != bugs.NONE
-    keras_h = keras_model.states(X) if planted or states else None  # (N, T, M) each
-    summary = keras_model.summary()
-    after_keras()
-    traces, y_numpy = numpy_forward(c, X, weights)  # each (N, T, M); (N, [T,] K)
-    divergence = None
-    if keras_h is not None:
-        divergence = diverge(keras_h, {path: trace["h"] for path, trace in traces.items()})
-    paths = tuple(
-        RecurrentPath(
-            layer=layer,
-            direction=d,
-            weights=c.variant.path_weights(weights, suffix(layer, d)),
-            trace=trace,
-            keras_h=keras_h[(layer, d)] if planted else None,
-        )
-        for (layer, d), trace in traces.items()
-    )
-    return Run(
-        config=c,
-        X=X,
-        paths=paths,
-        head={w.symbol: weights[w.symbol] for w in HEAD},
-        y_keras=y_keras,
-        y_numpy=y_numpy,
-        y_task=None if y_task is None else np.array(y_task),
-        agreement=compare(y_keras, y_numpy),
-        summary=summary,
-        divergence=divergence,
-    )
+    run = recur(c, keras_model.weights(), edit=edit, data=data)
+    return run.joined(check(run, keras_model, states))
 
 
 def planned_nbytes(config: RNNConfig) -> int:

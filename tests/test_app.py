@@ -14,9 +14,11 @@ from streamlit.testing.v1 import AppTest
 
 from rnnviz.budget import MB
 from rnnviz.config import RNNConfig
+from rnnviz.keras_side import model
 from rnnviz.pipeline import execute
 from rnnviz.ui.cache import RUN_BUDGET
 from rnnviz.views import player_data
+from rnnviz.views.gradients import backprop
 
 APP = "../app.py"
 TIMEOUT = 120  # the first run imports TensorFlow
@@ -537,6 +539,19 @@ def test_the_gradient_section_draws_each_cell_on_the_same_axes():
     specs = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
     names = [tr["name"] for tr in specs["grad_h"]["data"]]
     assert [n.split("(")[0] for n in names] == ["SimpleRNN", "LSTM", "GRU"]
+
+
+def test_the_gradient_section_says_what_tf_gradient_tape_says():
+    """The page's line is Keras' own check: the hand-written gradients against tf.GradientTape
+    on the same model and X, as ``--grad`` computes it (``views.gradients.backprop``)."""
+    at = open_app(present="true", section="gradients", cell="gru", T=7, seed=4)
+    assert not at.exception, at.exception
+    c = RNNConfig(cell="gru", T=7, seed=4)
+    reference = backprop(execute(c), model.build(c)).check  # an independent model and run
+    (line,) = [s.value for s in at.success if "tf.GradientTape" in s.value]
+    assert line.startswith("Keras' tf.GradientTape agrees: the largest difference is ")
+    assert f"{reference.grad_max_rel_err:.1e} of the largest gradient" in line, line
+    assert f"(tolerance {reference.tolerance:.0e})" in line
 
 
 def test_the_full_page_computes_no_gradient_until_asked():

@@ -244,36 +244,47 @@ def test_full_page_screenshot(open_page: OpenPage, query: str, name: str, total:
     assert_same_output_and_no_exception(page)
 
 
-# Records, in the page, when each kind of element first appears (performance.now(), ms).
+# Records, in the page, when each kind of element first appears (performance.now(), ms), and
+# which Keras sections still held their places when the player was first drawn.
 FIRST_SEEN = """
 window.__firstSeen = {};
 const probes = {
   ledger: ".st-key-ledger [data-testid=stMetricValue]",
   waiting: "[class*=st-key-waiting]",
-  keras: "[data-testid=stCode], [data-testid=stPlotlyChart], .rnnviz-player",
+  player: ".rnnviz-player[data-ready=true]",
+  weights: ".rnnviz-weights[data-ready=true]",
+  keras: "[data-testid=stMain] [data-testid=stCode]",  // the summary, the first Keras section
 };
 new MutationObserver(() => {
   for (const [name, selector] of Object.entries(probes)) {
     if (!(name in window.__firstSeen) && document.querySelector(selector)) {
       window.__firstSeen[name] = performance.now();
+      if (name === "player") {
+        window.__waitingAtPlayer = [...document.querySelectorAll("[class*=st-key-waiting_]")]
+          .map((node) => [...node.classList].find((c) => c.startsWith("st-key-waiting_")));
+      }
     }
   }
-}).observe(document, { subtree: true, childList: true });
+}).observe(document, { subtree: true, childList: true, attributes: true });
 """
 
 
-def test_ledger_is_drawn_before_any_keras_section_on_a_fresh_server(chromium, new_page):
-    """On a cold server the ledger needs no TensorFlow: it is on the page, and the Keras
-    sections show their placeholders, before anything Keras computed is drawn."""
+def test_numpy_views_are_drawn_while_keras_loads_on_a_fresh_server(chromium, new_page):
+    """On a cold server the ledger, the weights and the player need no TensorFlow: they are
+    drawn while the Keras sections (the summary, the agreement) still hold their places, and
+    those fill in once Keras is ready."""
     with serve_app(log=ARTIFACTS / "streamlit-cold.log") as server:
         page = new_page(server.url, VIEWPORT)
         page.add_init_script(FIRST_SEEN)
         page.goto("/", wait_until="commit")
         loaded(page, total=57)
         seen = page.evaluate("() => window.__firstSeen")
-        assert {"ledger", "waiting", "keras"} <= seen.keys(), seen
-        assert seen["ledger"] < seen["keras"], f"ledger after a Keras section: {seen}"
-        assert seen["waiting"] < seen["keras"], f"no placeholder while loading: {seen}"
+        assert {"ledger", "waiting", "player", "weights", "keras"} <= seen.keys(), seen
+        for numpy_view in ("ledger", "player", "weights"):
+            assert seen[numpy_view] < seen["keras"], f"{numpy_view} after Keras: {seen}"
+        waiting = page.evaluate("() => window.__waitingAtPlayer")
+        assert "st-key-waiting_agreement" in waiting, f"the agreement did not wait: {waiting}"
+        assert "st-key-waiting_summary" in waiting, f"the summary did not wait: {waiting}"
         expect(page.locator("[class*=st-key-waiting]")).to_have_count(0)
         assert_same_output_and_no_exception(page)
 

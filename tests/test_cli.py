@@ -387,7 +387,7 @@ def _fake_run(trace_extra: dict | None = None) -> Run:
     rnn = {k: weights[k] for k in ("W_xh", "W_hh", "b_h")}
     path = RecurrentPath(layer=1, direction="fwd", weights=rnn, trace=trace)
     head = {k: weights[k] for k in ("W_o", "b_o")}
-    return Run(c, X, (path,), head, y, y, compare(y, y), summary="")
+    return Run(c, X, (path,), head, y, y_keras=y, agreement=compare(y, y), summary="")
 
 
 def test_write_npz_uses_the_exact_path(tmp_path):

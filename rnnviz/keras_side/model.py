@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rnnviz.config import SEEDED, RNNConfig
+from rnnviz.recurrence import initial
 from rnnviz.recurrence.agreement import output_seed
 from rnnviz.recurrence.cells import HEAD, suffix
 
@@ -73,37 +74,16 @@ def ready() -> bool:
     return _KERAS_READY.is_set()
 
 
-def _init_seeds(seed: int, n: int) -> list[int]:
-    """``n`` independent initialiser seeds derived from one user seed."""
-    return [int(s) % (2**31 - 1) for s in np.random.SeedSequence(seed).generate_state(n)]
-
-
-BIAS_SCALE = 0.1  # biases start uniform in ±0.1 (see _bias)
-
-
-def _bias(keras, seed: int):
-    """Biases start small and random where Keras starts them at zero: with zero biases a
-    hand-written recurrence that forgets b_h would still agree with Keras, and the step
-    panel's b_h term would teach nothing. (The LSTM's forget gate still starts at 1.)"""
-    return keras.initializers.RandomUniform(-BIAS_SCALE, BIAS_SCALE, seed=seed)
-
-
-def _cell_layer(
-    keras,
-    c: RNNConfig,
-    seeds: list[int],
-    return_sequences: bool,
-    name: str,
-    go_backwards: bool = False,
-):
-    """One Keras recurrent layer with seeded initialisers (Keras' defaults otherwise)."""
+def _cell_layer(keras, c: RNNConfig, return_sequences: bool, name: str, go_backwards: bool = False):
+    """One Keras recurrent layer. Its weights start at zero: ``build`` sets the ones drawn in
+    NumPy (``rnnviz.recurrence.initial``), so Keras' initialisers would only cost time."""
     cell = c.variant
     layer = getattr(keras.layers, cell.keras_name)  # SimpleRNN, LSTM, GRU
     return layer(
         c.M,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=seeds[0]),
-        recurrent_initializer=keras.initializers.Orthogonal(seed=seeds[1]),
-        bias_initializer=_bias(keras, seeds[2]),
+        kernel_initializer="zeros",
+        recurrent_initializer="zeros",
+        bias_initializer="zeros",
         return_sequences=return_sequences,
         go_backwards=go_backwards,
         name=name,
@@ -283,26 +263,10 @@ class KerasRNN:
         return int(self.model.count_params())
 
 
-def scaled(config: RNNConfig, weights: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """``weights`` with every recurrent kernel W_hh (each layer and direction, every gate
-    block) times ``config.whh_scale``, a new dict of new arrays: the what-if of a model of
-    its own. Multiplied in float32, then in the config's dtype, so that a float64 model
-    holds the float32 one's numbers, widened."""
-    s = config.whh_scale
-    _, W_hh, _ = config.variant.parts
-    out = dict(weights)
-    if s == 1.0:
-        return out
-    for layer, d in config.paths:
-        name = W_hh.symbol + suffix(layer, d)
-        W = np.asarray(weights[name], dtype=np.float32) * np.float32(s)  # (M, gM)
-        out[name] = W.astype(config.dtype)  # (M, gM)
-    return out
-
-
 def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) -> KerasRNN:
-    """The Keras model of ``config`` (its N is ignored), initialised from its seed, or
-    holding ``weights`` (Keras layout, by export name), with every W_hh then scaled by
+    """The Keras model of ``config`` (its N is ignored) holding the weights a run of it
+    computes with (``rnnviz.recurrence.initial.weights_of``): the seed's, drawn in NumPy, or
+    ``weights`` (Keras layout, by export name), with every W_hh then scaled by
     ``config.whh_scale``. A config whose ``weights`` names imported or trained weights needs
     them: the ones held under its key (``RNNConfig.held``), which the caller looks up, so that
     a model cached under a config holds the weights the config names."""
@@ -310,10 +274,6 @@ def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) ->
     if (c.imported or c.trained) and weights is None:
         raise ValueError(f"the config names weights={c.weights}, but none were given")
     keras, tf = _keras()
-    # The kernels' seeds come first, in the order they always had; the biases' after them.
-    kernel_seeds, bias_seeds = 4 * c.layers + 1, 2 * c.layers + 1
-    drawn = _init_seeds(c.seed, kernel_seeds + bias_seeds)
-    seeds, biases = iter(drawn[:kernel_seeds]), iter(drawn[kernel_seeds:])
     paths, outputs = {}, []
     # Keras keeps its model-building state per thread, so models build concurrently.
     X = keras.Input(shape=(c.T, c.D), name="X", dtype=c.dtype)
@@ -321,20 +281,13 @@ def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) ->
     for layer in range(1, c.layers + 1):
         sequences = layer < c.layers or c.return_sequences
         name = f"{c.cell}_{layer}"
-        forward = _cell_layer(keras, c, [next(seeds), next(seeds), next(biases)], sequences, name)
+        forward = _cell_layer(keras, c, sequences, name)
         if not c.bidirectional:
             H = forward(H)
             paths[(layer, "fwd")] = forward
             outputs.append(H)
             continue
-        backward = _cell_layer(
-            keras,
-            c,
-            [next(seeds), next(seeds), next(biases)],
-            sequences,
-            f"{name}_bwd",
-            go_backwards=True,
-        )
+        backward = _cell_layer(keras, c, sequences, f"{name}_bwd", go_backwards=True)
         wrapper = keras.layers.Bidirectional(
             forward,
             backward_layer=backward,
@@ -347,11 +300,7 @@ def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) ->
         paths[(layer, "bwd")] = wrapper.backward_layer
         outputs.append(H)
     head = keras.layers.Dense(
-        c.K,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-        bias_initializer=_bias(keras, next(biases)),
-        name="dense",
-        dtype=c.dtype,
+        c.K, kernel_initializer="zeros", bias_initializer="zeros", name="dense", dtype=c.dtype
     )
     model = keras.Model(X, head(H), name="rnnviz")
     forward_pass = tf.function(
@@ -362,14 +311,5 @@ def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) ->
     built = KerasRNN(
         model=model, config=c, paths=paths, head=head, _forward=forward_pass, _outputs=outputs
     )
-    if weights is not None:  # imported ones are float32: widened in a float64 model
-        wide = {k: np.asarray(v, dtype=c.dtype) for k, v in scaled(c, weights).items()}
-        built.set_weights(wide)
-    elif c.dtype != "float32":
-        # Keras' initialisers draw other numbers in float64; the float32 model's (scaled
-        # already), widened, make a change of precision change nothing else.
-        narrow = build(c.replace(dtype="float32")).weights()
-        built.set_weights({k: v.astype(c.dtype) for k, v in narrow.items()})
-    elif c.whh_scale != 1.0:
-        built.set_weights(scaled(c, built.weights()))
+    built.set_weights(initial.weights_of(c, weights))
     return built

@@ -2,17 +2,19 @@
 
 Each stage is cached on exactly what it depends on, so a change recomputes only what it
 touches: the ledger on the config without its seed (a new seed rebuilds no ledger), the
-Keras model on the config without N (a new N builds no model), the run on the whole
-config, and each figure or player payload on the config plus the view it shows.
+Keras model on the config without N (a new N builds no model), the run's NumPy side and its
+Keras side each on the whole config, and each figure or player payload on the config plus
+the view it shows. The NumPy side (``run_of``) is what the page draws first; Keras' side
+(``start_check``, ``checked``) is computed on a thread of its own meanwhile.
 
-``st.cache_resource`` shares one object between every session without copying it, which is safe here
+Every cache shares its objects between sessions without copying them, which is safe here
 because a ``KerasRNN`` is only called under its own lock (``rnnviz.keras_side.model``), a ``Run``'s
 arrays are read-only, and figures and payloads are never changed once built. Every cache is bounded,
-so memory stays flat however many configs visitors try: the runs and the views built from them by
-bytes (``rnnviz.budget``; settings ``RNNVIZ_RUN_CACHE_MB``, default 128, and
-``RNNVIZ_VIEW_CACHE_MB``, default 32 for each kind of view), the ledgers and Keras models, which are
-small, by entries. A view goes with its run: every rerun needs the run anyway, so a view of a run no
-longer cached would only hold memory.
+so memory stays flat however many configs visitors try: the runs, Keras' sides of them and the
+views built from them by bytes (``rnnviz.budget``; settings ``RNNVIZ_RUN_CACHE_MB``, default 128,
+of which Keras' sides get an eighth more, and ``RNNVIZ_VIEW_CACHE_MB``, default 32 for each kind
+of view), the ledgers and Keras models, which are small, by entries. A view goes with its run:
+every rerun needs the run anyway, so a view of a run no longer cached would only hold memory.
 """
 
 from __future__ import annotations
@@ -22,18 +24,22 @@ import os
 import threading
 from collections.abc import Mapping
 
+import cachetools
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
 from threadpoolctl import threadpool_limits
 
+from rnnviz import pipeline
 from rnnviz.budget import MB, give_back, limit_arenas, megabytes, within
 from rnnviz.config import NO_EDIT, SEEDED, RNNConfig
 from rnnviz.inputs import userdata, x_edits
 from rnnviz.inputs.store import Held, Store
 from rnnviz.keras_side import model, training
 from rnnviz.keras_side.shape_mistakes import Mistake, mistakes
-from rnnviz.pipeline import Run, execute, planned_nbytes, scratch_nbytes
+from rnnviz.pipeline import KerasCheck, Run, planned_nbytes, scratch_nbytes
+from rnnviz.recurrence import initial
+from rnnviz.recurrence.agreement import GradientAgreement
 from rnnviz.recurrence.cells import CELLS
 from rnnviz.shapes import layouts, ledger
 from rnnviz.tasks import X_of, Xy_of
@@ -51,14 +57,21 @@ STORE_BUDGET = megabytes("RNNVIZ_STORE_MB", 128) * MB
 MAX_MISTAKES = 32  # a few kB each: the texts of five mistakes and a few numbers
 MAX_MODELS = 2  # weights of ≤ 15 MB each (3 bidirectional LSTM(256) layers on D = 64) and a graph
 RUN_BUDGET = megabytes("RNNVIZ_RUN_CACHE_MB", 128) * MB  # a run at the cap: ~120 MB
+# Keras' side of the runs: y and the agreement, a few kB, or with a bug planted Keras' h_t
+# (as much as the run's h): an eighth of the runs' budget
+CHECK_BUDGET = RUN_BUDGET // 8
 VIEW_BUDGET = megabytes("RNNVIZ_VIEW_CACHE_MB", 32) * MB  # each kind of view
 KEPT_FOR_OTHERS = RUN_BUDGET // 16  # 8 MB: ~1,000 notebook-sized runs
 HEAVY = 8 * MB  # a run this large takes seconds: it gives way to the other visitors' pages
-RUNNING = "Running Keras and the NumPy recurrence…"
+RUNNING = "Running the NumPy recurrence…"
 # A view's Python objects beyond its payload's bytes, as tracemalloc measures them
 # (tests/test_budget.py): ~30 kB for a Plotly figure, 7–10 kB for a player's Frames.
 FIGURE_OVERHEAD = 48 * 1024
 VIEW_OVERHEAD = 16 * 1024
+
+
+_MODELS = threading.Lock()
+_MODEL_BUILT = threading.Condition(_MODELS)
 
 
 def give_way(nice: int = 10) -> None:
@@ -125,11 +138,12 @@ def shapes_and_params(
     return _ledger(same, layout)
 
 
-@st.cache_resource(max_entries=MAX_MODELS, show_spinner="Building the Keras model…")
+@cachetools.cached(cachetools.LRUCache(MAX_MODELS), lock=_MODELS, condition=_MODEL_BUILT)
 def keras_model(config: RNNConfig) -> model.KerasRNN:
-    # Called with config.model_config (N = 1): one model serves every N of the same shape.
-    weights = imported_weights(config)
-    return model.build(config, weights)
+    """The Keras model of ``config.model_config`` (N = 1: one model serves every N of the same
+    shape), holding the weights the config names. Cached across sessions; two callers of one
+    config build it once (the second waits for the first)."""
+    return model.build(config, imported_weights(config))
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -153,30 +167,89 @@ def shape_mistakes(config: RNNConfig) -> tuple[Mistake, ...]:
 
 @within(RUN_BUDGET, sizeof=lambda run: run.nbytes)
 def _runs(config: RNNConfig) -> Run:
-    """The run of ``config``, computed: older runs make room for it first, and for what
-    computing it takes beyond it, so that the cached runs and the one being computed stay
-    within the budget together. A run that needs more than the whole budget leaves the most
-    recently used runs within KEPT_FOR_OTHERS cached: the other visitors' small runs, whose
-    pages would otherwise recompute them on their next step, cost next to nothing."""
+    """The NumPy side of ``config``'s run, computed: older runs make room for it first, and
+    for what computing it takes beyond it, so that the cached runs and the one being computed
+    stay within the budget together. A run that needs more than the whole budget leaves the
+    most recently used runs within KEPT_FOR_OTHERS cached: the other visitors' small runs,
+    whose pages would otherwise recompute them on their next step, cost next to nothing."""
     edit, data = edited_sample(config), uploaded_data(config)
     scratch, planned = scratch_nbytes(config), planned_nbytes(config)
     if planned > HEAVY:
         give_way()
     if _runs.make_room(min(planned + scratch, RUN_BUDGET - KEPT_FOR_OTHERS)) > HEAVY:
         give_back()  # what the runs that made room held, before the computation needs it
-    with st.spinner(RUNNING):  # (outside a page's run, a download's click, it shows nothing)
-        model = keras_model(config.model_config)
-        # Keras' scratch is freed into the heaps of TensorFlow's threads, where NumPy (on
-        # this thread) cannot reuse it: handing it back first keeps the peak at the larger of
-        # the two computations, not their sum (~20–50 MB less at the work cap).
-        run = execute(config, model, edit=edit, data=data, after_keras=give_back)
+    with st.spinner(RUNNING) if planned > HEAVY else contextlib.nullcontext():
+        weights = initial.weights_of(config, imported_weights(config))
+        run = pipeline.recur(config, weights, edit=edit, data=data)
     give_back()  # the computation's scratch arrays
     return run
 
 
 def run_of(config: RNNConfig) -> Run:
-    """The whole run of ``config``, from the cache when it is there (``_runs``)."""
+    """The NumPy side of ``config``'s run (no Keras), from the cache when it is there."""
     return _runs(config)
+
+
+@within(CHECK_BUDGET, sizeof=lambda check: check.nbytes + VIEW_OVERHEAD, follows=_runs)
+def _checks(config: RNNConfig) -> KerasCheck:
+    """Keras' side of the run of ``config``: its model's y on the run's X, the agreement
+    and the summary. Computed on a thread of its own (``start_check``) while the page draws
+    the NumPy views; it goes when its run goes."""
+    if planned_nbytes(config) > HEAVY:
+        give_way()
+    run = _runs(config)
+    keras = keras_model(config.model_config)
+    # Keras' scratch is freed into the heaps of TensorFlow's threads: hand it back at once
+    check = pipeline.check(run, keras)
+    give_back()
+    return check
+
+
+# Keras' side of the runs being computed now, on threads of their own: one per config, however
+# many sessions ask (a failure is kept for the session that waits, then forgotten).
+_CHECKING: dict[RNNConfig, threading.Thread] = {}
+_CHECKING_LOCK = threading.Lock()
+
+
+def start_check(config: RNNConfig) -> None:
+    """Start computing Keras' side of ``config``'s run on a thread of its own, unless it is
+    cached or on its way: the page draws the NumPy views meanwhile. The thread imports
+    TensorFlow on the server's first run."""
+    with _CHECKING_LOCK:
+        if config in _CHECKING or _checks.holds(config):
+            return
+        thread = threading.Thread(
+            target=_check_quietly, args=(config,), name="rnnviz-keras", daemon=True
+        )
+        _CHECKING[config] = thread
+    thread.start()
+
+
+def _check_quietly(config: RNNConfig) -> None:
+    try:
+        _checks(config)
+    except Exception:  # noqa: BLE001  (the session that waits computes it again and says why)
+        pass
+    finally:
+        with _CHECKING_LOCK:
+            _CHECKING.pop(config, None)
+
+
+def checking(config: RNNConfig) -> threading.Thread | None:
+    """The thread computing Keras' side of ``config``'s run, None if none is."""
+    with _CHECKING_LOCK:
+        return _CHECKING.get(config)
+
+
+def keras_ready(config: RNNConfig) -> bool:
+    """Whether Keras' side of ``config``'s run is cached: a Keras section draws at once."""
+    return _checks.holds(config)
+
+
+def checked(config: RNNConfig) -> Run:
+    """The whole run of ``config``, Keras' side joined to NumPy's (computed here if needed:
+    a Keras section, a download's click). Cheap: the same arrays, not copies."""
+    return _runs(config).joined(_checks(config))
 
 
 @within(VIEW_BUDGET, sizeof=lambda payload: len(payload) + VIEW_OVERHEAD, follows=_runs)
@@ -197,6 +270,16 @@ def gradients(config: RNNConfig) -> grad.Gradients:
     """BPTT by hand for the run of ``config`` (s = Σ y), from its trace: computed only when
     the gradient section or the step panel's backward mode asks."""
     return grad.gradients_of(run_of(config))
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def tape_check(config: RNNConfig) -> GradientAgreement:
+    """The hand-written gradients of the run of ``config`` against tf.GradientTape's on its
+    Keras model and X (``KerasRNN.gradients``): one number and a tolerance, so cheap to keep."""
+    if planned_nbytes(config) > HEAVY:
+        give_way()
+    theirs = keras_model(config.model_config).gradients(run_of(config).X)
+    return gradients(config).against(theirs)
 
 
 def compared(config: RNNConfig) -> list[RNNConfig]:
@@ -238,7 +321,7 @@ def _figures_nbytes(figs: list[tuple[str, go.Figure]]) -> int:
 
 @within(VIEW_BUDGET, sizeof=_figures_nbytes, follows=_runs)
 def agreement_figures(config: RNNConfig) -> list[tuple[str, go.Figure]]:
-    r = run_of(config)
+    r = checked(config)
     a, c = r.agreement, config
     figs = [
         ("agreement", figures.agreement_scatter(r.y_keras, r.y_numpy)),
@@ -327,7 +410,7 @@ def player_frames(
 def npz_bytes(config: RNNConfig) -> bytes:
     """The run of ``config`` as an .npz file; called by a download button's click, outside
     any script run, so from the budgeted cache without a spinner."""
-    return export.npz_bytes(_runs(config))
+    return export.npz_bytes(checked(config))
 
 
 def torch_npz_bytes(config: RNNConfig) -> bytes:
@@ -339,20 +422,21 @@ def torch_npz_bytes(config: RNNConfig) -> bytes:
 def script_bytes(config: RNNConfig) -> bytes:
     """The run as a standalone Python script (``rnnviz.views.standalone``); a click on a download
     button, like ``npz_bytes``: built from the cached run when clicked, never kept."""
-    return standalone.script_text(_runs(config), export.file_name(config)).encode("utf-8")
+    return standalone.script_text(checked(config), export.file_name(config)).encode("utf-8")
 
 
 def notebook_bytes(config: RNNConfig) -> bytes:
     """The run as a Jupyter notebook (``rnnviz.views.standalone``), like ``script_bytes``."""
-    return standalone.notebook_bytes(_runs(config), export.file_name(config))
+    return standalone.notebook_bytes(checked(config), export.file_name(config))
 
 
 def clear() -> None:
     """Forget everything this server computed, as a server just started: every run (and
     with them every view, which follows its run), ledger, Keras model, baseline and set of
     shape mistakes. What visitors brought or trained stays in the store."""
-    _runs.clear()
-    for cached in (_ledger, keras_model, baseline, shape_mistakes):
+    _runs.clear()  # and with them Keras' sides (_checks)
+    keras_model.cache_clear()
+    for cached in (_ledger, baseline, shape_mistakes, tape_check):
         cached.clear()
 
 
@@ -360,6 +444,7 @@ def usage() -> dict[str, str]:
     """What each byte-bounded cache holds now, e.g. {"runs": "3 cached, 1.2 MB of 512 MB"}."""
     caches = {
         "runs": _runs,
+        "Keras' sides": _checks,
         "weights": weight_payload,
         "players": player_frames,
         "agreement figures": agreement_figures,

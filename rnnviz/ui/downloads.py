@@ -14,7 +14,7 @@ from rnnviz.views import export, standalone
 def downloads(config: RNNConfig) -> None:
     """The run as .npz, its weights for PyTorch, a script and a notebook: each built from the
     cached run when clicked, never kept."""
-    c, r = config, cache.run_of(config)
+    c, r = config, cache.checked(config)  # drawn last: Keras' side is in
     name = export.file_name(c)
     st.download_button(
         "Download this run (.npz)",

@@ -23,7 +23,7 @@ def _go_to(t: int, n: int, layer: int, direction: str) -> None:
 def draw(config: RNNConfig, view: View) -> None:
     """Keras' y beside NumPy's for every sample, the largest difference per sample (and per
     step), and the verdict; with a planted bug, where and how the two part ways."""
-    r = cache.run_of(config)
+    r = cache.checked(config)
     a, c = r.agreement, r.config
     page.header("agreement")
     if a.agree:
@@ -48,7 +48,7 @@ def draw(config: RNNConfig, view: View) -> None:
             "the sidebar to see the gap fall to ~1e-16."
         )
     else:  # the same X and weights in float32, for the fall (a second run, cached like any)
-        narrow = cache.run_of(c.replace(dtype="float32")).agreement
+        narrow = cache.checked(c.replace(dtype="float32")).agreement
         precision = (
             f"Both sides in float64 (unit round-off 1.1e-16), tolerance {a.tolerance:.0e}. "
             f"The gap on the same X and weights: float32 {narrow.max_abs_diff:.1e} → "

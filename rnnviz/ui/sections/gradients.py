@@ -18,9 +18,9 @@ def draw(config: RNNConfig, view: View) -> None:
     st.caption(
         "The gradient of s = Σ y (every output, and every step with return_sequences) with "
         "respect to each input x_t, and of Σ h_T with respect to each h_t, by a hand-written "
-        "backward pass over the trace (checked against tf.GradientTape in the tests and with "
-        "`python -m rnnviz --grad`). A line that falls as t moves away from T is a gradient "
-        "vanishing through time: the model cannot learn from what it saw that long ago."
+        "backward pass over the trace, checked against Keras' own tf.GradientTape below. A "
+        "line that falls as t moves away from T is a gradient vanishing through time: the "
+        "model cannot learn from what it saw that long ago."
     )
     page.on_demand("gradients", "Backpropagate through time", view.present, _gradients, config)
 
@@ -39,6 +39,17 @@ def _gradients(c: RNNConfig) -> None:
     st.plotly_chart(figs[2][1], key=figs[2][0])
     ((_, sentence, _),) = cache.spectrum_view(c, c.layers, "fwd")  # the last layer's W_hh
     st.markdown(f"**The spectrum of W_hh (section 9) and these lines:** {sentence}")
+    tape = st.empty()  # Keras' part: filled once Keras' side is in
+
+    def fill() -> None:
+        _tape_check(tape, c)
+
+    if cache.keras_ready(c) or not page.later(fill):
+        fill()
+    else:
+        tape.info(
+            "tf.GradientTape's check follows once Keras is ready…", icon=":material/hourglass_top:"
+        )
     g = cache.gradients(c)
     norms = g.grad_norm_x  # (T,)
     st.caption(
@@ -48,3 +59,20 @@ def _gradients(c: RNNConfig) -> None:
         if norms[-1] > 0
         else ""
     )
+
+
+def _tape_check(place, c: RNNConfig) -> None:
+    """One line: the hand-written ∂s/∂X and ∂h_T/∂h_t against tf.GradientTape's."""
+    try:
+        check = cache.tape_check(c)
+    except Exception as err:  # the page shows a sentence, never a traceback
+        place.error(f"tf.GradientTape could not be asked: {type(err).__name__}: {err}")
+        return
+    said = (
+        f"the largest difference is {check.grad_max_rel_err:.1e} of the largest gradient "
+        f"(tolerance {check.tolerance:.0e})"
+    )
+    if check.grad_agree:
+        place.success(f"Keras' tf.GradientTape agrees: {said}.", icon=":material/check_circle:")
+    else:
+        place.error(f"Keras' tf.GradientTape disagrees: {said}.", icon=":material/error:")

@@ -7,14 +7,19 @@ section's header and its placeholder while TensorFlow loads both come from the s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from rnnviz.config import RNNConfig, as_text
+from rnnviz.keras_side import model
 from rnnviz.shapes import layouts, ledger
 from rnnviz.tasks import TASKS
+from rnnviz.ui import cache
 from rnnviz.ui.contents import SECTIONS, Section
 
 _HERE = Path(__file__).parent
@@ -110,23 +115,88 @@ def layout_notice(config: RNNConfig, layout: str) -> None:
         st.warning(f"{refusal} The weights are shown in Keras' layout instead.", icon="⚠️")
 
 
-def waiting(shown: list[Section]) -> dict:
-    """Placeholders for the Keras sections while TensorFlow loads: their title and a status.
+@dataclass
+class Waiting:
+    """A Keras section's place on the page while Keras' side of the run is computed: its
+    header and a status line, in an ``st.empty`` that the section is drawn into once ready."""
 
-    Returns one ``st.empty`` per section, to be emptied once the run is ready; the sections
-    are then drawn after them, in the same order, so nothing else moves.
-    """
-    slots = {}
-    for section in shown:
-        slots[section.key] = st.empty()
-        with slots[section.key].container(key=f"waiting_{section.key}"):
-            st.header(section.title)
-            st.info(
-                "Loading TensorFlow and building the Keras model (the first visit takes a few "
-                "seconds; the ledger above needs neither)…",
-                icon=":material/hourglass_top:",
-            )
-    return slots
+    slot: DeltaGenerator
+    status: DeltaGenerator
+
+
+LOADING = (
+    "Loading TensorFlow and building the Keras model (the first visit after the server starts "
+    "takes a few seconds; every NumPy view on this page needs neither)…"
+)
+BUILDING = "Keras computes y for the same X and weights…"
+
+
+def waiting(section: Section) -> Waiting:
+    """The place of Keras section ``section``, held by its title and a status line."""
+    slot = st.empty()
+    with slot.container(key=f"waiting_{section.key}"):
+        st.header(section.title)
+        status = st.empty()
+    place = Waiting(slot, status)
+    say(place, 0.0)
+    return place
+
+
+def say(place: Waiting, seconds: float) -> None:
+    """The status line of a waiting place, after ``seconds`` of waiting."""
+    text = BUILDING if model.ready() else LOADING
+    place.status.info(
+        text + (f" {seconds:.0f} s" if seconds >= 1 else ""), icon=":material/hourglass_top:"
+    )
+
+
+LATER = "_keras_later"  # session state: what to draw again once Keras' side is in
+
+
+def later(fill: Callable[[], None]) -> bool:
+    """While a full run draws its NumPy views before Keras' side is in, note ``fill`` (which
+    draws a Keras part into a place already on the page) to be called once it is, and say
+    True; otherwise say False: the caller should draw it now (Keras' side is computed, or,
+    in a fragment's own rerun, computed at once)."""
+    notes = st.session_state.get(LATER)
+    if notes is None:
+        return False
+    notes.append(fill)
+    return True
+
+
+def numpy_first(config: RNNConfig, shown: list[Section], draw: Callable[[Section], None]) -> None:
+    """Draw ``shown`` in page order, the NumPy sections at once and the Keras sections'
+    places held while Keras' side of the run is computed on a thread of its own; then fill
+    those places, and the Keras parts of the NumPy sections (``later``), without redrawing
+    anything else. Waiting, the status lines count the seconds, which also lets a new
+    config's run take over at once (every update is a point where Streamlit can stop a run)."""
+    if not cache.keras_ready(config) and model.ready():
+        cache.start_check(config)  # TensorFlow is in: Keras runs beside the NumPy views
+    places: dict[str, Waiting] = {}
+    st.session_state[LATER] = []
+    try:
+        for section in shown:
+            if section.keras and not cache.keras_ready(config):
+                places[section.key] = waiting(section)
+            else:
+                draw(section)
+        started = time.perf_counter()
+        cache.start_check(config)  # on a fresh server: TensorFlow loads now, after the views
+        while (thread := cache.checking(config)) is not None:
+            thread.join(WAIT_STEP)
+            for place in places.values():
+                say(place, time.perf_counter() - started)
+        for fill in st.session_state[LATER]:
+            fill()
+    finally:
+        st.session_state.pop(LATER, None)
+    for key, place in places.items():
+        with place.slot.container():
+            draw(SECTIONS[key])
+
+
+WAIT_STEP = 0.25  # seconds between status updates while Keras' side is computed
 
 
 def on_demand(key: str, label: str, present: bool, draw: Callable[..., None], *args) -> None:

@@ -13,4 +13,4 @@ from rnnviz.ui.view import View
 def draw(config: RNNConfig, view: View) -> None:
     page.header("summary")
     st.caption("Keras' own `model.summary()`.")
-    st.code(cache.run_of(config).summary, language=None)
+    st.code(cache.checked(config).summary, language=None)

@@ -191,7 +191,6 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
         )
         + "."
     )
-    terms = r.step_terms(n, t, view.layer, view.direction, layout)
     backward = st.toggle(
         "Backward: δ_t",
         key="backward",
@@ -202,6 +201,28 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     if backward:
         g = cache.gradients(c)  # computed on the first switch-on, then cached
         back = grad.step_terms(r, g, n, t, view.layer, view.direction)
+    # Two places, filled from the NumPy side at once, and again with Keras' y (and its h_t,
+    # with a bug planted) once Keras' side is in: every other view stays as it is drawn.
+    text, numbers = st.empty(), st.empty()
+
+    def fill(r: Run) -> None:
+        terms = r.step_terms(n, t, view.layer, view.direction, layout)
+        first = _first_difference(r, n, t, view)
+        output_text, output_table = _output_at(r, n, t, layout)
+        text.markdown(_step_text(c, where, terms, back, first) + "\n\n" + output_text)
+        columns = {"unit m": np.arange(c.M)}
+        columns.update({player_data.plain(term.name): term.value for term in terms + back})
+        numbers.html(table(columns, "step", scroll=c.M > 10, highlight=first) + output_table)
+
+    if cache.keras_ready(c) or not page.later(lambda: fill(cache.checked(c))):
+        fill(cache.checked(c))
+    else:
+        fill(r)
+
+
+def _step_text(c: RNNConfig, where: str, terms: list, back: list, first: int | None) -> str:
+    """The step panel's Markdown: where it is, the step's equations with their numbers (up
+    to LATEX_MAX_UNITS units), the backward equations and the first difference."""
     if c.M <= LATEX_MAX_UNITS:
         rows = [
             f"{term.name} &= " + (f"{term.formula} = " if term.formula else "") + vector(term.value)
@@ -216,18 +237,12 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
             "\n\nBackward through step t (s = Σ y); the numbers are in the table.\n\n"
             "$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
         )
-    terms = terms + back
-    columns = {"unit m": np.arange(c.M)}
-    columns.update({player_data.plain(term.name): term.value for term in terms})
-    first = _first_difference(r, n, t, view)
     if first is not None:
         where += (
             f"\n\n:red[**First difference: unit m = {first}**] — the highlighted row, where "
             "NumPy's h_t (with the bug) first leaves Keras' h_t."
         )
-    output_text, output_table = _output_at(r, n, t, layout)
-    st.markdown(where + "\n\n" + output_text)
-    st.html(table(columns, "step", scroll=c.M > 10, highlight=first) + output_table)
+    return where
 
 
 def _first_difference(r: Run, n: int, t: int, view: View) -> int | None:
@@ -254,25 +269,19 @@ def _output_at(r: Run, n: int, t: int, layout: str = "keras") -> tuple[str, str]
     else:
         text = "At the last step the Dense head reads h_T:"
     equation = pipeline.head_equation(c, layout)
+    keras = r"\text{on its way}" if out.y_keras is None else vector(out.y_keras)
     if c.K <= LATEX_MAX_UNITS:
         equation += (
             r" \\ "
             + f"{vector(out.hW)} + {vector(out.b_o)} = {vector(out.y_numpy)}"
             + r"\quad\text{(Keras: }"
-            + vector(out.y_keras)
+            + keras
             + ")"
         )
-    numbers = table(
-        {
-            "output k": np.arange(c.K),
-            product: out.hW,
-            bias: out.b_o,
-            "y NumPy": out.y_numpy,
-            "y Keras": out.y_keras,
-        },
-        "output",
-        scroll=c.K > 10,
-    )
+    columns = {"output k": np.arange(c.K), product: out.hW, bias: out.b_o, "y NumPy": out.y_numpy}
+    if out.y_keras is not None:
+        columns["y Keras"] = out.y_keras
+    numbers = table(columns, "output", scroll=c.K > 10)
     return (
         f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$" + _target_text(r, n),
         numbers,
@@ -282,7 +291,7 @@ def _output_at(r: Run, n: int, t: int, layout: str = "keras") -> tuple[str, str]
 def _target_text(r: Run, n: int) -> str:
     """What sample n should give, where the task or the data has a target: the values to
     predict, or the class and the one the logits pick."""
-    if r.y_task is None or r.config.return_sequences:
+    if r.y_task is None or r.config.return_sequences or not r.checked:
         return ""
     if r.y_task.ndim == 1:  # a class index; y holds one logit per class
         picked = int(np.argmax(r.y_keras[n]))
