@@ -1,12 +1,15 @@
 """The page bench's other visitors: a session that opens cap-size LSTMs one after another, and one
 that trains an LSTM(32) on the adding problem, each a headless client of Streamlit's protocol
-(``tests/protocol.py``), while bench/page.py times the measured page's t steps beside them.
+(``tests/protocol.py``), while bench/page.py times the measured page's t steps beside them; and
+its cold loads: ``import tensorflow`` in a subprocess, and the first page load of a fresh server.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
+import os
+import subprocess
 import sys
 import threading
 import time
@@ -27,8 +30,10 @@ from page_session import (  # noqa: E402  (bench/page_session.py, beside this fi
     CAP_LSTM_QUERY,
     EPOCH_TEXT,
     EPOCHS_LABEL,
+    FIRST_LOAD_MS,
     NOTEBOOK_QUERY,
     T_LABEL,
+    TF_ENV,
     TRAIN_EPOCHS,
     TRAIN_QUERY,
     TRAINED_TEXT,
@@ -40,6 +45,7 @@ from page_session import (  # noqa: E402  (bench/page_session.py, beside this fi
 )
 
 from tests import protocol  # noqa: E402
+from tests.browser import serve_app  # noqa: E402
 
 
 def step_once(session: Session, slider: Locator) -> float:
@@ -285,3 +291,44 @@ def training_tstep(browser: Browser, url: str, repeats: int) -> tuple[Stats, Sta
         return idle, Stats(during), note
     finally:
         light.close()
+
+
+# --------------------------------------------------------------------------- cold loads
+
+
+def tf_import(repeats: int = 3) -> Stats:
+    """``python -c 'import tensorflow'``, wall time, with the servers' environment."""
+    samples = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", "import tensorflow"],
+            env={**os.environ, **TF_ENV},
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        samples.append((time.perf_counter() - start) * 1000)
+    return Stats(samples)
+
+
+@dataclass(frozen=True)
+class ColdLoad:
+    """One load on a fresh server: ms since navigation start to each frame."""
+
+    page: float  # the whole page drawn
+    controls: float | None  # the ledger and the M field visible
+    views: float | None  # the player and the weights view both drawn
+    waiting: bool | None  # a Keras section still a placeholder at that frame
+
+
+def cold_load(browser: Browser) -> ColdLoad:
+    """A fresh server, navigated as soon as it is healthy."""
+    with serve_app() as server:
+        session = Session(browser, server.url, "app")
+        try:
+            session.page.goto(NOTEBOOK_QUERY, wait_until="commit")
+            r = session.loaded(FIRST_LOAD_MS)
+            return ColdLoad(r["ms"], r["controls"], r["views"], r["waiting"])
+        finally:
+            session.close()

@@ -46,6 +46,7 @@ FIRST_LOAD_MS = 60_000  # the server's first run imports TensorFlow
 CAP_LOAD_MS = 120_000  # the largest LSTM's first run
 ACTION_MS = 30_000  # any single action
 WIDGET_MS = 5_000  # a widget the page should already show
+VIEWS_GRACE_MS = 2_000  # the canvas views, past the whole page (they mount a frame later)
 STARTUP_S = 90.0  # a server answering /_stcore/health
 PLAY_WINDOW_MS = 3_000  # how long the player is watched
 MIN_FPS = 20
@@ -84,7 +85,11 @@ BENCH_JS = """
   const kind = __KIND__;
   const b = (window.__bench = {
     t0: null, last: 0, firstReady: null, firstControls: null,
+    firstViews: null, viewsWaiting: null,  // both canvas views drawn; a Keras placeholder then?
+    viewsName: null, views: null,  // the model a new config's views are awaited for; its times
   });
+  const VIEWS = ['.rnnviz-player', '.rnnviz-weights'];  // the NumPy views, drawn in the browser
+  const flips = new WeakMap();  // view element -> performance.now() of its data-ready -> "true"
   const app = () => document.querySelector('[data-testid=stApp]');
   const visible = (el) => {
     if (!el || !el.checkVisibility()) return false;
@@ -132,30 +137,102 @@ BENCH_JS = """
     if (b.t0 === null || now - b.last < quietMs || !b.wholePage()) return false;
     return { ms: b.last - b.t0 };
   };
-  // The first frame at which the page is drawn, in ms since navigation start.
+  // The hidden-state player and the weights view both drawn; a Keras section still a placeholder.
+  b.viewsDrawn = () => VIEWS.every((v) => document.querySelector(`${v}[data-ready="true"]`));
+  b.waiting = () => !!document.querySelector('[class*="st-key-waiting_"]');
+  // The first frame at which the page is drawn, in ms since navigation start; on the app, also
+  // the first at which both views are (waited for up to __VIEWS_GRACE__ ms past the whole page).
+  const viewsPending = (now) => kind === 'app' && b.firstViews === null
+    && (b.firstReady === null || now - b.firstReady < __VIEWS_GRACE__);
   b.loaded = () => {
     const error = b.exception();
     if (error) return { error };
-    return b.firstReady === null ? false : { ms: b.firstReady, controls: b.firstControls };
+    if (b.firstReady === null || viewsPending(performance.now())) return false;
+    return { ms: b.firstReady, controls: b.firstControls, views: b.firstViews,
+      waiting: b.viewsWaiting };
+  };
+  // A view of this kind drawn after t0: its data-ready turned "true" since (the latest such
+  // flip), or, never seen flipping, it came after the key already drawn (the first frame seen).
+  const redrawn = (selector, t0, before, now) => {
+    let latest = null;
+    for (const e of document.querySelectorAll(`${selector}[data-ready="true"]`)) {
+      let at = flips.get(e);
+      if ((at === undefined || at < t0) && !before.has(e)) {
+        at = now;
+        flips.set(e, at);
+      }
+      if (at !== undefined && at >= t0 && (latest === null || at > latest)) latest = at;
+    }
+    return latest;
+  };
+  // Arm the next key's wait for the NumPy views of model `name` (in the page's h1 title).
+  b.watchViews = (name) => { b.viewsName = name; b.views = null; };
+  b.viewsState = () => b.views || { title: false, player: null, weights: null };
+  const watchViews = (name, t0) => {
+    const before = new WeakSet(document.querySelectorAll(VIEWS.join(', ')));
+    let titled = null;  // the first frame the title named the model
+    const frame = () => {
+      const now = performance.now();
+      if (b.t0 !== t0 || now - t0 > __ACTION_MS__) return;  // a later key, or given up
+      if (titled === null && [...document.querySelectorAll('h1')]
+        .some((h) => h.textContent.includes(name))) titled = now;
+      const [player, weights] = VIEWS.map((v) => redrawn(v, t0, before, now));
+      b.views = { title: titled !== null, player, weights };
+      if (titled !== null && player !== null && weights !== null) {
+        b.views.ms = now - t0;  // the first frame showing all three
+        b.views.events = Math.max(titled, player, weights) - t0;  // the last of them
+        return;
+      }
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
   };
   window.addEventListener('keydown', () => {
     b.t0 = performance.now();
     b.last = b.t0;  // mutations before the key (typing into a field) are not the action's
+    if (b.viewsName !== null) {
+      watchViews(b.viewsName, b.t0);
+      b.viewsName = null;
+    }
   }, true);  // capturing on window: before any of Streamlit's own handlers
   const watch = () => {
     new MutationObserver(() => { b.last = performance.now(); }).observe(document.body,
       { subtree: true, childList: true, attributes: true, characterData: true });
+    new MutationObserver((records) => {  // the views' data-ready flips, filtered by the browser
+      const now = performance.now();
+      for (const r of records) {
+        if (r.target.getAttribute('data-ready') === 'true') flips.set(r.target, now);
+      }
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-ready'] });
     const frame = () => {
       const now = performance.now();
       if (b.firstControls === null && kind === 'app' && b.controls()) b.firstControls = now;
+      if (b.firstViews === null && kind === 'app' && b.viewsDrawn()) {
+        b.firstViews = now;
+        b.viewsWaiting = b.waiting();
+      }
       if (b.firstReady === null && b.wholePage()) b.firstReady = now;
-      if (b.firstReady === null) requestAnimationFrame(frame);  // stop once drawn: no overhead
+      // stop once drawn (and, on the app, the views seen or given up on): no overhead after
+      if (b.firstReady === null || viewsPending(now)) requestAnimationFrame(frame);
     };
     requestAnimationFrame(frame);
   };
   if (document.body) watch(); else document.addEventListener('DOMContentLoaded', watch);
 })();
 """
+
+
+def bench_script(kind: str) -> str:
+    """``BENCH_JS`` for a page of this kind ("app" or "floor"), its constants filled in."""
+    script = BENCH_JS
+    for name, value in {
+        "__KIND__": kind,
+        "__M_LABEL__": M_LABEL,
+        "__VIEWS_GRACE__": VIEWS_GRACE_MS,
+        "__ACTION_MS__": ACTION_MS,
+    }.items():
+        script = script.replace(name, json.dumps(value))
+    return script
 
 
 class BenchError(RuntimeError):
@@ -256,8 +333,7 @@ class Session:
 
     def __init__(self, browser: Browser, url: str, kind: str) -> None:
         self.context: BrowserContext = browser.new_context(viewport=VIEWPORT, base_url=url)
-        script = BENCH_JS.replace("__KIND__", json.dumps(kind))
-        self.context.add_init_script(script=script.replace("__M_LABEL__", json.dumps(M_LABEL)))
+        self.context.add_init_script(script=bench_script(kind))
         self.sent = 0  # WebSocket frames the page has sent
         self.ws: WebSocket | None = None  # the page's current Streamlit connection
         self.page: Page = self.context.new_page()
@@ -357,3 +433,42 @@ def set_m(session: Session, m: int, timeout: float = ACTION_MS) -> float:
     if value != str(m):
         raise BenchError(f"{M_LABEL} reads {value}, not {m}")
     return ms
+
+
+# "rnnviz — SimpleRNN(5) → Dense(2)": the layer up to its M, and what follows M
+TITLE_MODEL = re.compile(r"rnnviz — ([^→]*?)\(\d+([,)])")
+
+
+def set_m_views(session: Session, m: int, timeout: float = ACTION_MS) -> tuple[float, float, float]:
+    """``set_m``, also timing the new config's NumPy views: from the keydown to the first frame
+    at which the h1 title names the new model and a player and a weights view have both been
+    drawn again (their ``data-ready`` turned "true" after the key). Returns (that frame, the
+    last of the three events, the page settled), ms since the keydown."""
+    page = session.page
+    title = page.get_by_role("heading", level=1).filter(has_text="rnnviz — ")
+    try:
+        expect(title.first).to_be_visible(timeout=WIDGET_MS)
+    except AssertionError as err:
+        raise NotPresent("no h1 title 'rnnviz — <model>' on the page") from err
+    text = title.first.text_content() or ""
+    found = TITLE_MODEL.search(text)
+    if not found:
+        raise NotPresent(f"no model and M in the title {text!r}")
+    name = f"{found[1]}({m}{found[2]}"  # SimpleRNN(7)
+    page.evaluate("(name) => window.__bench.watchViews(name)", name)
+    whole = set_m(session, m, timeout)
+    try:  # the page has settled, so they are in; the frame loop may want one more frame
+        page.wait_for_function(
+            "() => window.__bench.views && window.__bench.views.ms !== undefined",
+            polling=POLL_MS,
+            timeout=WIDGET_MS,
+        )
+    except PlaywrightError as err:
+        state = page.evaluate("() => window.__bench.viewsState()")
+        raise BenchError(
+            f"M = {m}: the page settled without the NumPy views redrawn for {name}: title"
+            f" {'named it' if state['title'] else 'did not name it'}, player redrawn"
+            f" {state['player'] is not None}, weights redrawn {state['weights'] is not None}"
+        ) from err
+    views = page.evaluate("() => window.__bench.views")
+    return views["ms"], views["events"], whole
