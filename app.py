@@ -12,7 +12,7 @@ def main() -> None:
     present = link.presenting()
     st.set_page_config(
         page_title="rnnviz — inside an RNN",
-        page_icon="🔁",
+        page_icon=":material/repeat:",  # a Material icon: no emoji catalogue to load
         layout="wide",
         initial_sidebar_state="collapsed" if present else "auto",
     )

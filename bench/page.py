@@ -51,9 +51,10 @@ its ``data-t`` for 3 s (frames per second), and Playwright's ``framesent`` event
 the page sends on its WebSockets from ``data-playing="true"`` to the end of that window.
 
 "Whole page drawn" for the app: the script has finished, no spinner, skeleton or
-``st-key-waiting*`` placeholder, at least one Plotly chart and every one of them drawn
-(``.main-svg``), and a ``.rnnviz-player``, if present, reports ``data-ready="true"``. An
-exception box on the page ends the action at once with its text.
+``st-key-waiting*`` placeholder, every Plotly chart on the page drawn (``.main-svg``), and at
+least one chart or a chart's place held below the fold (``.rnnviz-in-view``: drawn when
+scrolled to, which the bench never does), and a ``.rnnviz-player``, if present, reports
+``data-ready="true"``. An exception box on the page ends the action at once with its text.
 
 Run from the repository root: ``.venv/bin/python bench/page.py`` (``make bench-page``); about
 three and a half minutes with the defaults on 2 cores. ``--only tstep,cached`` runs a subset.

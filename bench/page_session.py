@@ -114,8 +114,12 @@ BENCH_JS = """
     }
     if (document.querySelector(
       '[data-testid=stSpinner], [data-testid=stSkeleton], [class*="st-key-waiting"]')) return false;
+    // every Plotly chart drawn; a chart's place below the fold (.rnnviz-in-view) is drawn
+    // when scrolled to, and the page must show one or the other
     const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
-    if (charts.length === 0 || !charts.every((c) => c.querySelector('.main-svg'))) return false;
+    const held = document.querySelectorAll('.rnnviz-in-view').length;
+    if (charts.length + held === 0) return false;
+    if (!charts.every((c) => c.querySelector('.main-svg'))) return false;
     // the canvas elements (player, weights) say when they have drawn
     return [...document.querySelectorAll('.rnnviz-player, .rnnviz-weights')]
       .every((e) => e.getAttribute('data-ready') === 'true');

@@ -103,7 +103,16 @@ def wait_for_app(page: Page, timeout: float = APP_TIMEOUT) -> None:
 
 
 def wait_for_charts(page: Page, timeout: float = APP_TIMEOUT) -> None:
-    """Wait until Plotly has drawn every chart on the page (its bundle loads lazily)."""
+    """Bring every chart's place into view, as a reader scrolling down the page does (a chart
+    is drawn once its place comes into view: ``rnnviz.ui.components.in_view``), then wait
+    until Plotly has drawn every chart on the page (its bundle loads lazily)."""
+    held = page.locator(".rnnviz-in-view")
+    for _ in range(held.count()):
+        left = held.count()
+        if not left:
+            break
+        held.first.scroll_into_view_if_needed(timeout=timeout)
+        expect(held).to_have_count(left - 1, timeout=timeout)
     page.wait_for_function(
         """() => {
             const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];

@@ -17,6 +17,7 @@ from rnnviz.config import RNNConfig
 from rnnviz.keras_side import model
 from rnnviz.pipeline import execute
 from rnnviz.ui.cache import RUN_BUDGET
+from rnnviz.ui.components.in_view import SEEN
 from rnnviz.views import player_data
 from rnnviz.views.gradients import backprop
 
@@ -24,10 +25,18 @@ APP = "../app.py"
 TIMEOUT = 120  # the first run imports TensorFlow
 
 
-def open_app(**query) -> AppTest:
+def open_app(seen: bool = False, **query) -> AppTest:
+    """The page of this link; ``seen``: as a reader who has scrolled to every chart (which
+    is drawn once its place has come into view: ``rnnviz.ui.components.in_view``)."""
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.query_params.update({k: str(v) for k, v in query.items()})
+    if seen:
+        for place in PLACES:
+            at.session_state[SEEN.format(place)] = True
     return at.run()
+
+
+PLACES = ("agreement", "memory_horizon", "pulse_memory")  # where charts wait to be seen
 
 
 def charts(at: AppTest) -> list[dict]:
@@ -79,7 +88,7 @@ def warnings(at: AppTest, about_the_link: bool = False) -> list[str]:
 
 
 def test_default_page():
-    at = open_app()
+    at = open_app(seen=True)
     assert not at.exception, at.exception
     assert at.metric[0].value == "57"
     assert "45" in text(at) and "5·(3 + 5 + 1)" in text(at) and "2·(5 + 1)" in text(at)
@@ -278,6 +287,7 @@ def test_stacked_bidirectional_sequences():
         view_layer=2,
         view_direction="bwd",
         step=3,
+        seen=True,
     )
     assert not at.exception, at.exception
     assert at.metric[0].value == "1,022"  # 2·180 + 2·4·5·(10 + 5 + 1) + 2·(10 + 1)
@@ -539,6 +549,27 @@ def test_the_gradient_section_draws_each_cell_on_the_same_axes():
     specs = {c.key: json.loads(c.proto.spec) for c in at.get("plotly_chart")}
     names = [tr["name"] for tr in specs["grad_h"]["data"]]
     assert [n.split("(")[0] for n in names] == ["SimpleRNN", "LSTM", "GRU"]
+
+
+def test_charts_below_the_fold_are_drawn_once_their_place_is_seen():
+    """A new visitor's page sends no Plotly chart until the agreement's place has come into
+    view: it holds the place (the height of its charts); the session then draws them there,
+    for every config after, at once."""
+    at = open_app(cell="lstm")
+    assert not at.exception, at.exception
+    assert charts(at) == []
+    (place,) = [
+        el.proto for el in at.get("bidi_component") if el.proto.id.endswith("in_view_agreement")
+    ]
+    assert place.component_name == "rnnviz_in_view"
+    assert json.loads(place.json)["height"] == 460, "the height of the charts it holds"
+    at.session_state[SEEN.format("agreement")] = True  # what the place's trigger does
+    at.run()
+    titles = [c["layout"]["title"]["text"] for c in charts(at)]
+    assert any("Keras vs NumPy" in t for t in titles), titles
+    assert not any(t.startswith("Memory horizon") for t in titles), "the memory's is not seen"
+    at.number_input(key="M").set_value(6).run()  # a new config: drawn at once where seen
+    assert any("Keras vs NumPy" in c["layout"]["title"]["text"] for c in charts(at))
 
 
 def test_the_gradient_section_says_what_tf_gradient_tape_says():

@@ -54,7 +54,7 @@ def test_lecture_mode_shows_the_spectrum_alone():
 
 
 def test_a_pulse_at_half_scale_says_how_long_it_lasts_and_the_slider_rescales_rho():
-    at = open_app(input="pulse", pulse_t=3, whh_scale="0.5")
+    at = open_app(input="pulse", pulse_t=3, whh_scale="0.5", seen=True)
     at.expander(key="spectrum_open")  # the full page draws the spectrum once it is opened
     at.session_state["spectrum_open"] = True
     at.run()
@@ -86,9 +86,9 @@ def test_the_input_controls_rewrite_the_url_and_clamp_the_pulse():
 
 
 def test_the_lstm_shows_its_memory_horizon_and_a_simple_rnn_does_not():
-    at = open_app(cell="lstm")
+    at = open_app(cell="lstm", seen=True)  # scrolled to: drawn
     horizon = chart(at, "Memory horizon: the share of c_t that reaches c_T")
     assert horizon["layout"]["yaxis"]["type"] == "log"
     assert "∏ f_τ over the steps between t and the end" in text(at)
-    at = open_app()
+    at = open_app(seen=True)
     assert not [c for c in charts(at) if "Memory horizon" in c["layout"]["title"]["text"]]

@@ -32,8 +32,8 @@ ARTIFACTS = ROOT / "test-artifacts"
 VIEWPORT = {"width": 1600, "height": 1000}
 FIRST_LOAD = 60_000  # ms; the server's first run imports TensorFlow
 RERUN = 20_000  # ms; a new config builds a new Keras model
-CHARTS = 2  # Plotly draws the 2 agreement plots (the spectrum's waits for its expander);
-# weights and states are canvas elements
+CHARTS = 2  # Plotly draws the 2 agreement plots once scrolled to (the spectrum's waits for its
+# expander); weights and states are canvas elements
 LSTM_CHARTS = CHARTS + 1  # and an LSTM's memory horizon
 PANELS = 5  # weight panels: W_xh, W_hh, b_h, W_o, b_o
 LSTM_PANELS = 4 * 3 + 2  # 4 gates × (W_xh, W_hh, b_h) + W_o, b_o
@@ -96,9 +96,10 @@ def loaded(
 ) -> None:
     """Wait for a finished run with this parameter count, every chart and panel drawn."""
     expect(metric(page)).to_have_text(str(total), timeout=timeout)
+    wait_for_app(page, timeout=timeout)
+    wait_for_charts(page, timeout=timeout)  # scrolled to, as a reader would
     expect(page.get_by_test_id("stPlotlyChart")).to_have_count(charts, timeout=timeout)
     wait_for_app(page, timeout=timeout)
-    wait_for_charts(page, timeout=timeout)
     expect(player_root(page)).to_have_attribute("data-ready", "true", timeout=timeout)
     expect(weights_root(page)).to_have_attribute("data-ready", "true", timeout=timeout)
     expect(weights_root(page).locator(".rnnviz-wpanel")).to_have_count(panels)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Mapping
 
 import cachetools
@@ -225,7 +226,16 @@ def start_check(config: RNNConfig) -> None:
     thread.start()
 
 
+# Importing TensorFlow holds the GIL for up to half a second at a time (its shared libraries
+# load), and the server cannot send anything meanwhile: on a fresh server the NumPy views just
+# drawn get this long to reach the browser first (bench/page.py: the weights and the player
+# drawn ~0.8 s sooner, the whole page no later).
+SEND_FIRST = 0.3  # seconds
+
+
 def _check_quietly(config: RNNConfig) -> None:
+    if not model.ready():
+        time.sleep(SEND_FIRST)
     try:
         _checks(config)
     except Exception:  # noqa: BLE001  (the session that waits computes it again and says why)

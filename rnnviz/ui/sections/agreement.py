@@ -8,6 +8,7 @@ import streamlit as st
 from rnnviz import pipeline
 from rnnviz.config import RNNConfig
 from rnnviz.ui import cache
+from rnnviz.ui.components.in_view import when_in_view
 from rnnviz.ui.sections import page
 from rnnviz.ui.sections.numbers import table
 from rnnviz.ui.view import View
@@ -18,6 +19,18 @@ def _go_to(t: int, n: int, layer: int, direction: str) -> None:
         {"step": t, "_step": t, "sample": n, "_sample": n}
         | {"view_layer": layer, "view_direction": direction}
     )
+
+
+CHARTS_HEIGHT = 460  # the scatter and the bars per sample, side by side
+EXTRA_HEIGHT = 400  # each chart below them: per step with a bug, per step of y
+
+
+def _charts(c: RNNConfig) -> None:
+    figs = cache.agreement_figures(c)
+    for (key, fig), col in zip(figs[:2], st.columns(2), strict=True):
+        col.plotly_chart(fig, key=key)
+    for key, fig in figs[2:]:
+        st.plotly_chart(fig, key=key)
 
 
 def draw(config: RNNConfig, view: View) -> None:
@@ -55,11 +68,8 @@ def draw(config: RNNConfig, view: View) -> None:
             f"float64 {a.max_abs_diff:.1e}."
         )
     st.caption(precision)
-    figs = cache.agreement_figures(c)
-    for (key, fig), col in zip(figs[:2], st.columns(2), strict=True):
-        col.plotly_chart(fig, key=key)
-    for key, fig in figs[2:]:
-        st.plotly_chart(fig, key=key)
+    height = CHARTS_HEIGHT + EXTRA_HEIGHT * ((r.divergence is not None) + (a.per_step is not None))
+    when_in_view("agreement", height, _charts, c, now=view.present)
     y_keras, y_numpy = r.y_keras, r.y_numpy  # (N, K), or (N, T, K)
     at = ""
     if a.per_step is not None:

@@ -112,7 +112,9 @@ def layout_notice(config: RNNConfig, layout: str) -> None:
     such cell); nothing when it shows the one asked for."""
     _, refusal = layouts.shown(config, layout)
     if refusal:
-        st.warning(f"{refusal} The weights are shown in Keras' layout instead.", icon="⚠️")
+        st.warning(
+            f"{refusal} The weights are shown in Keras' layout instead.", icon=":material/warning:"
+        )
 
 
 @dataclass

@@ -20,6 +20,7 @@ from rnnviz.pipeline import Run
 from rnnviz.recurrence.cells import HEAD_FORMULAS
 from rnnviz.shapes import layouts, ledger
 from rnnviz.ui import cache, held, link, notes
+from rnnviz.ui.components.in_view import when_in_view
 from rnnviz.ui.components.player import player, t_sync
 from rnnviz.ui.sections import page
 from rnnviz.ui.sections.numbers import LATEX_MAX_UNITS, table, vector
@@ -120,13 +121,20 @@ def _look(c: RNNConfig, view: View) -> None:
         for key, sentence, fig in cache.memory_views(c, n, view.layer, view.direction):
             with st.container(key=key):
                 st.markdown(sentence)
-                st.plotly_chart(fig, key=f"{key}_chart")
+                when_in_view(key, MEMORY_HEIGHT, _chart, fig, f"{key}_chart", now=view.present)
         _x_editor(c, r.X[n], n)
     with right:
         page.header("time", 1)
         for equation in r.cell.equations_in(layout):
             st.latex(equation)
         _step_panel(c, view, n)
+
+
+MEMORY_HEIGHT = 360  # a memory view's chart (rnnviz.views.figures)
+
+
+def _chart(fig, key: str) -> None:
+    st.plotly_chart(fig, key=key)
 
 
 def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
