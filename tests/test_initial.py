@@ -122,3 +122,41 @@ def test_imported_weights_are_taken_as_given_and_scaled():
     np.testing.assert_array_equal(W["W_hh"], 0.5)
     np.testing.assert_array_equal(W["W_xh"], 1.0)
     assert given["W_hh"][0, 0] == 1.0, "the given arrays are not changed"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"cell": "lstm", "bug": "whh_transposed"},
+        {"layers": 2, "bidirectional": True, "return_sequences": True},
+    ],
+)
+def test_the_numpy_side_first_then_keras_is_the_whole_run(query):
+    """What the page draws first (``pipeline.recur``: NumPy alone, on the weights drawn here)
+    joined to what Keras computes later (``pipeline.check``) is the run ``execute`` computes
+    in one go, array for array; before Keras is in, the run says so and the step's y is
+    NumPy's alone."""
+    from rnnviz import pipeline
+
+    c = RNNConfig(**query)
+    first = pipeline.recur(c, initial.weights_of(c))
+    assert not first.checked and first.y_keras is None and first.agreement is None
+    out = pipeline.output_step(first, 0, c.T)
+    assert out.y_keras is None and out.y_numpy.shape == (c.K,)
+    whole = first.joined(pipeline.check(first, model.build(c)))
+    again = pipeline.execute(c)
+    assert whole.checked and whole.summary == again.summary
+    np.testing.assert_array_equal(whole.y_keras, again.y_keras)
+    np.testing.assert_array_equal(whole.y_numpy, again.y_numpy)
+    assert whole.agreement.max_abs_diff == again.agreement.max_abs_diff
+    for mine, theirs in zip(whole.paths, again.paths, strict=True):
+        for name, W in theirs.weights.items():
+            np.testing.assert_array_equal(mine.weights[name], W, err_msg=name)
+        for key, v in theirs.trace.items():
+            np.testing.assert_array_equal(mine.trace[key], v, err_msg=key)
+        if theirs.keras_h is not None:  # a bug's run keeps Keras' h_t for the step panel
+            np.testing.assert_array_equal(mine.keras_h, theirs.keras_h)
+    assert whole.diverges_from_t == again.diverges_from_t
+    with pytest.raises(ValueError, match="Keras' side already"):
+        whole.joined(pipeline.check(first, model.build(c)))
