@@ -111,8 +111,9 @@ def wait_for_charts(page: Page, timeout: float = APP_TIMEOUT) -> None:
         left = held.count()
         if not left:
             break
-        held.first.scroll_into_view_if_needed(timeout=timeout)
-        expect(held).to_have_count(left - 1, timeout=timeout)
+        # scrolled from the page (no auto-wait): a place already in view may go meanwhile
+        page.evaluate("() => document.querySelector('.rnnviz-in-view')?.scrollIntoView()")
+        expect(held).not_to_have_count(left, timeout=timeout)
     page.wait_for_function(
         """() => {
             const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
