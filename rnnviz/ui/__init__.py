@@ -4,6 +4,7 @@
 the URL once and writes it back on every run; ``held`` is what a session holds on the server
 and the one flow by which an upload or an edit arrives; ``cache`` keeps the pipeline's stages
 and the views between reruns and sessions, and the server's store; ``contents`` is the table
-of sections, one module each in ``sections``; ``components`` draws the player and the
-weights in the browser.
+of sections, one module each in ``sections`` (``sections.page`` draws them, NumPy's first);
+``components`` draws the player and the weights in the browser, and holds the charts' places
+below the fold.
 """
