@@ -118,10 +118,13 @@ def _look(c: RNNConfig, view: View) -> None:
         )
         data = cache.player_frames(c, n, view.layer, view.direction, layout)
         player(player_data.pack(data, st.session_state["_step"]), key="player")
-        for key, sentence, fig in cache.memory_views(c, n, view.layer, view.direction):
+        for key, sentence, _ in cache.memory_views(c, n, view.layer, view.direction):
             with st.container(key=key):
                 st.markdown(sentence)
-                when_in_view(key, MEMORY_HEIGHT, _chart, fig, f"{key}_chart", now=view.present)
+                when_in_view(
+                    key, MEMORY_HEIGHT, _memory_chart, c, n, view.layer, view.direction, key,
+                    now=view.present,
+                )  # fmt: skip
         _x_editor(c, r.X[n], n)
     with right:
         page.header("time", 1)
@@ -133,8 +136,12 @@ def _look(c: RNNConfig, view: View) -> None:
 MEMORY_HEIGHT = 360  # a memory view's chart (rnnviz.views.figures)
 
 
-def _chart(fig, key: str) -> None:
-    st.plotly_chart(fig, key=key)
+def _memory_chart(c: RNNConfig, n: int, layer: int, direction: str, key: str) -> None:
+    """The chart of memory view ``key``, from the cache: a fragment's arguments stay with the
+    session, so they name the view, never hold its figure."""
+    for view_key, _, fig in cache.memory_views(c, n, layer, direction):
+        if view_key == key:
+            st.plotly_chart(fig, key=f"{key}_chart")
 
 
 def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
