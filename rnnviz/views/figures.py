@@ -32,6 +32,13 @@ def _template() -> go.layout.Template:
     )
 
 
+# Heights in pixels, which the page also holds for a chart until it is scrolled to
+# (rnnviz.ui.components.in_view), so nothing moves when it is drawn.
+SCATTER_HEIGHT = 460  # every output, Keras vs NumPy
+BARS_HEIGHT = 400  # the largest difference per sample or per step
+MEMORY_HEIGHT = 360  # the pulse's trace, the memory horizon
+
+
 def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left"),
@@ -86,12 +93,12 @@ def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:
     fig.update_xaxes(title=f"Keras y ({shape})")
     fig.update_yaxes(title="NumPy y", scaleanchor="x", scaleratio=1)
     if N * T <= per_output:
-        return _layout(fig, "Every output: Keras vs NumPy", 460)
+        return _layout(fig, "Every output: Keras vs NumPy", SCATTER_HEIGHT)
     thinned = (  # a second line, small: the chart sits in half the page's width
         f"Keras vs NumPy<br><sub>{per_output:,} of {N * T:,} points per output: "
         "the largest |Δ| and a spread</sub>"
     )
-    return _layout(fig, thinned, 460).update_layout(margin_t=80)
+    return _layout(fig, thinned, SCATTER_HEIGHT).update_layout(margin_t=80)
 
 
 def shown(delta: np.ndarray, most: int) -> np.ndarray:
@@ -142,7 +149,7 @@ def delta_bars(
         range=[np.log10(floor), np.log10(top)],
         exponentformat="e",
     )
-    return _layout(fig, title, 400)
+    return _layout(fig, title, BARS_HEIGHT)
 
 
 LINE_COLOURS = ("#4c6a92", "#d1603d", "#3f9b6e", "#8e5ea2")
@@ -280,7 +287,9 @@ def pulse_figure(gap: np.ndarray, t0: int, peak: float, threshold: float) -> go.
     fig.update_xaxes(title=f"time step t (T = {T})")
     fig.update_yaxes(title="max |h_t − h̄_t|", type="log", exponentformat="e", dtick=1)
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
-    return _layout(fig, "The pulse's trace in h_t (h̄: the same model without the pulse)", 360)
+    return _layout(
+        fig, "The pulse's trace in h_t (h̄: the same model without the pulse)", MEMORY_HEIGHT
+    )
 
 
 def horizon_figure(P: np.ndarray, end: int) -> go.Figure:
@@ -309,7 +318,7 @@ def horizon_figure(P: np.ndarray, end: int) -> go.Figure:
     fig.update_xaxes(title=f"time step t (T = {T})")
     fig.update_yaxes(title="∏ f_τ", type="log", exponentformat="e", dtick=1)
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
-    return _layout(fig, f"Memory horizon: the share of c_t that reaches c_{end}", 360)
+    return _layout(fig, f"Memory horizon: the share of c_t that reaches c_{end}", MEMORY_HEIGHT)
 
 
 def loss_curve(

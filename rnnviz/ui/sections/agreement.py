@@ -12,6 +12,7 @@ from rnnviz.ui.components.in_view import when_in_view
 from rnnviz.ui.sections import page
 from rnnviz.ui.sections.numbers import table
 from rnnviz.ui.view import View
+from rnnviz.views import figures
 
 
 def _go_to(t: int, n: int, layer: int, direction: str) -> None:
@@ -19,10 +20,6 @@ def _go_to(t: int, n: int, layer: int, direction: str) -> None:
         {"step": t, "_step": t, "sample": n, "_sample": n}
         | {"view_layer": layer, "view_direction": direction}
     )
-
-
-CHARTS_HEIGHT = 460  # the scatter and the bars per sample, side by side
-EXTRA_HEIGHT = 400  # each chart below them: per step with a bug, per step of y
 
 
 def _charts(c: RNNConfig) -> None:
@@ -68,7 +65,9 @@ def draw(config: RNNConfig, view: View) -> None:
             f"float64 {a.max_abs_diff:.1e}."
         )
     st.caption(precision)
-    height = CHARTS_HEIGHT + EXTRA_HEIGHT * ((r.divergence is not None) + (a.per_step is not None))
+    # the scatter beside the bars per sample, then bars per step with a bug and per step of y
+    below = (r.divergence is not None) + (a.per_step is not None)
+    height = max(figures.SCATTER_HEIGHT, figures.BARS_HEIGHT) + figures.BARS_HEIGHT * below
     when_in_view("agreement", height, _charts, c, now=view.present)
     y_keras, y_numpy = r.y_keras, r.y_numpy  # (N, K), or (N, T, K)
     at = ""

@@ -152,6 +152,7 @@ def say(place: Waiting, seconds: float) -> None:
     )
 
 
+WAIT_STEP = 0.25  # seconds between status updates while Keras' side is computed
 LATER = "_keras_later"  # session state: what to draw again once Keras' side is in
 
 
@@ -196,9 +197,6 @@ def numpy_first(config: RNNConfig, shown: list[Section], draw: Callable[[Section
     for key, place in places.items():
         with place.slot.container():
             draw(SECTIONS[key])
-
-
-WAIT_STEP = 0.25  # seconds between status updates while Keras' side is computed
 
 
 def on_demand(key: str, label: str, present: bool, draw: Callable[..., None], *args) -> None:

@@ -25,8 +25,8 @@ from rnnviz.ui.components.player import player, t_sync
 from rnnviz.ui.sections import page
 from rnnviz.ui.sections.numbers import LATEX_MAX_UNITS, table, vector
 from rnnviz.ui.view import View
+from rnnviz.views import figures, player_data
 from rnnviz.views import gradients as grad
-from rnnviz.views import player_data
 
 EDITED = "_x_edit_rerun"  # an edit was taken: the whole page runs again with the new config
 
@@ -121,19 +121,14 @@ def _look(c: RNNConfig, view: View) -> None:
         for key, sentence, _ in cache.memory_views(c, n, view.layer, view.direction):
             with st.container(key=key):
                 st.markdown(sentence)
-                when_in_view(
-                    key, MEMORY_HEIGHT, _memory_chart, c, n, view.layer, view.direction, key,
-                    now=view.present,
-                )  # fmt: skip
+                chart = (c, n, view.layer, view.direction, key)
+                when_in_view(key, figures.MEMORY_HEIGHT, _memory_chart, *chart, now=view.present)
         _x_editor(c, r.X[n], n)
     with right:
         page.header("time", 1)
         for equation in r.cell.equations_in(layout):
             st.latex(equation)
         _step_panel(c, view, n)
-
-
-MEMORY_HEIGHT = 360  # a memory view's chart (rnnviz.views.figures)
 
 
 def _memory_chart(c: RNNConfig, n: int, layer: int, direction: str, key: str) -> None:
