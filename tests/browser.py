@@ -132,6 +132,7 @@ def screenshot_full_page(page: Page, path: Path) -> None:
     """
     viewport = page.viewport_size
     assert viewport is not None, "the page needs a fixed viewport"
+    wait_for_charts(page)  # drawn first: a chart can be taller than the place it held
     height = page.evaluate(
         """() => Math.max(...['stMain', 'stSidebarContent'].map(
             (id) => document.querySelector(`[data-testid=${id}]`)?.scrollHeight ?? 0))"""

@@ -245,6 +245,27 @@ def test_full_page_screenshot(open_page: OpenPage, query: str, name: str, total:
     assert_same_output_and_no_exception(page)
 
 
+def test_charts_are_held_below_the_fold_and_drawn_when_scrolled_to(open_page: OpenPage):
+    """An LSTM's page holds two places below the fold (its memory horizon, the agreement):
+    neither is drawn on opening; scrolled to, each is drawn; and on a screen tall enough to
+    see both at once, both are drawn."""
+    page = open_page("?cell=lstm")
+    expect(metric(page)).to_have_text("192", timeout=FIRST_LOAD)
+    wait_for_app(page, timeout=FIRST_LOAD)
+    held = page.locator(".rnnviz-in-view")
+    expect(held).to_have_count(2)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(0)
+    wait_for_charts(page)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(LSTM_CHARTS)
+
+    tall = open_page("?cell=lstm", viewport={"width": 1600, "height": 6000})
+    expect(metric(tall)).to_have_text("192", timeout=FIRST_LOAD)
+    # both places come into view together: each is drawn, none is left held
+    expect(tall.locator(".rnnviz-in-view")).to_have_count(0, timeout=RERUN)
+    expect(tall.get_by_test_id("stPlotlyChart")).to_have_count(LSTM_CHARTS, timeout=RERUN)
+    assert_same_output_and_no_exception(tall)
+
+
 # Records, in the page, when each kind of element first appears (performance.now(), ms), and
 # which Keras sections still held their places when the player was first drawn.
 FIRST_SEEN = """
