@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnnviz.views.figures import MAX_POINTS, agreement_scatter, shown
+from rnnviz.views.figures import (
+    LOG_LABELS,
+    MAX_POINTS,
+    agreement_scatter,
+    horizon_figure,
+    pulse_figure,
+    shown,
+)
 
 
 def test_every_point_is_drawn_when_they_fit():
@@ -39,3 +46,19 @@ def test_shown_picks_distinct_points_in_order_with_the_tenth_largest():
     largest = np.argsort(delta)[-10:]
     assert set(largest) <= set(i)
     assert (i[0], i[-1]) == (0, 999)  # the spread runs from the first point to the last
+
+
+def test_a_log_axis_over_many_decades_labels_every_few():
+    """∏ f_τ of an LSTM at T = 500 spans ~70 decades: a label per decade would stack 70 labels
+    on one axis. Plotly puts a label every dtick decades from 10^k, so count them here."""
+    t = np.arange(1, 501)  # (500,)
+    P = np.exp(-0.32 * (500 - t))[:, None] * np.array([1.0, 0.5])  # (T, M): 1 down to 1e-69
+    fig = horizon_figure(P, end=500)
+    dtick = fig.layout.yaxis.dtick
+    lo = np.log10(np.maximum(P.mean(axis=1), P.min() / 10).min())
+    labels = int(np.floor(0 - lo) // dtick) + 1  # decades 0, -dtick, -2·dtick, ... ≥ lo
+    assert dtick > 1 and labels <= LOG_LABELS + 1, (dtick, labels)
+    one_decade = horizon_figure(np.full((10, 3), 0.5) ** np.arange(1, 11)[:, None], end=10)
+    assert one_decade.layout.yaxis.dtick == 1  # 3 decades: every one labelled
+    gap = np.geomspace(1, 1e-40, 30)  # (T,)
+    assert pulse_figure(gap, t0=1, peak=1.0, threshold=1e-3).layout.yaxis.dtick == 5

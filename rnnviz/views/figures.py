@@ -257,6 +257,19 @@ def _log_floor(values: np.ndarray) -> float:
     return float(positive.min()) / 10 if positive.size else 1e-12
 
 
+LOG_LABELS = 8  # at most this many labels on a log axis
+
+
+def _log_dtick(values: np.ndarray) -> int:
+    """A log axis' step between labels, in decades: every decade, or every few when the
+    positive values span more than LOG_LABELS decades (an LSTM's ∏ f_τ at T = 500 spans 70)."""
+    positive = values[values > 0]
+    if positive.size == 0:
+        return 1
+    decades = np.log10(positive.max()) - np.log10(positive.min())
+    return max(1, int(np.ceil(decades / LOG_LABELS)))
+
+
 def pulse_figure(gap: np.ndarray, t0: int, peak: float, threshold: float) -> go.Figure:
     """How far the pulse moves h_t, max over units, on a log axis, with the threshold."""
     T = gap.shape[0]
@@ -285,7 +298,10 @@ def pulse_figure(gap: np.ndarray, t0: int, peak: float, threshold: float) -> go.
     )
     fig.add_vline(x=t0, line=dict(color="grey", dash="dot"), annotation_text=f"t0 = {t0}")
     fig.update_xaxes(title=f"time step t (T = {T})")
-    fig.update_yaxes(title="max |h_t − h̄_t|", type="log", exponentformat="e", dtick=1)
+    spanned = np.append(gap, threshold * peak)  # (T + 1,)
+    fig.update_yaxes(
+        title="max |h_t − h̄_t|", type="log", exponentformat="e", dtick=_log_dtick(spanned)
+    )
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return _layout(
         fig, "The pulse's trace in h_t (h̄: the same model without the pulse)", MEMORY_HEIGHT
@@ -316,7 +332,8 @@ def horizon_figure(P: np.ndarray, end: int) -> go.Figure:
             )
         )
     fig.update_xaxes(title=f"time step t (T = {T})")
-    fig.update_yaxes(title="∏ f_τ", type="log", exponentformat="e", dtick=1)
+    shown = np.maximum(np.concatenate([mean, top]), floor)  # (2T,)
+    fig.update_yaxes(title="∏ f_τ", type="log", exponentformat="e", dtick=_log_dtick(shown))
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return _layout(fig, f"Memory horizon: the share of c_t that reaches c_{end}", MEMORY_HEIGHT)
 
