@@ -26,9 +26,11 @@ export default function ({ data, parentElement, setTriggerValue }) {
     clearInterval(again);
     if (entries.some((entry) => entry.isIntersecting)) {
       say();
-      // Said again each second until the charts replace the place: two places seen at once
-      // share one rerun request, in which Streamlit may run what holds only one of them.
-      again = setInterval(say, 1000);
+      // Said again every few seconds until the charts replace the place: two places seen at
+      // once share one rerun request, in which Streamlit may run what holds only one of them.
+      // Not sooner: a rerun of a large page takes a second or more, and one said again while
+      // it runs queues another, which redraws the step's slider under the reader's keys.
+      again = setInterval(say, 3000);
     }
   });  // the viewport, clipped by Streamlit's main pane: drawn as it comes into view
   seen.observe(box);
