@@ -12,6 +12,9 @@ own round trip with nothing of rnnviz in it), both driven by Playwright in Debia
   the new config's NumPy views are drawn (the h1 title names the new model, and a hidden-state
   player and a weights view have redrawn: their ``data-ready`` turned "true" after the key),
   and until the whole page is;
+* ``derivation``: open a unit's arithmetic in the step panel (a click on a result unit, or on
+  a number of the step table), timed in the page from the click's event to the animation
+  frame that paints the written sum: answered in the browser, with no server round trip;
 * ``reload``: reload the page, server warm, until the whole page is drawn;
 * ``cold``: a fresh server, from navigation to (a) the shapes ledger and controls visible,
   (b) the player and the weights view both drawn, noting whether a Keras section still showed
@@ -168,6 +171,42 @@ def gradient_tstep(browser: Browser, url: str, repeats: int) -> Stats:
             except PlaywrightError as err:
                 raise BenchError(f"{label!r} showed no {shown!r}: {err}") from err
         return time_steps(session, T_LABEL, repeats, ACTION_MS)
+    finally:
+        session.close()
+
+
+def derivation_opens(browser: Browser, url: str, repeats: int) -> Stats:
+    """Opening a unit's arithmetic in the step panel, answered in the browser: a click on a
+    result unit of the derivation, every other time on a number of the step table, timed in
+    the page from the click's event to the animation frame that paints the written sum
+    (``window.rnnvizOpenTimes``). Each opened unit then goes to the server for the link; the
+    next click waits for that rerun to end."""
+    session = Session(browser, url, "app")
+    try:
+        session.open(NOTEBOOK_QUERY)
+        page = session.page
+        root = page.locator(".rnnviz-derivation")
+        if root.count() == 0:
+            raise NotPresent("no .rnnviz-derivation on the page")
+        samples = []
+        for k in range(repeats):
+            m = k % 4 + 1  # never the unit open before it: each click opens a new one
+            target = (
+                f".rnnviz-dproduct[data-product='0'] [data-rnnviz-unit='{m}']"
+                if k % 2 == 0
+                else f"table[data-table='step'] [data-rnnviz-open$=':{m}']"
+            )
+            before = page.evaluate("() => (window.rnnvizOpenTimes ?? []).length")
+            page.locator(target).first.click()
+            page.wait_for_function(
+                f"() => (window.rnnvizOpenTimes ?? []).length > {before}", timeout=ACTION_MS
+            )
+            samples.append(page.evaluate("() => window.rnnvizOpenTimes.at(-1)"))
+            expect(root).to_have_attribute("data-unit", str(m), timeout=ACTION_MS)
+            expect(page.locator("[data-testid=stApp]")).to_have_attribute(
+                "data-test-script-state", "notRunning", timeout=ACTION_MS
+            )
+        return Stats(samples)
     finally:
         session.close()
 
@@ -350,6 +389,10 @@ def row_newviews(b: Bench) -> Row:
     return row
 
 
+def row_derivation(b: Bench) -> Row:
+    return limit_row(derivation_opens(b.browser, b.url, max(b.repeats, 6)), 50)
+
+
 def row_reload(b: Bench) -> Row:
     app = reloads(b.browser, b.url, "app", b.repeats)
     floor = b.floor.get("reload")
@@ -393,6 +436,7 @@ APP_ROWS: list[tuple[str, str, str, str | None, Callable[[Bench], Row]]] = [
     ("cached", "back to a cached config", "≤ 4 × floor t step", None, row_cached),
     ("newconfig", "new config: NumPy views drawn", "≤ 300 ms", None, row_newviews),
     ("newconfig", "new config, notebook sizes", "≤ 600 ms", None, row_newconfig),
+    ("derivation", "open a unit's arithmetic (in the browser)", "≤ 50 ms", None, row_derivation),
     ("reload", "reload, server warm", "report only", "reload", row_reload),
     ("lstm", "t step, cap-size LSTM", "≤ 400 ms", None, row_lstm),
     ("busy", "t step while a cap-size LSTM runs", "≤ 2 × idle t step", None, row_busy),

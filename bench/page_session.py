@@ -56,6 +56,7 @@ ACTIONS = (
     "gradients",
     "cached",
     "newconfig",
+    "derivation",
     "reload",
     "cold",
     "lstm",

@@ -179,16 +179,13 @@ class Run:
         below = [p.trace["h"][n, i] for p in self.paths if p.layer == layer - 1]
         return np.concatenate(below)  # (M·directions,)
 
-    def step_terms(
-        self, n: int, t: int, layer: int = 1, direction: str = "fwd", layout: str = "keras"
-    ) -> list[forward.Term]:
-        """The terms of step t (1-based, as on the page) of one path, for sample n, named and
-        written as ``layout`` (``rnnviz.recurrence.cells.LAYOUTS``) does: the same numbers in each.
+    def step_state(self, n: int, t: int, layer: int = 1, direction: str = "fwd") -> StepState:
+        """What step t (1-based, as on the page) of one path reads and makes, for sample n,
+        as the code that ran computed it: with a bug planted, its weights, activations and
+        state before the step are the buggy code's.
 
         The state before the step is h_{t-1} going forward and h_{t+1} going backward
-        (zero at the sequence's start, which is t = T for the backward path). With a bug
-        planted the terms are the buggy code's, and Keras' h_t is the last term.
-        """
+        (zero at the sequence's start, which is t = T for the backward path)."""
         c = self.config
         if not (0 <= n < c.N and 1 <= t <= c.T):
             raise ValueError(
@@ -202,15 +199,31 @@ class Run:
         start = {k: np.zeros(c.M, self.X.dtype) for k in p.trace}  # (M,) each
         start["h"] = np.full(c.M, bug.h_0, self.X.dtype)  # (M,)  h_0
         carried = bug.carry and 0 <= j < c.T
-        before = {k: (v[n, j] if carried else start[k]) for k, v in p.trace.items()}
-        now = {k: v[n, i] for k, v in p.trace.items()}
-        x_t = self.layer_input(layer, n, i)  # (D_l,)
-        W = bug.weights(self.cell, p.weights)
-        activations = bug.activations(self.cell.step)
-        terms = self.cell.step_terms(x_t, before, now, W, layout, **activations)
-        if p.keras_h is not None:
-            terms.append(forward.Term(r"h_t^{\text{Keras}}", "", p.keras_h[n, i]))  # (M,)
-        if walk == "fwd":
+        return StepState(
+            x_t=self.layer_input(layer, n, i),  # (D_l,)
+            before={k: (v[n, j] if carried else start[k]) for k, v in p.trace.items()},
+            now={k: v[n, i] for k, v in p.trace.items()},
+            weights=bug.weights(self.cell, p.weights),
+            activations=bug.activations(self.cell.step),
+            swapped=bug.swapped,
+            backward=walk == "bwd",
+        )
+
+    def step_terms(
+        self, n: int, t: int, layer: int = 1, direction: str = "fwd", layout: str = "keras"
+    ) -> list[forward.Term]:
+        """The terms of step t (1-based, as on the page) of one path, for sample n, named and
+        written as ``layout`` (``rnnviz.recurrence.cells.LAYOUTS``) does: the same numbers in each.
+
+        With a bug planted the terms are the buggy code's (``step_state``), and Keras' h_t is
+        the last term.
+        """
+        s = self.step_state(n, t, layer, direction)
+        terms = self.cell.step_terms(s.x_t, s.before, s.now, s.weights, layout, **s.activations)
+        keras_h = self.path(layer, direction).keras_h
+        if keras_h is not None:
+            terms.append(forward.Term(r"h_t^{\text{Keras}}", "", keras_h[n, t - 1]))  # (M,)
+        if not s.backward:
             return terms
         # Going backward the state carried into step t is the one after step t + 1.
         return [
@@ -219,6 +232,19 @@ class Run:
             )
             for term in terms
         ]
+
+
+@dataclass(frozen=True)
+class StepState:
+    """One step of one sample in one path, as the code that ran saw it (``Run.step_state``)."""
+
+    x_t: np.ndarray  # (D_l,): what the layer reads at step t
+    before: Mapping[str, np.ndarray]  # the state carried into the step: "h" (and "c"), (M,) each
+    now: Mapping[str, np.ndarray]  # the trace at step t: h, gates and states, (M,) each
+    weights: Mapping[str, np.ndarray]  # the path's weights as the code read them (a bug's)
+    activations: Mapping[str, object]  # σ and tanh as the step function takes them
+    swapped: bool  # σ and tanh swapped (a planted bug): a gate's σ was a tanh, and back
+    backward: bool  # walked from T down: the state before step t is the one after t + 1
 
 
 @dataclass(frozen=True)

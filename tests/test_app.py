@@ -393,6 +393,7 @@ def test_the_url_is_rewritten_to_the_effective_state():
             "T": "500",  # with M = 8: N·T·M over the cap, so N (the largest) falls back
             "K": "٣",
             "step": ["3", "0"],
+            "unit": "8",  # M = 8: units 0..7
             "utm_source": "mail",
             "zzz": "",
         }
@@ -408,11 +409,13 @@ def test_the_url_is_rewritten_to_the_effective_state():
     assert any(w.startswith("URL parameter K='٣' is not a plain number") for w in shown)
     assert any(w.startswith("URL parameter step='0' is out of range") for w in shown)
     assert any("so N fell back from 2000 to 1250" in w for w in shown)  # 5e6 // (500·8)
-    assert len(shown) == 6
+    assert any(w.startswith("URL parameter unit='8' is out of range") for w in shown)
+    assert len(shown) == 7
     assert dict(at.query_params) == {
         **RNNConfig(N=1250, T=500, M=8).to_query(),
         "sample": "0",
         "step": "3",
+        "unit": "0",
     }
     # the next run (any widget) keeps the link clean and the warnings go once the config moves
     at.number_input(key="D").set_value(4).run()
@@ -594,3 +597,18 @@ def test_the_full_page_computes_no_gradient_until_asked():
     assert not at.exception
     shown = text(at)
     assert r"\delta^{\text{rec}}_{t-1}" in shown and r"W_{hh}^\top" in shown
+
+
+def test_the_link_keeps_the_unit_whose_arithmetic_is_open():
+    """unit= opens a unit of the step panel's derivation; over the grid's limit it is picked
+    with an input, and fewer units bring it within them."""
+    at = open_app(unit="3")
+    assert not at.exception, at.exception
+    assert at.query_params["unit"] == "3"
+    assert "data-rnnviz-open='h:3'" in html(at)  # the step table's numbers open their unit
+    at = open_app(unit="33", M="40")
+    assert at.number_input(key="unit_pick").value == 33
+    at.number_input(key="unit_pick").set_value(12).run()
+    assert at.query_params["unit"] == "12"
+    at.number_input(key="M").set_value(10).run()
+    assert at.query_params["unit"] == "9" and not at.exception

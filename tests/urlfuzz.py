@@ -222,8 +222,8 @@ def _good(rng: random.Random, key: str) -> str:
         text = NO_EDIT.upper() if rng.random() < 0.2 else NO_EDIT
     elif key in PULSE:  # the default fits every config
         text = str(PULSE[key][2])
-    else:  # sample, step, view_layer: the smallest is valid for every config
-        text = "0" if key == "sample" else "1"
+    else:  # sample, step, unit, view_layer: the smallest is valid for every config
+        text = "0" if key in ("sample", "unit") else "1"
     return f" {text} " if rng.random() < 0.1 else text
 
 
@@ -261,7 +261,7 @@ NUMERIC = [k for k in SIZES if k != "seed"] + ["seed"]
 def _forced(rng: random.Random, state: State, kind: str) -> None:
     """Add one instance of class ``kind`` to ``state``."""
     if kind in BAD_NUMBERS:
-        key = rng.choice(NUMERIC + ["sample", "step", "view_layer", *PULSE])
+        key = rng.choice(NUMERIC + ["sample", "step", "unit", "view_layer", *PULSE])
         state.add(key, _bad_number(rng, kind), valid=False)
     elif kind == "out of range":
         key = rng.choice(NUMERIC)
@@ -347,8 +347,8 @@ def _forced(rng: random.Random, state: State, kind: str) -> None:
             state.add("epochs", str(rng.choice([1, 7, 200])), True)
     elif kind == "view out of range":
         # valid in form; whether it is in range depends on the effective config
-        key = rng.choice(["sample", "step", "view_layer", "view_direction"])
-        value = {"sample": "9", "step": "10", "view_layer": "2", "view_direction": "bwd"}[key]
+        key = rng.choice(["sample", "step", "unit", "view_layer", "view_direction"])
+        value = {"sample": "9", "step": "10", "unit": "4", "view_layer": "2"}.get(key, "bwd")
         state.add(key, rng.choice([value, str(10**9)]) if key != "view_direction" else value, True)
 
 
@@ -357,7 +357,7 @@ def states(seed: int, count: int) -> list[State]:
     rng = random.Random(seed)
     out = []
     keys = list(SIZES) + ["cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF, *SOURCE]
-    keys += ["sample", "step", "view_layer"]
+    keys += ["sample", "step", "unit", "view_layer"]
     keys += ["view_direction", "present", "section", "quiz"]
     for i in range(count):
         state = State()

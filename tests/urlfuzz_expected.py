@@ -86,7 +86,7 @@ def expected(state: State) -> Expected:
     config |= {"task": "random", "data": "none", "epochs": EPOCHS[2]}
     named, unknown = [], []
     fields = [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF, *SOURCE]
-    views = ["sample", "step", "view_layer", "view_direction", "present", "section", "quiz"]
+    views = ["sample", "step", "unit", "view_layer", "view_direction", "present", "section", "quiz"]
     views.append("layout")
     for key, value in state.pairs:
         if key not in fields + views:
@@ -150,13 +150,14 @@ def expected(state: State) -> Expected:
     unheld = None
     if config["weights"] != SEEDED:  # the last valid value, if it names uploaded weights
         unheld, config["weights"] = config["weights"], SEEDED
-    limits = {"sample": config["N"] - 1, "step": config["T"], "view_layer": config["layers"]}
+    limits = {"sample": config["N"] - 1, "step": config["T"], "unit": config["M"] - 1}
+    limits["view_layer"] = config["layers"]
     for key, value in state.pairs:
         if key in fields and (key, value) in state.invalid:
             named.append((key, value))
         elif key in limits:
             number = _as_number(value)
-            low = 0 if key == "sample" else 1
+            low = 0 if key in ("sample", "unit") else 1
             if (key, value) in state.invalid or number is None or not low <= number <= limits[key]:
                 named.append((key, value))
         elif key == "view_direction":
@@ -251,6 +252,7 @@ def fields_and_views() -> list[str]:
     return [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF, *SOURCE] + [
         "sample",
         "step",
+        "unit",
         "view_layer",
         "view_direction",
         "present",

@@ -60,6 +60,9 @@ class Gate:
     name: str  # "forget gate f"
     bounds: tuple[float, float] | None = (-1.0, 1.0)  # σ: (0, 1), tanh: (-1, 1), c: None
     letter: str = ""  # the textbook's subscript of its weights: "f" in W_f; "" for a state
+    # The gate that scales this block's recurrent part: the GRU's candidate is reset by r,
+    # after the matmul, r_t ⊙ (h_{t-1} W + b'), or (one bias row) before it, (r_t ⊙ h_{t-1}) W.
+    reset_by: str = ""
 
 
 LAYOUTS: dict[str, str] = {  # how weights are named, shaped and written: key -> title
@@ -373,7 +376,7 @@ LSTM = Cell(
 _GRU_GATES = (
     Gate("z", "z_t", "update gate z", (0.0, 1.0), "z"),
     Gate("r", "r_t", "reset gate r", (0.0, 1.0), "r"),
-    Gate("hh", r"\tilde h_t", "candidate h̃", letter="h"),
+    Gate("hh", r"\tilde h_t", "candidate h̃", letter="h", reset_by="r"),
 )
 _GRU_W = (
     Weight("W_xh", "W_{xh}", "D", "input to the 3 blocks", textbook=("W",)),

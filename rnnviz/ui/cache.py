@@ -270,7 +270,14 @@ def weight_payload(config: RNNConfig, layer: int, direction: str, layout: str = 
     tag = layouts.path_label(config, layout, layer, direction)
     head_width = (ledger.head_symbol(config), config.head_width)
     grid = weight_maps.weight_grid(
-        r.cell, r.path(layer, direction).weights, r.head, width, tag, head_width, layout
+        r.cell,
+        r.path(layer, direction).weights,
+        r.head,
+        width,
+        tag,
+        head_width,
+        layout,
+        layouts.path_suffix(layout, layer, direction),
     )
     return player_data.pack(grid)
 

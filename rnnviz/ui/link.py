@@ -29,7 +29,7 @@ from rnnviz.ui.view import View, view_default, view_fields
 NOT_WIDGETS = ("weights", "x_edit", "data", "epochs")
 # view keys kept under "_<key>" too: Streamlit forgets a widget's value in a run that does not
 # draw it, as lecture mode does with the sections it hides
-KEPT = ("sample", "step", "section")
+KEPT = ("sample", "step", "unit", "section")
 
 
 def read_once() -> None:
@@ -88,7 +88,7 @@ def write(config: RNNConfig | None, values: dict, view: View) -> None:
         name: as_text(getattr(config, name) if config else values.get(name, getattr(DEFAULT, name)))
         for name in FIELDS
     }
-    query |= {"sample": st.session_state["_sample"], "step": st.session_state["_step"]}
+    query |= {key: st.session_state[f"_{key}"] for key in ("sample", "step", "unit")}
     if values["layers"] > 1:
         query["view_layer"] = view.layer
     if values["bidirectional"]:

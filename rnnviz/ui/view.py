@@ -31,8 +31,8 @@ class View:
 
 def view_fields(config: RNNConfig) -> dict[str, Field]:
     """Every view key of a link, in the order a link writes them, as a field of ``config``:
-    n within 0..N - 1, t within 1..T, l within 1..layers (each defaulting to what the page
-    shows first: sample 0, the last step, the last layer)."""
+    n within 0..N - 1, t within 1..T, m within 0..M - 1, l within 1..layers (each defaulting
+    to what the page shows first: sample 0, the last step, unit 0, the last layer)."""
     c = config
     directions = ("fwd", "bwd") if c.bidirectional else ("fwd",)
     return {
@@ -40,6 +40,7 @@ def view_fields(config: RNNConfig) -> dict[str, Field]:
         for field in (
             Field("sample", "integer", "n, the sample shown", 0, 0, c.N - 1),
             Field("step", "integer", "t, the step shown", c.T, 1, c.T),
+            Field("unit", "integer", "m, the unit whose arithmetic is open", 0, 0, c.M - 1),
             Field("view_layer", "integer", "l, the layer shown", c.layers, 1, c.layers),
             Field("view_direction", "choice", default="fwd", choices=directions, lower=False,
                   why=" for this config"),

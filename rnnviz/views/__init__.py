@@ -2,6 +2,6 @@
 
 ``gradients`` (BPTT through the whole model), ``forgetting`` (the spectrum of W_hh, a pulse's
 trace, the LSTM's forget path), ``player_data`` and ``weight_maps`` (the binary payloads the
-browser draws), ``figures`` (Plotly), ``export`` and ``standalone`` (the run as .npz, script
-and notebook).
+browser draws), ``derivation`` (one step's arithmetic, entry by entry), ``figures`` (Plotly),
+``export`` and ``standalone`` (the run as .npz, script and notebook).
 """

@@ -33,6 +33,7 @@ def weight_grid(
     tag: str = "",
     head_width: tuple[str, int] | None = None,
     layout: str = "keras",
+    suffix: str = "",
 ) -> Frames:
     """Rows of panels: one row per gate of ``cell`` (its input, recurrent and bias blocks),
     then the head, as ``layout`` (``rnnviz.recurrence.cells.LAYOUTS``) writes them.
@@ -43,7 +44,10 @@ def weight_grid(
     symbol and size of what the layer reads ("D", 3), or ("2M", 10) for a stacked
     bidirectional layer. ``tag`` tells paths apart in names ("", " [2] backward", or
     PyTorch's "_l1_reverse"). ``head_width`` is what the head reads, ("2M", 10) when
-    bidirectional; ("M", M) unless given.
+    bidirectional; ("M", M) unless given. ``suffix`` is the path's in the layout's names
+    ("_2_bwd", "_l1_reverse"): each panel says which array it is cut from (``array``) and
+    where (``origin``), so the browser names each entry as the step's derivation does
+    (``rnnviz.views.derivation``): W_xh_2[1,7], weight_ih_l0[9,2].
     """
     M = weights["W_hh"].shape[0]
     symbol, size = width
@@ -64,12 +68,23 @@ def weight_grid(
     }
     panels, arrays = [], []
 
-    def add(row: int, W: np.ndarray, label: str, what: str, axes: tuple[str, str], labels=()):
+    def add(
+        row: int,
+        W: np.ndarray,
+        label: str,
+        what: str,
+        axes: tuple[str, str],
+        labels=(),
+        array: str = "",
+        origin: tuple[int, int] = (0, 0),
+    ):
         Z = np.atleast_2d(W).astype(np.float32)  # (rows, cols); a vector is one row
         panels.append(
             dict(
                 row=row,
                 name=label,
+                array=array,
+                origin=list(origin),
                 title=f"{label} {shape_text(W.shape)} — {what}",
                 row_title=titles[axes[0]],
                 col_title=titles[axes[1]],
@@ -89,8 +104,10 @@ def weight_grid(
             if e.gate and e.gate != gate.key:  # a textbook weight of another gate
                 continue
             label, axes = f"{e.name}{tag}", e.axes
+            origin = (0, 0)
             if "gates" in axes:  # cut gate k's block out of the blocks side by side
                 axis = -1 if axes[1] == "gates" else 0  # Keras: columns; PyTorch: rows
+                origin = (0, k * M) if axis == -1 else (k * M, 0)
                 A = np.take(A, np.arange(k * M, (k + 1) * M), axis=axis)  # (·, M) or (M, ·)
                 cut = "to" if "from" in axes else "unit"
                 axes = tuple(cut if a == "gates" else a for a in axes)
@@ -99,8 +116,8 @@ def weight_grid(
             what = e.meaning if gate is None else gate.name
             if gate is not None and called not in (gate.key, gate.letter):
                 what += f" ({called} here)"
-            add(k, A, label, what, axes, e.row_labels)
+            add(k, A, label, what, axes, e.row_labels, e.name + suffix, origin)
     for e, A in zip(layouts.head_entries(layout), layouts.head_arrays(layout, head), strict=True):
-        add(len(gates), A, e.name, e.meaning, e.axes)
+        add(len(gates), A, e.name, e.meaning, e.axes, array=e.name)
     header = dict(zmax=zmax, colorscale=colorscale(DIVERGING), panels=panels)
     return Frames(header=header, arrays=arrays)

@@ -29,8 +29,8 @@ if "step" not in st.session_state:  # before the slider exists, so the URL's t o
     st.session_state["sample"] = view.get("sample", 0)
 
 
-def follow_player(t: int) -> None:
-    st.session_state["step"] = t
+def follow_player(t: int, m: int | None = None) -> None:
+    st.session_state["step"] = t  # a cell clicked also names its unit m: the step panel's
 
 
 @st.fragment

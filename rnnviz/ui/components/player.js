@@ -70,7 +70,17 @@ function createPlayer(mount, payload, forget) {
     diverging: lookupTable(header.colorscales.diverging),
     sequential: lookupTable(header.colorscales.sequential),
   };
-  const hooks = { pick: (t) => userSet(t) };
+  const hooks = {
+    pick: (t) => userSet(t),
+    // A cell clicked: its step and unit open the step panel's arithmetic there (one rerun).
+    cell: (t, m, key) => {
+      pause();
+      if (clampT(t) !== state.t) draw(clampT(t));
+      clearTimeout(state.emitTimer);
+      state.emitTimer = 0;
+      document.dispatchEvent(new CustomEvent("rnnviz:player-pick", { detail: { t, m, key } }));
+    },
+  };
   const controls = buildControls(T);
   const heatmaps = header.panels.map((panel) =>
     heatmapPanel(panel, arrays[panel.key], header, luts[panel.scale], hooks, on),
@@ -281,7 +291,7 @@ function heatmapPanel(panel, values, header, lut, hooks, on) {
     ticks("rnnviz-xticks", "1", String(T)),
     el("div", "rnnviz-xlabel", {}, `time step t (T = ${T})`),
   );
-  const hint = "hover for a value · click to jump to that t";
+  const hint = "hover for a value · click to open that t and unit's arithmetic";
   const hover = el("div", "rnnviz-hover", {}, hint);
   figure.append(plot, legend(panel, lut), hover);
 
@@ -299,7 +309,10 @@ function heatmapPanel(panel, values, header, lut, hooks, on) {
     hover.textContent = `t = ${t}, unit ${m}: ${symbolOf(panel)} = ${value}`;
   });
   on(canvas, "mouseleave", () => (hover.textContent = hint));
-  on(canvas, "click", (event) => hooks.pick(cellAt(event).t));
+  on(canvas, "click", (event) => {
+    const { t, m } = cellAt(event);
+    hooks.cell(t, m, panel.key);
+  });
 
   return {
     element: figure,

@@ -10,7 +10,9 @@ are in ``canvas.js``, shared with ``components.weights``).
 ``st.fragment``) and the player's t together through two DOM events: each render announces
 the server's t (``rnnviz:server-t``) and the player follows it unless it is playing; a t the
 user picks in the player (``rnnviz:player-t``, never sent while playing) comes back to Python
-as the trigger ``t``, whose callback reruns only the fragment. A trigger and not a state
+as the trigger ``t``, whose callback reruns only the fragment; a cell of a heatmap clicked
+(``rnnviz:player-pick``) comes back as the trigger ``pick``, its step and unit together, for
+the step panel to open that unit's arithmetic. A trigger and not a state
 value, because a state value only fires its callback when it differs from the last value
 the browser sent: after the slider moved away, going back in the player to that same t
 would be lost.
@@ -19,19 +21,18 @@ would be lost.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import streamlit as st
 
-_HERE = Path(__file__).parent
+from rnnviz.ui.components import script
 
 _PLAYER = st.components.v2.component(
     "rnnviz_player",
     # The JS builds the player inside this mount once the payload is decoded.
     html='<div class="rnnviz-mount"><p class="rnnviz-loading">Loading the player…</p></div>',
-    css=(_HERE / "player.css").read_text(encoding="utf-8"),
+    css=script("player.css"),
     # One inline ES module: the shared payload and colour helpers, then the player itself.
-    js="\n".join((_HERE / name).read_text(encoding="utf-8") for name in ("canvas.js", "player.js")),
+    js=script("canvas.js", "player.js"),
     isolate_styles=False,  # inherit the page's fonts and type scale; classes are prefixed
 )
 
@@ -50,6 +51,13 @@ export default function ({ data, parentElement, setTriggerValue }) {
       sync.known = t;
       sync.inFlight = [...sync.inFlight.slice(-15), t];
       sync.send("t", t);
+    }, { signal: listeners.signal });
+    // A cell of a heatmap: its step and its unit go together, at once, in one rerun.
+    document.addEventListener("rnnviz:player-pick", (event) => {
+      const { t, m } = event.detail;
+      sync.known = t;
+      sync.inFlight = [...sync.inFlight.slice(-15), t];
+      sync.send("pick", { t, m });
     }, { signal: listeners.signal });
     sync.destroy = () => { listeners.abort(); syncs.delete(parentElement); };
     syncs.set(parentElement, sync);
@@ -86,10 +94,11 @@ def player(payload: bytes, key: str = "player") -> None:
     _PLAYER(key=key, data=payload)
 
 
-def t_sync(t: int, key: str = "t_sync", on_change: Callable[[int], None] | None = None) -> None:
+def t_sync(t: int, key: str = "t_sync", on_change: Callable[..., None] | None = None) -> None:
     """Keep the player at the server's step ``t``, and call ``on_change(t)`` with a step
-    the user picked in the player (it runs as a widget callback, before the rerun of the
-    fragment or page that holds this element)."""
+    the user picked in the player, or ``on_change(t, m)`` with the step and unit of a
+    heatmap cell clicked (each runs as a widget callback, before the rerun of the fragment
+    or page that holds this element)."""
 
     def changed() -> None:
         # Inside the callback the trigger's value is only in session state, under our key.
@@ -97,4 +106,9 @@ def t_sync(t: int, key: str = "t_sync", on_change: Callable[[int], None] | None 
         if on_change is not None and value is not None:
             on_change(int(value))
 
-    _T_SYNC(key=key, data={"t": int(t)}, on_t_change=changed)
+    def picked() -> None:
+        value = st.session_state[key]["pick"]
+        if on_change is not None and value is not None:
+            on_change(int(value["t"]), int(value["m"]))
+
+    _T_SYNC(key=key, data={"t": int(t)}, on_t_change=changed, on_pick_change=picked)

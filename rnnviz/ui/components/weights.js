@@ -82,7 +82,78 @@ function createWeights(mount, payload, started, forget) {
     node.append(...row.map((p) => p.element));
     grid.append(node);
   }
-  root.append(scale.element, grid, hover);
+  const picked = el("div", "rnnviz-wpicked", { "aria-live": "polite" });
+  picked.hidden = true;
+  root.append(scale.element, picked, grid, hover);
+
+  // Every entry by the name the step's derivation gives it: "W_xh[1,7]" -> (panel, i, j).
+  const byEntry = new Map();
+  for (const p of panels) {
+    for (let i = 0; i < p.rows; i++) {
+      for (let j = 0; j < p.cols; j++) byEntry.set(p.entryName(i, j), { p, i, j });
+    }
+  }
+
+  // The step panel's lit unit: its weights outlined here too.
+  let litMarks = [];
+  let litNow = null;
+  function showLit(entries) {
+    const key = entries.join(" ");
+    if (key === litNow) return; // a new step with the same unit: nothing to redraw
+    litNow = key;
+    for (const mark of litMarks) mark.remove();
+    litMarks = [];
+    for (const name of entries) {
+      const found = byEntry.get(name);
+      if (!found) continue;
+      const mark = found.p.mark(found.i, found.j, "rnnviz-wlit");
+      litMarks.push(mark);
+    }
+    root.dataset.lit = String(litMarks.length);
+  }
+  on(document, "rnnviz:lit", (event) => showLit(event.detail.entries));
+  if (window.rnnvizLit) showLit(window.rnnvizLit.entries); // the step panel drew first
+
+  // A weight clicked: what it multiplies, into which unit and gate, and what it added at the
+  // step on view (window.rnnvizStep, kept by the step panel's derivation), then that unit's
+  // arithmetic opened there.
+  let chosenEntry = null;
+  function pick(found) {
+    chosenEntry = found;
+    const name = found.p.entryName(found.i, found.j);
+    const value = found.p.values[found.i * found.p.cols + found.j];
+    const role = roleOf(name, window.rnnvizStep);
+    picked.hidden = false;
+    picked.replaceChildren(
+      el("strong", "", {}, `${name} = ${formatFixed(value, 5)}`),
+      document.createTextNode(" — " + role.text),
+    );
+    picked.dataset.entry = name;
+    picked.dataset.rnnvizValue = role.value === null ? "" : String(role.value);
+    picked.dataset.share = role.share === null ? "" : String(role.share);
+    if (role.open) {
+      document.dispatchEvent(new CustomEvent("rnnviz:open", { detail: role.open }));
+    }
+  }
+  on(root, "click", (event) => {
+    const frame = event.target.closest?.(".rnnviz-wframe");
+    const p = frame && byFrame.get(frame);
+    if (!p) return;
+    const box = p.canvas.getBoundingClientRect();
+    const i = clampIndex(Math.floor(((event.clientY - box.top) / box.height) * p.rows), p.rows);
+    const j = clampIndex(Math.floor(((event.clientX - box.left) / box.width) * p.cols), p.cols);
+    pick({ p, i, j });
+  });
+  // A new step on view: what the chosen weight added there.
+  on(document, "rnnviz:step", () => {
+    if (chosenEntry) {
+      const name = chosenEntry.p.entryName(chosenEntry.i, chosenEntry.j);
+      const role = roleOf(name, window.rnnvizStep);
+      picked.lastChild.textContent = " — " + role.text;
+      picked.dataset.rnnvizValue = role.value === null ? "" : String(role.value);
+      picked.dataset.share = role.share === null ? "" : String(role.share);
+    }
+  });
 
   // Hover: one listener for every panel; the readout follows the pointer like a tooltip.
   let current = null; // the panel under the pointer
@@ -221,6 +292,21 @@ function weightPanel(panel, values, zmax, lut) {
       if (panel.vector) return `${panel.name}[${j}]`;
       return `${panel.name}[${panel.row_labels ? panel.row_labels[i] : i}, ${j}]`;
     },
+    // The entry's name in its whole array, as the step's derivation names it.
+    entryName(i, j) {
+      const [r0, c0] = panel.origin ?? [0, 0];
+      if (panel.vector) return `${panel.array}[${c0 + j}]`;
+      return `${panel.array}[${r0 + i},${c0 + j}]`;
+    },
+    mark(i, j, className) {
+      const node = el("div", className);
+      node.style.width = `${100 / cols}%`;
+      node.style.height = `${100 / rows}%`;
+      node.style.left = `${(j / cols) * 100}%`;
+      node.style.top = `${(i / rows) * 100}%`;
+      frame.append(node);
+      return node;
+    },
     showCursor(i, j) {
       cursor.style.left = `${(j / cols) * 100}%`;
       cursor.style.top = `${(i / rows) * 100}%`;
@@ -331,4 +417,92 @@ function colourBar(zmax, lut) {
       mark.style.left = `${(colourIndex(value, -zmax, zmax) / 255) * 100}%`;
     },
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// What a weight does at the step on view, read off the step's derivation
+
+function roleOf(name, step) {
+  const none = { text: "", value: null, share: null, open: null };
+  if (!step) return { ...none, text: "open the step panel to see what it adds at a step." };
+  const { data, blocks } = step;
+  const where = `at n = ${data.n}, t = ${data.t}`;
+  const At = `At n = ${data.n}, t = ${data.t}`; // where, starting a sentence
+  for (const b of blocks) {
+    const gate = b.key === data.head
+      ? "the Dense head (y)"
+      : b.key === "h" ? "the hidden state" : `the ${b.title} (${b.name})`;
+    for (const p of b.products) {
+      for (const [weight, other, weightIsA] of [[p.B, p.A, false], [p.A, p.B, true]]) {
+        if (!weight.codes) continue;
+        for (let i = 0; i < weight.p; i++) {
+          for (let j = 0; j < weight.q; j++) {
+            if (weight.name(i, j) !== name) continue;
+            // B[k, j] meets A[·, k]; A[i, k] meets B[k, ·]: the unit is C's entry either way
+            const k = weightIsA ? j : i;
+            const [ci, cj] = weightIsA ? [i, 0] : [0, j];
+            const m = p.only ?? (p.units === 1 ? cj : ci);
+            const into = b.key === data.head ? `output ${m}` : `unit ${m}`;
+            const partner = weightIsA ? other.name(k, cj) : other.name(ci, k);
+            const x = weightIsA ? other.at(k, cj) : other.at(ci, k);
+            const w = weight.at(i, j);
+            const term = x * w;
+            const pre = preOf(b, m);
+            const share = pre === 0 ? null : term / pre;
+            const shareText = share === null ? "" : `, ${(share * 100).toFixed(1)}% of it`;
+            return {
+              text: `multiplies ${partner} into ${into} of ${gate}. ${At}: ` +
+                `${formatFixed(x, 4)} · ${formatFixed(w, 4)} = ${formatFixed(term, 5)}, added ` +
+                `to ${b.pre_name}[${m}] = ${formatFixed(pre, 5)}${shareText}.`,
+              value: term,
+              share,
+              open: { key: b.key, unit: m },
+            };
+          }
+        }
+      }
+    }
+    for (let m = 0; m < b.value.length; m++) {
+      let found = null;
+      visitBiases(b.parts, (bias) => {
+        if (bias.names[m].split("+").includes(name)) found = bias;
+      });
+      if (!found) continue;
+      const value = found.values[m];
+      const pre = preOf(b, m);
+      const share = pre === 0 ? null : value / pre;
+      const shareText = share === null ? "" : `, ${(share * 100).toFixed(1)}% of it`;
+      return {
+        text: `a bias, added to ${b.key === data.head ? "output" : "unit"} ${m} of ${gate}. ` +
+          `${At}: ${formatFixed(value, 5)} ` +
+          `of ${b.pre_name}[${m}] = ${formatFixed(pre, 5)}${shareText}.`,
+        value,
+        share,
+        open: { key: b.key, unit: m },
+      };
+    }
+  }
+  if (/^(W_o|b_o|head\.|W_y|b_y)/.test(name)) {
+    return { ...none, text: `a weight of the Dense head: it acts where there is an output y, ` +
+      `not ${where} (move t to the step with y).` };
+  }
+  return { ...none, text: `not in the step on view (${where}): another layer or direction.` };
+}
+
+function visitBiases(parts, visit) {
+  for (const [kind, what, inner] of parts) {
+    if (kind === "bias") visit(what);
+    if (inner) visitBiases(inner, visit);
+  }
+}
+
+// The pre-activation of unit m from the drawn terms, as the derivation adds it.
+function preOf(b, m) {
+  const sums = b.products.map((p) => p.sum(...p.at(m)));
+  const total = (parts) => parts.reduce((s, [kind, what, inner]) => {
+    if (kind === "product") return s + sums[what];
+    if (kind === "bias") return s + what.values[m];
+    return s + what.values[m] * total(inner);
+  }, 0);
+  return total(b.parts);
 }

@@ -14,24 +14,16 @@ redraw was the page's largest cost in the browser when a visitor came back to a 
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-_HERE = Path(__file__).parent
-
-
-def _script(*names: str) -> str:
-    # More than one line: a one-line string with "[", "/" or "*" is taken for a file path.
-    return "\n".join((_HERE / name).read_text(encoding="utf-8") for name in names)
-
+from rnnviz.ui.components import script
 
 _WEIGHTS = st.components.v2.component(
     "rnnviz_weights",
     # The JS builds the panels inside this mount once the payload is decoded.
     html='<div class="rnnviz-wmount"><p class="rnnviz-wloading">Drawing the weights…</p></div>',
-    css=_script("weights.css"),
-    js=_script("canvas.js", "weights.js"),
+    css=script("weights.css"),
+    js=script("canvas.js", "weights.js"),
     isolate_styles=False,  # inherit the page's fonts and type scale; classes are prefixed
 )
 

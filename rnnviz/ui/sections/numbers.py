@@ -1,4 +1,4 @@
-"""Numbers as the page shows them: an HTML table of columns, and a vector typeset in LaTeX.
+"""Numbers as the page shows them: an HTML table of columns.
 
 Plain HTML rather than ``st.dataframe``: it is drawn in a few milliseconds, where the data grid
 costs about a hundred on every rerun, and a number table needs no sorting.
@@ -10,12 +10,7 @@ import html
 
 import numpy as np
 
-LATEX_MAX_UNITS = 6  # wider vectors are shown as a table only
-
-
-def vector(v: np.ndarray) -> str:
-    """``v`` (·,) as a LaTeX row of numbers to three decimals."""
-    return r"\begin{bmatrix}" + " & ".join(f"{x:.3f}" for x in v) + r"\end{bmatrix}"
+LATEX_MAX_UNITS = 6  # a target of more outputs is written to this many
 
 
 def table(
@@ -25,9 +20,12 @@ def table(
     formats: dict[str, str] | None = None,
     digits: int = 6,
     highlight: int | None = None,
+    opens: dict[str, str] | None = None,
 ) -> str:
     """A plain HTML table of numbers: integers as they are, floats to ``digits`` decimals;
-    row ``highlight`` marked."""
+    row ``highlight`` marked. A column named in ``opens`` (column -> a block of the step's
+    derivation) opens row i's unit there when its number is clicked or Entered."""
+    opens = opens or {}
     formats = formats or {}
     head = "".join(f"<th>{html.escape(k)}</th>" for k in columns)
     spec = {
@@ -36,7 +34,9 @@ def table(
     }
     rows = []
     for i in range(len(next(iter(columns.values())))):
-        cells = "".join(f"<td>{v[i]:{spec[k]}}</td>" for k, v in columns.items())
+        cells = "".join(
+            f"<td{_opener(opens, k, i)}>{v[i]:{spec[k]}}</td>" for k, v in columns.items()
+        )
         mark = " class='rnnviz-first'" if i == highlight else ""
         rows.append(f"<tr{mark}>{cells}</tr>")
     body = (
@@ -44,3 +44,11 @@ def table(
     )
     # wide tables (K = 32 outputs) scroll sideways, long ones (M = 256 units) down
     return f"<div class='rnnviz-wide{' rnnviz-tall' if scroll else ''}'>{body}</div>"
+
+
+def _opener(opens: dict[str, str], column: str, i: int) -> str:
+    """The attributes of a number that opens its unit's derivation (none if it does not)."""
+    if column not in opens:
+        return ""
+    key = html.escape(opens[column], quote=True)
+    return f" data-rnnviz-open='{key}:{i}' tabindex='0' title='unit {i}: open its arithmetic'"

@@ -20,11 +20,13 @@ from rnnviz.pipeline import Run
 from rnnviz.recurrence.cells import HEAD_FORMULAS
 from rnnviz.shapes import layouts, ledger
 from rnnviz.ui import cache, held, link, notes
+from rnnviz.ui.components.derivation import derivation
 from rnnviz.ui.components.in_view import when_in_view
 from rnnviz.ui.components.player import player, t_sync
 from rnnviz.ui.sections import page
-from rnnviz.ui.sections.numbers import LATEX_MAX_UNITS, table, vector
+from rnnviz.ui.sections.numbers import LATEX_MAX_UNITS, table
 from rnnviz.ui.view import View
+from rnnviz.views import derivation as arithmetic
 from rnnviz.views import figures, player_data
 from rnnviz.views import gradients as grad
 
@@ -103,7 +105,8 @@ def _look(c: RNNConfig, view: View) -> None:
     r = cache.run_of(c)
     layout, _ = layouts.shown(c, view.layout)
     if view.present:
-        left, right = st.columns([1, 1], gap="medium")
+        # the step's arithmetic is wider than the player needs to be
+        left, right = st.columns([5, 6], gap="medium")
     else:
         left = right = st.container()
     with left:
@@ -126,9 +129,12 @@ def _look(c: RNNConfig, view: View) -> None:
         _x_editor(c, r.X[n], n)
     with right:
         page.header("time", 1)
+        # One block's arithmetic first, the whole step's equations after it: at a projector's
+        # 1280 × 720 the multiplication and its equation show without scrolling. The equations
+        # stay out of the step's fragment, so a step of t does not typeset them again.
+        _step_panel(c, view, n)
         for equation in r.cell.equations_in(layout):
             st.latex(equation)
-        _step_panel(c, view, n)
 
 
 def _memory_chart(c: RNNConfig, n: int, layer: int, direction: str, key: str) -> None:
@@ -176,8 +182,39 @@ def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
         notes.show("x_edit", ":material/edit:")
 
 
-def _follow_player(t: int) -> None:
+def _follow_player(t: int, m: int | None = None) -> None:
     st.session_state["step"] = t
+    if m is not None:
+        _open_unit(m)
+
+
+def _open_unit(m: int) -> None:
+    """A unit opened in the browser (the derivation, a cell of the player): kept for the link."""
+    st.session_state["_unit"] = m
+    st.session_state["unit_pick"] = m
+
+
+def unit_input(M: int, grid: bool) -> int:
+    """The unit m whose arithmetic the step panel opens: picked in the derivation itself
+    while its grid is drawn, else (M or D over the grid's limit) with this input."""
+    m = min(max(int(st.session_state.get("_unit", 0)), 0), M - 1)
+    if not grid:
+        st.session_state.setdefault("unit_pick", m)
+        st.session_state["unit_pick"] = min(int(st.session_state["unit_pick"]), M - 1)
+        m = int(
+            st.number_input(
+                "m — unit",
+                min_value=0,
+                max_value=M - 1,
+                step=1,
+                key="unit_pick",
+                help="The unit whose arithmetic is written out below.",
+                width=180,
+            )
+        )
+    st.session_state["_unit"] = m
+    st.query_params["unit"] = str(m)
+    return m
 
 
 @st.fragment
@@ -189,6 +226,10 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     layout, _ = layouts.shown(c, view.layout)
     t = step_slider(c.T)
     t_sync(t, on_change=_follow_player)
+    width = len(r.layer_input(view.layer, n, t - 1))
+    m = unit_input(c.M, max(width, c.M) <= arithmetic.GRID_MAX)
+    worked = arithmetic.derive(r, n, t, view.layer, view.direction, layout, m)
+    derivation(arithmetic.payload(worked), on_unit=_open_unit)
     tag = ledger.path_tag(c, view.layer, view.direction)
     before = "t + 1" if view.direction == "bwd" else "t - 1"
     where = (
@@ -218,11 +259,14 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     def fill(r: Run) -> None:
         terms = r.step_terms(n, t, view.layer, view.direction, layout)
         first = _first_difference(r, n, t, view)
-        output_text, output_table = _output_at(r, n, t, layout)
-        text.markdown(_step_text(c, where, terms, back, first) + "\n\n" + output_text)
+        output_text, output_table = _output_at(r, n, t, layout, worked.opens)
+        text.markdown(_step_text(where, back, first) + "\n\n" + output_text)
         columns = {"unit m": np.arange(c.M)}
         columns.update({player_data.plain(term.name): term.value for term in terms + back})
-        numbers.html(table(columns, "step", scroll=c.M > 10, highlight=first) + output_table)
+        numbers.html(
+            table(columns, "step", scroll=c.M > 10, highlight=first, opens=worked.opens)
+            + output_table
+        )
 
     if cache.keras_ready(c) or not page.later(lambda: fill(cache.checked(c))):
         fill(cache.checked(c))
@@ -230,15 +274,10 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
         fill(r)
 
 
-def _step_text(c: RNNConfig, where: str, terms: list, back: list, first: int | None) -> str:
-    """The step panel's Markdown: where it is, the step's equations with their numbers (up
-    to LATEX_MAX_UNITS units), the backward equations and the first difference."""
-    if c.M <= LATEX_MAX_UNITS:
-        rows = [
-            f"{term.name} &= " + (f"{term.formula} = " if term.formula else "") + vector(term.value)
-            for term in terms
-        ]
-        where += "\n\n$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
+def _step_text(where: str, back: list, first: int | None) -> str:
+    """The step panel's Markdown: where it is, the backward equations and the first
+    difference. The step's own numbers are the derivation's (one block, worked out) and the
+    table's (every term): typeset vectors of them again would double a step's time."""
     if back:
         # The backward equations once, their numbers in the table below: a typeset vector
         # per term would double the step's time in the browser.
@@ -265,10 +304,13 @@ def _first_difference(r: Run, n: int, t: int, view: View) -> int | None:
     return m if (layer, direction, first_n) == (view.layer, view.direction, n) else None
 
 
-def _output_at(r: Run, n: int, t: int, layout: str = "keras") -> tuple[str, str]:
+def _output_at(
+    r: Run, n: int, t: int, layout: str = "keras", opens: dict[str, str] | None = None
+) -> tuple[str, str]:
     """y for sample n from the last layer (at every step with return_sequences, else at T):
     its equation as Markdown and its numbers as an HTML table ("" where there is no y),
-    written as ``layout`` writes the head."""
+    written as ``layout`` writes the head; the table's numbers open the head's arithmetic
+    in the derivation (``opens``), which works y out term by term."""
     c = r.config
     out = pipeline.output_step(r, n, t)
     y, product, bias = HEAD_FORMULAS[layout]
@@ -279,19 +321,10 @@ def _output_at(r: Run, n: int, t: int, layout: str = "keras") -> tuple[str, str]
     else:
         text = "At the last step the Dense head reads h_T:"
     equation = pipeline.head_equation(c, layout)
-    keras = r"\text{on its way}" if out.y_keras is None else vector(out.y_keras)
-    if c.K <= LATEX_MAX_UNITS:
-        equation += (
-            r" \\ "
-            + f"{vector(out.hW)} + {vector(out.b_o)} = {vector(out.y_numpy)}"
-            + r"\quad\text{(Keras: }"
-            + keras
-            + ")"
-        )
     columns = {"output k": np.arange(c.K), product: out.hW, bias: out.b_o, "y NumPy": out.y_numpy}
     if out.y_keras is not None:
         columns["y Keras"] = out.y_keras
-    numbers = table(columns, "output", scroll=c.K > 10)
+    numbers = table(columns, "output", scroll=c.K > 10, opens=opens)
     return (
         f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$" + _target_text(r, n),
         numbers,
