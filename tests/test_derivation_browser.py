@@ -207,3 +207,17 @@ def test_the_keyboard_alone_reaches_the_same_derivation(open_page):
     expect(root).to_have_attribute("data-pinned", "1")
     assert float(root.get_attribute("data-open-ms")) < 1000  # measured in bench/page.py
     no_exception(page)
+
+
+@pytest.mark.parametrize("query", ["", "?cell=lstm&step=4"], ids=["notebook", "lstm"])
+def test_lecture_mode_shows_the_multiplication_and_its_equation_without_scrolling(open_page, query):
+    """On a projector's 1280 × 720: the block's equation, both products with their shapes
+    and terms, and the pre-activation with its activation, all above the fold."""
+    sep = "&" if query else "?"
+    page = open_page(f"{query}{sep}present=1&section=time", viewport={"width": 1280, "height": 720})
+    root = derivation(page)
+    for part in (".rnnviz-dequation", ".rnnviz-dproduct[data-product='1']", ".rnnviz-dline"):
+        box = root.locator(part).first.bounding_box()
+        assert box is not None and box["y"] >= 0, part
+        assert box["y"] + box["height"] <= 720, f"{part} ends at {box['y'] + box['height']:.0f} px"
+    no_exception(page)
