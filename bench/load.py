@@ -260,7 +260,7 @@ class BrowserPage:
         handle.press("ArrowLeft")
         self.t -= 1
         text = f"step t = {self.t} of T = {self.setup.T}."
-        panel = self.page.get_by_test_id("stMarkdownContainer").filter(has_text=text)
+        panel = self.page.get_by_test_id("stHtml").filter(has_text=text)
         expect(panel).to_have_count(1, timeout=STEP_MS)
         self.times.append(time.perf_counter() - start)
         expect(handle).to_have_value(str(self.t), timeout=STEP_MS)

@@ -259,14 +259,14 @@ class OutputStep:
 
 
 def head_equation(config: RNNConfig, layout: str = "keras") -> str:
-    """The Dense head as LaTeX, as ``layout`` writes it, with what it reads when
+    """The Dense head in plain text, as ``layout`` writes it, with what it reads when
     bidirectional: the forward path's state after its last step beside the backward
-    path's, which ends at t = 1."""
-    y = HEAD_FORMULAS[layout][0]  # h_T W_o + b_o
+    path's, which ends at t = 1. "y = h_T W_o + b_o, h_T = [h→_T ; h←_1]"."""
+    y = HEAD_FORMULAS[layout][0].replace("{", "").replace("}", "")  # h_T W_o + b_o
     if config.return_sequences:
-        both = r",\quad h_t = [\,\overrightarrow{h}_t ; \overleftarrow{h}_t\,]"
+        both = ", h_t = [h→_t ; h←_t]"
         return "y_t = " + y.replace("h_T", "h_t") + (both if config.bidirectional else "")
-    both = r",\quad h_T = [\,\overrightarrow{h}_T ; \overleftarrow{h}_1\,]"
+    both = ", h_T = [h→_T ; h←_1]"
     return "y = " + y + (both if config.bidirectional else "")
 
 

@@ -24,7 +24,7 @@ from tests.protocol import FINISHED, FRAGMENT_FINISHED, Answer, ProtocolError, S
 
 T_LABEL = "t — time step"
 TOTAL_LABEL = "Parameters in total"
-STEP_TEXT = re.compile(r"step \*\*t = (\d+)\*\* of T = (\d+)\.")
+STEP_TEXT = re.compile(r"step <strong>t = (\d+)</strong> of T = (\d+)\.")
 SHAPE_TEXT = re.compile(r"of shape \(N, T, D\) = \((\d+), (\d+), (\d+)\)")
 
 
@@ -161,7 +161,7 @@ class LoadSession:
 
     @staticmethod
     def _texts(answer: Answer) -> list[str]:
-        return [m.body for m in answer.of("markdown")]
+        return [m.body for m in answer.of("markdown") + answer.of("html")]
 
     def _expect(self, what: str, seen: list, wanted) -> None:
         """Exactly one ``what`` on the page, equal to ``wanted``: else an error (none or

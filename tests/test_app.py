@@ -173,7 +173,8 @@ def test_url_is_restored():
     assert at.number_input(key="sample").value == 2 and at.slider(key="step").value == 6
     header, _ = player(at)
     assert (header["n"], header["t"]) == (2, 6), "the player opens at the URL's n and step"
-    assert "y = h_T W_o + b_o" in text(at), "t = T shows the output"
+    assert "y = h<sub>T</sub> W<sub>o</sub> + b<sub>o</sub>" in text(at), "t = T shows y"
+    assert "data-table='output'" in html(at)
 
 
 def test_m8_in_the_url_gives_114():
@@ -300,7 +301,7 @@ def test_stacked_bidirectional_sequences():
     np.testing.assert_array_equal(arrays["c"], run.path(2, "bwd").trace["c"][0])
     assert "(N, T, 2M)" in html(at) and "(2M, 4M)" in html(at)
     assert at.segmented_control(key="view_direction").value == "bwd"
-    assert "y_t = h_t W_o + b_o" in text(at)
+    assert "y<sub>t</sub> = h<sub>t</sub> W<sub>o</sub> + b<sub>o</sub>" in text(at)
 
 
 def test_layers_in_the_sidebar_update_the_total():
@@ -377,7 +378,7 @@ def test_a_step_from_the_player_moves_the_step_panel_and_the_url():
     at.session_state["step"] = 7
     at.run()
     assert at.slider(key="step").value == 7 and at.query_params["step"] == "7"
-    assert "step **t = 7** of T = 10" in text(at)
+    assert "step <strong>t = 7</strong> of T = 10" in text(at)
     (sync,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_t_sync"]
     assert json.loads(sync.proto.json) == {"t": 7}
 

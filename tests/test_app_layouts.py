@@ -45,7 +45,8 @@ def test_the_layout_control_rewrites_the_views_and_the_url():
         c.value for c in at.caption
     )
     at.segmented_control(key="layout").set_value("textbook").run()
-    assert "a_t = W x_t + U h_{t-1} + b" in text(at) and "y = W_y h_T + b_y" in text(at)
+    assert "a_t = W x_t + U h_{t-1} + b" in text(at)
+    assert "y = W<sub>y</sub> h<sub>T</sub> + b<sub>y</sub>" in text(at)
 
 
 def test_pytorch_layout_of_a_stacked_bidirectional_gru_counts_layers_from_0():

@@ -67,6 +67,13 @@ def restore(key: str, low: int, high: int) -> None:
     st.session_state[key] = min(max(int(value), low), high)
 
 
+def keep(key: str, value: int) -> None:
+    """The address bar's ``key`` set to ``value``, if it says otherwise: each change is a
+    message to the browser, which rewrites its history entry."""
+    if st.query_params.get(key) != str(value):
+        st.query_params[key] = str(value)
+
+
 def presenting() -> bool:
     """Lecture mode, as the URL or the sidebar's switch last set it."""
     read_once()

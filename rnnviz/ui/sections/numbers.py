@@ -1,4 +1,4 @@
-"""Numbers as the page shows them: an HTML table of columns.
+"""Numbers as the page shows them: an HTML table of columns, and plain symbols as HTML.
 
 Plain HTML rather than ``st.dataframe``: it is drawn in a few milliseconds, where the data grid
 costs about a hundred on every rerun, and a number table needs no sorting.
@@ -7,6 +7,7 @@ costs about a hundred on every rerun, and a number table needs no sorting.
 from __future__ import annotations
 
 import html
+import re
 
 import numpy as np
 
@@ -52,3 +53,13 @@ def _opener(opens: dict[str, str], column: str, i: int) -> str:
         return ""
     key = html.escape(opens[column], quote=True)
     return f" data-rnnviz-open='{key}:{i}' tabindex='0' title='unit {i}: open its arithmetic'"
+
+
+def symbols(text: str) -> str:
+    """Plain math as HTML, escaped, subscripts and superscripts set: "h_T W_o^T" ->
+    h<sub>T</sub> W<sub>o</sub><sup>T</sup>."""
+    escaped = html.escape(text)
+    escaped = re.sub(
+        r"_(\([^()]*\)|[A-Za-z0-9]+)", lambda m: f"<sub>{m[1].strip('()')}</sub>", escaped
+    )
+    return re.sub(r"\^([A-Za-z0-9]+)", r"<sup>\1</sup>", escaped)

@@ -24,7 +24,7 @@ from rnnviz.ui.components.derivation import derivation
 from rnnviz.ui.components.in_view import when_in_view
 from rnnviz.ui.components.player import player, t_sync
 from rnnviz.ui.sections import page
-from rnnviz.ui.sections.numbers import LATEX_MAX_UNITS, table
+from rnnviz.ui.sections.numbers import LATEX_MAX_UNITS, symbols, table
 from rnnviz.ui.view import View
 from rnnviz.views import derivation as arithmetic
 from rnnviz.views import figures, player_data
@@ -48,7 +48,7 @@ def sample_input(N: int) -> int:
         )
     )
     st.session_state["_sample"] = n
-    st.query_params["sample"] = str(n)
+    link.keep("sample", n)
     return n
 
 
@@ -70,7 +70,7 @@ def step_slider(T: int) -> int:
         t = 1
         st.caption("t = 1, the only step (T = 1).")
     st.session_state["_step"] = t
-    st.query_params["step"] = str(t)
+    link.keep("step", t)
     return t
 
 
@@ -213,15 +213,14 @@ def unit_input(M: int, grid: bool) -> int:
             )
         )
     st.session_state["_unit"] = m
-    st.query_params["unit"] = str(m)
+    link.keep("unit", m)
     return m
 
 
 @st.fragment
 def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     # Few elements on purpose: after each one the browser lays out the whole page again,
-    # so one Markdown block (text and equations) and one HTML block (both tables) step
-    # faster than a dozen elements.
+    # so one HTML block (the words and both tables) steps faster than a dozen elements.
     r = cache.run_of(c)
     layout, _ = layouts.shown(c, view.layout)
     t = step_slider(c.T)
@@ -233,7 +232,7 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     tag = ledger.path_tag(c, view.layer, view.direction)
     before = "t + 1" if view.direction == "bwd" else "t - 1"
     where = (
-        f"Sample **n = {n}**, step **t = {t}** of T = {c.T}"
+        f"Sample <strong>n = {n}</strong>, step <strong>t = {t}</strong> of T = {c.T}"
         + (f", layer{tag}" if tag else "")
         + (
             f" (the backward layer's state before step t is the one after step {before})"
@@ -252,19 +251,29 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     if backward:
         g = cache.gradients(c)  # computed on the first switch-on, then cached
         back = grad.step_terms(r, g, n, t, view.layer, view.direction)
-    # Two places, filled from the NumPy side at once, and again with Keras' y (and its h_t,
-    # with a bug planted) once Keras' side is in: every other view stays as it is drawn.
-    text, numbers = st.empty(), st.empty()
+    if back:
+        # The backward equations once, their numbers in the table below: a typeset vector
+        # per term would double the step's time in the browser.
+        rows = [f"{term.name} &= {term.formula}" for term in back if term.formula]
+        st.markdown(
+            "Backward through step t (s = Σ y); the numbers are in the table.\n\n"
+            "$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
+        )
+    # One place, filled from the NumPy side at once, and again with Keras' y (and its h_t,
+    # with a bug planted) once Keras' side is in: every other view stays as it is drawn. The
+    # words and the tables are one HTML block; only the backward equations are typeset.
+    numbers = st.empty()
 
     def fill(r: Run) -> None:
         terms = r.step_terms(n, t, view.layer, view.direction, layout)
         first = _first_difference(r, n, t, view)
         output_text, output_table = _output_at(r, n, t, layout, worked.opens)
-        text.markdown(_step_text(where, back, first) + "\n\n" + output_text)
         columns = {"unit m": np.arange(c.M)}
         columns.update({player_data.plain(term.name): term.value for term in terms + back})
         numbers.html(
-            table(columns, "step", scroll=c.M > 10, highlight=first, opens=worked.opens)
+            _step_text(where, first)
+            + table(columns, "step", scroll=c.M > 10, highlight=first, opens=worked.opens)
+            + output_text
             + output_table
         )
 
@@ -274,24 +283,17 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
         fill(r)
 
 
-def _step_text(where: str, back: list, first: int | None) -> str:
-    """The step panel's Markdown: where it is, the backward equations and the first
-    difference. The step's own numbers are the derivation's (one block, worked out) and the
-    table's (every term): typeset vectors of them again would double a step's time."""
-    if back:
-        # The backward equations once, their numbers in the table below: a typeset vector
-        # per term would double the step's time in the browser.
-        rows = [f"{term.name} &= {term.formula}" for term in back if term.formula]
-        where += (
-            "\n\nBackward through step t (s = Σ y); the numbers are in the table.\n\n"
-            "$$\n\\begin{aligned}" + r" \\ ".join(rows) + "\\end{aligned}\n$$"
-        )
+def _step_text(where: str, first: int | None) -> str:
+    """The step panel's words, as HTML: where it is, and the first difference. The step's
+    own numbers are the derivation's (one block, worked out) and the table's (every term):
+    typeset vectors of them again would double a step's time."""
+    text = f"<p>{where}</p>"
     if first is not None:
-        where += (
-            f"\n\n:red[**First difference: unit m = {first}**] — the highlighted row, where "
-            "NumPy's h_t (with the bug) first leaves Keras' h_t."
+        text += (
+            f"<p><strong class='rnnviz-red'>First difference: unit m = {first}</strong> — the "
+            "highlighted row, where NumPy's h_t (with the bug) first leaves Keras' h_t.</p>"
         )
-    return where
+    return text
 
 
 def _first_difference(r: Run, n: int, t: int, view: View) -> int | None:
@@ -308,27 +310,26 @@ def _output_at(
     r: Run, n: int, t: int, layout: str = "keras", opens: dict[str, str] | None = None
 ) -> tuple[str, str]:
     """y for sample n from the last layer (at every step with return_sequences, else at T):
-    its equation as Markdown and its numbers as an HTML table ("" where there is no y),
+    its equation and words as HTML and its numbers as an HTML table ("" where there is no y),
     written as ``layout`` writes the head; the table's numbers open the head's arithmetic
     in the derivation (``opens``), which works y out term by term."""
     c = r.config
     out = pipeline.output_step(r, n, t)
     y, product, bias = HEAD_FORMULAS[layout]
     if out is None:
-        return f"➜ Move t to T = {c.T} to see the output y = {player_data.plain(y)} computed.", ""
+        y = symbols("y = " + y.replace("{", "").replace("}", ""))
+        return f"<p>➜ Move t to T = {c.T} to see the output {y} computed.</p>", ""
     if c.return_sequences:
         text = f"With return_sequences the Dense head reads every step; at t = {t}:"
     else:
         text = "At the last step the Dense head reads h_T:"
-    equation = pipeline.head_equation(c, layout)
+    equation = symbols(pipeline.head_equation(c, layout))
     columns = {"output k": np.arange(c.K), product: out.hW, bias: out.b_o, "y NumPy": out.y_numpy}
     if out.y_keras is not None:
         columns["y Keras"] = out.y_keras
     numbers = table(columns, "output", scroll=c.K > 10, opens=opens)
-    return (
-        f"{text}\n\n$$\n\\begin{{gathered}}{equation}\\end{{gathered}}\n$$" + _target_text(r, n),
-        numbers,
-    )
+    words = f"<p>{text} {equation} (worked out in the step's tab y).</p>" + _target_text(r, n)
+    return words, numbers
 
 
 def _target_text(r: Run, n: int) -> str:
@@ -339,9 +340,8 @@ def _target_text(r: Run, n: int) -> str:
     if r.y_task.ndim == 1:  # a class index; y holds one logit per class
         picked = int(np.argmax(r.y_keras[n]))
         verdict = "right" if picked == int(r.y_task[n]) else "wrong"
-        return (
-            f"\n\nTarget: class {int(r.y_task[n])}; the largest logit picks {picked} ({verdict})."
-        )
+        target = int(r.y_task[n])
+        return f"<p>Target: class {target}; the largest logit picks {picked} ({verdict}).</p>"
     target = ", ".join(f"{v:.4g}" for v in r.y_task[n][:LATEX_MAX_UNITS])
     error = float(np.mean((r.y_keras[n].astype(np.float64) - r.y_task[n]) ** 2))
-    return f"\n\nTarget y = [{target}]; squared error {error:.3g}."
+    return f"<p>Target y = [{target}]; squared error {error:.3g}.</p>"
