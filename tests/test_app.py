@@ -371,16 +371,23 @@ def test_bad_view_values_in_the_url_warn(query, fragment):
 
 def test_a_step_from_the_player_moves_the_step_panel_and_the_url():
     """The player's t comes back as session_state["step"] (sections.time._follow_player); the
-    step panel and the URL follow, and t_sync announces it back to the player."""
+    step panel and the URL follow, and the step's derivation, which carries the player's t
+    sync, announces it back to the player."""
+
+    def synced_t(at: AppTest) -> int:
+        (step,) = [
+            e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_derivation"
+        ]
+        return json.loads(step.proto.json)["t"]
+
     at = open_app(step=2)
-    (sync,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_t_sync"]
-    assert json.loads(sync.proto.json) == {"t": 2}
+    assert synced_t(at) == 2
+    assert not [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_t_sync"]
     at.session_state["step"] = 7
     at.run()
     assert at.slider(key="step").value == 7 and at.query_params["step"] == "7"
     assert "step <strong>t = 7</strong> of T = 10" in text(at)
-    (sync,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_t_sync"]
-    assert json.loads(sync.proto.json) == {"t": 7}
+    assert synced_t(at) == 7
 
 
 def test_the_url_is_rewritten_to_the_effective_state():

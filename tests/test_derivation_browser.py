@@ -221,3 +221,19 @@ def test_lecture_mode_shows_the_multiplication_and_its_equation_without_scrollin
         assert box is not None and box["y"] >= 0, part
         assert box["y"] + box["height"] <= 720, f"{part} ends at {box['y'] + box['height']:.0f} px"
     no_exception(page)
+
+
+def test_a_switch_while_keras_loads_leaves_one_derivation(new_page, app_server):
+    """The step panel is drawn again when Keras' side comes in; a switch flipped before that
+    reruns the panel on its own: still one derivation, its numbers and equations all there."""
+    page = new_page(app_server.url, VIEWPORT)
+    page.goto("/?cell=gru&reset_after=false&M=6&T=7", wait_until="commit")
+    switch = page.get_by_text("Backward: δ_t")
+    switch.wait_for(timeout=FIRST_LOAD)
+    switch.click()
+    wait_for_app(page, timeout=FIRST_LOAD)
+    expect(page.locator("[class*=st-key-waiting]")).to_have_count(0, timeout=FIRST_LOAD)
+    expect(page.get_by_text("Backward through step t")).to_be_visible()
+    expect(derivation(page)).to_have_count(1)
+    expect(page.locator("table[data-table='step']")).to_have_count(1)
+    no_exception(page)

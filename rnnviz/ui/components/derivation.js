@@ -25,13 +25,17 @@ const views = new WeakMap(); // parentElement -> view; the module outlives each 
 export default function (component) {
   const started = performance.now();
   const { data, parentElement, setTriggerValue } = component;
+  const unsync = syncTime(component); // the player's t and the server's (sync.js)
   views.get(parentElement)?.destroy();
   const mount = parentElement.querySelector(".rnnviz-dmount") ?? parentElement;
   const view = createDerivation(mount, data, setTriggerValue, started, () => {
     if (views.get(parentElement) === view) views.delete(parentElement);
   });
   views.set(parentElement, view);
-  return view.destroy;
+  return () => {
+    view.destroy();
+    unsync();
+  };
 }
 
 // ---------------------------------------------------------------------------------------------

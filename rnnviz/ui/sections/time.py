@@ -22,7 +22,7 @@ from rnnviz.shapes import layouts, ledger
 from rnnviz.ui import cache, held, link, notes
 from rnnviz.ui.components.derivation import derivation
 from rnnviz.ui.components.in_view import when_in_view
-from rnnviz.ui.components.player import player, t_sync
+from rnnviz.ui.components.player import player
 from rnnviz.ui.sections import page
 from rnnviz.ui.sections.numbers import LATEX_MAX_UNITS, symbols, table
 from rnnviz.ui.view import View
@@ -224,11 +224,11 @@ def _step_panel(c: RNNConfig, view: View, n: int) -> None:
     r = cache.run_of(c)
     layout, _ = layouts.shown(c, view.layout)
     t = step_slider(c.T)
-    t_sync(t, on_change=_follow_player)
     width = len(r.layer_input(view.layer, n, t - 1))
     m = unit_input(c.M, max(width, c.M) <= arithmetic.GRID_MAX)
     worked = arithmetic.derive(r, n, t, view.layer, view.direction, layout, m)
-    derivation(arithmetic.payload(worked), on_unit=_open_unit)
+    # It also keeps the player at t (and takes the player's t back): one element, not two.
+    derivation(arithmetic.payload(worked), on_unit=_open_unit, on_t=_follow_player)
     tag = ledger.path_tag(c, view.layer, view.direction)
     before = "t + 1" if view.direction == "bwd" else "t - 1"
     where = (
