@@ -38,7 +38,8 @@ def test_a_number_typed_into_x_becomes_the_run_and_the_link(new_page, app_server
     page = open_at(new_page, app_server, "?T=5&sample=1")
     page.get_by_text("Edit X of sample n = 1").click()
     grid = page.locator(".st-key-x_edit_box [data-testid=stDataFrame]")
-    expect(grid).to_be_visible()
+    # On this module's fresh server the section's rerun may wait for Keras' first import.
+    expect(grid).to_be_visible(timeout=FIRST_LOAD)
     box = grid.bounding_box()
     assert box is not None
     # the cell of t = 2 (the second data row), feature d = 0 (the first column after t)

@@ -86,13 +86,29 @@ function createWeights(mount, payload, started, forget) {
   picked.hidden = true;
   root.append(scale.element, picked, grid, hover);
 
-  // Every entry by the name the step's derivation gives it: "W_xh[1,7]" -> (panel, i, j).
-  const byEntry = new Map();
+  // An entry by the name the step's derivation gives it, "W_xh[1,7]" -> (panel, i, j): the
+  // panels cut from that array, and the one whose block holds the index. (Not a map of every
+  // entry: a cap-size LSTM has a third of a million.)
+  const byArray = new Map();
   for (const p of panels) {
-    for (let i = 0; i < p.rows; i++) {
-      for (let j = 0; j < p.cols; j++) byEntry.set(p.entryName(i, j), { p, i, j });
-    }
+    if (!byArray.has(p.panel.array)) byArray.set(p.panel.array, []);
+    byArray.get(p.panel.array).push(p);
   }
+  const byEntry = {
+    get(name) {
+      const match = /^(.*)\[([\d,]+)\]$/.exec(name);
+      if (!match) return undefined;
+      const index = match[2].split(",").map(Number);
+      for (const p of byArray.get(match[1]) ?? []) {
+        const [r0, c0] = p.panel.origin ?? [0, 0];
+        const [r, c] = p.panel.vector ? [r0, index[0]] : index;
+        const i = p.panel.vector ? 0 : r - r0;
+        const j = c - c0;
+        if (i >= 0 && i < p.rows && j >= 0 && j < p.cols) return { p, i, j };
+      }
+      return undefined;
+    },
+  };
 
   // The step panel's lit unit: its weights outlined here too.
   let litMarks = [];
