@@ -311,6 +311,7 @@ def test_a_simple_rnn_step_worked_by_hand():
     assert head.pre_of(d.names, 0) == pytest.approx(h2[0] + h2[1], abs=1e-6)  # W_o = 1, b_o = 0
     assert b.equation == "a_t = x_t W_xh + h_(t-1) W_hh + b_h,  h_t = tanh(a_t)"
     assert (xW.shapes, hW.shapes) == ("(1, D) · (D, M) → (1, M)", "(1, M) · (M, M) → (1, M)")
+    assert d.X == "X (N, T, D) = (1, 2, 2), its slice x_t (N, D) = (1, 2)"  # the batch's source
     # PyTorch writes it W x_t: (M, D) · (D, 1), rows of weight_ih_l0
     torch_d = dv.derive(run, 0, 2, layout="pytorch", unit=1)
     p = torch_d.blocks[0].products[0]

@@ -187,6 +187,9 @@ class Derivation:
     layer: int
     direction: str
     layout: str  # the layout drawn: Keras' when a bug is planted
+    T: int
+    N: int
+    X: str  # what the layer reads over every step and its slice at t, in symbols and numbers
     M: int
     grid: bool  # the operands are drawn as grids; else only unit ``unit``'s column
     unit: int
@@ -271,12 +274,17 @@ def derive(
             f"large to read (over {GRID_MAX} a side): unit m = {unit}'s column alone, its "
             f"{TOP_TERMS} largest terms written out. Pick another unit with m above."
         )
+    width = ledger.width_symbol(c, layer)
     return Derivation(
         n=n,
         t=t,
         layer=layer,
         direction=direction,
         layout=layout,
+        T=c.T,
+        N=c.N,
+        X=(f"X (N, T, {width})" if layer == 1 else f"layer {layer - 1}'s h (N, T, {width})")
+        + f" = ({c.N}, {c.T}, {D_l}), its slice x_t (N, {width}) = ({c.N}, {D_l})",
         M=M,
         grid=grid,
         unit=unit,
@@ -624,6 +632,9 @@ def payload(d: Derivation, where: str = "") -> dict:
     return {
         "n": d.n,
         "t": d.t,
+        "T": d.T,
+        "N": d.N,
+        "X": d.X,
         "M": d.M,
         "unit": d.unit,
         "layout": d.layout,

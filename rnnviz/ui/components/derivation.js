@@ -222,7 +222,7 @@ function createDerivation(mount, data, send, started, forget) {
     root.dataset.block = b.key;
     equation.replaceChildren(symbol(b.equation));
     const views = b.products.map((p, index) => productView(p, index));
-    productsBox.replaceChildren(...views.map((v) => v.element));
+    productsBox.replaceChildren(...(state.batch ? [sliceOfX()] : []), ...views.map((v) => v.element));
     shown = { block: b, views };
     light();
   }
@@ -335,6 +335,25 @@ function createDerivation(mount, data, send, started, forget) {
         line.replaceChildren(...termsLine(p, p, 0, 0));
       },
     };
+  }
+
+  // Over the batch: where x_t comes from, the slice at t of what the layer reads over every
+  // step, one box a step, step t lit.
+  function sliceOfX() {
+    const box = el("div", "rnnviz-dslice");
+    const steps = el("div", "rnnviz-dstrip", {
+      role: "img", "aria-label": `steps 1 to ${data.T}, step ${data.t} lit`,
+    });
+    for (let t = 1; t <= data.T; t++) {
+      steps.append(el("span", t === data.t ? "rnnviz-dtick rnnviz-dlit" : "rnnviz-dtick",
+        { title: `t = ${t}` }));
+    }
+    box.append(
+      symbol(`${data.X} at t = ${data.t}, below with sample n = ${data.n}'s row marked`,
+        "rnnviz-dsym rnnviz-dsmall"),
+      steps,
+    );
+    return box;
   }
 
   function nRow(drawn) {
