@@ -137,13 +137,7 @@ function tint(value, scale) {
 function createDerivation(mount, data, send, started, forget) {
   const read = data.float32 ? Math.fround : (x) => x;
   const nameOf = codeNamer(data.names);
-  const blocks = data.blocks.map((b) => ({
-    ...b,
-    products: b.products.map((p) => product(p, read, nameOf)),
-    pre: Float64Array.from(b.pre, read),
-    value: Float64Array.from(b.value, read),
-    parts: decodeParts(b.parts, read),
-  }));
+  const blocks = data.blocks.map((b) => decodeBlock(b, read, nameOf));
   const after = data.after.map(([name, formula, values]) => ({
     name, formula, values: Float64Array.from(values, read),
   }));
@@ -243,7 +237,7 @@ function createDerivation(mount, data, send, started, forget) {
         if (p.B.codes) entries.push(p.B.name(k, j));
       }
     }
-    eachBias(b.parts, (bias) => bias.names[m] !== "0" && entries.push(...bias.names[m].split("+")));
+    for (const bias of b.biases) if (bias.names[m] !== "0") entries.push(...bias.names[m].split("+"));
     window.rnnvizLit = { entries, unit: m, key: b.key }; // for a weights view drawn later
     document.dispatchEvent(new CustomEvent("rnnviz:lit", { detail: window.rnnvizLit }));
   }
@@ -537,12 +531,7 @@ function createDerivation(mount, data, send, started, forget) {
       if (kind === "bias") return signed(what.values[m], 4);
       return `${signed(what.values[m], 4)}·(${numbers(inner)})`;
     }).join(" + ");
-    const total = (parts) => parts.reduce((s, [kind, what, inner]) => {
-      if (kind === "product") return s + sums[what];
-      if (kind === "bias") return s + what.values[m];
-      return s + what.values[m] * total(inner);
-    }, 0);
-    const pre = total(b.parts);
+    const pre = b.preOf(m);
     const first = el("p", "rnnviz-dline");
     first.append(
       symbol(`${b.pre_name}`), `[${m}] = `, symbol(written(b.parts)), ` = ${numbers(b.parts)} = `,
@@ -685,17 +674,43 @@ function createDerivation(mount, data, send, started, forget) {
   return { destroy };
 }
 
+// A block of the payload with its numbers as float64, and what the page and the weights view
+// (window.rnnvizStep) both ask of it: unit m's pre-activation as the drawn terms add up, and
+// its biases (the reset's inner ones too).
+function decodeBlock(b, read, nameOf) {
+  const products = b.products.map((p) => product(p, read, nameOf));
+  const parts = decodeParts(b.parts, read);
+  const biases = [];
+  const collect = (list) => {
+    for (const [kind, what, inner] of list) {
+      if (kind === "bias") biases.push(what);
+      if (inner) collect(inner);
+    }
+  };
+  collect(parts);
+  const preOf = (m) => {
+    const total = (list) => list.reduce((s, [kind, what, inner]) => {
+      if (kind === "product") return s + products[what].sum(...products[what].at(m));
+      if (kind === "bias") return s + what.values[m];
+      return s + what.values[m] * total(inner); // r_t ⊙ (h W + b')
+    }, 0);
+    return total(parts);
+  };
+  return {
+    ...b,
+    products,
+    parts,
+    biases,
+    preOf,
+    pre: Float64Array.from(b.pre, read),
+    value: Float64Array.from(b.value, read),
+  };
+}
+
 function decodeParts(parts, read) {
   return parts.map(([kind, what, inner]) => {
     if (kind === "product") return [kind, what];
     const decoded = { ...what, values: Float64Array.from(what.values, read) };
     return inner ? [kind, decoded, decodeParts(inner, read)] : [kind, decoded];
   });
-}
-
-function eachBias(parts, visit) {
-  for (const [kind, what, inner] of parts) {
-    if (kind === "bias") visit(what);
-    if (inner) eachBias(inner, visit);
-  }
 }

@@ -463,7 +463,7 @@ function roleOf(name, step) {
             const x = weightIsA ? other.at(k, cj) : other.at(ci, k);
             const w = weight.at(i, j);
             const term = x * w;
-            const pre = preOf(b, m);
+            const pre = b.preOf(m);
             const share = pre === 0 ? null : term / pre;
             const shareText = share === null ? "" : `, ${(share * 100).toFixed(1)}% of it`;
             return {
@@ -479,13 +479,10 @@ function roleOf(name, step) {
       }
     }
     for (let m = 0; m < b.value.length; m++) {
-      let found = null;
-      visitBiases(b.parts, (bias) => {
-        if (bias.names[m].split("+").includes(name)) found = bias;
-      });
+      const found = b.biases.find((bias) => bias.names[m].split("+").includes(name));
       if (!found) continue;
       const value = found.values[m];
-      const pre = preOf(b, m);
+      const pre = b.preOf(m);
       const share = pre === 0 ? null : value / pre;
       const shareText = share === null ? "" : `, ${(share * 100).toFixed(1)}% of it`;
       return {
@@ -503,22 +500,4 @@ function roleOf(name, step) {
       `not ${where} (move t to the step with y).` };
   }
   return { ...none, text: `not in the step on view (${where}): another layer or direction.` };
-}
-
-function visitBiases(parts, visit) {
-  for (const [kind, what, inner] of parts) {
-    if (kind === "bias") visit(what);
-    if (inner) visitBiases(inner, visit);
-  }
-}
-
-// The pre-activation of unit m from the drawn terms, as the derivation adds it.
-function preOf(b, m) {
-  const sums = b.products.map((p) => p.sum(...p.at(m)));
-  const total = (parts) => parts.reduce((s, [kind, what, inner]) => {
-    if (kind === "product") return s + sums[what];
-    if (kind === "bias") return s + what.values[m];
-    return s + what.values[m] * total(inner);
-  }, 0);
-  return total(b.parts);
 }
