@@ -100,6 +100,17 @@ def wait_for_app(page: Page, timeout: float = APP_TIMEOUT) -> None:
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
     expect(page.get_by_test_id("stSpinner")).to_have_count(0, timeout=timeout)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
+    # A chart's place already on screen asks for the rerun that draws it (``in_view``); the
+    # whole page's, for the agreement's. A click made before that rerun is in can be lost
+    # (Streamlit drops a fragment's rerun that a full rerun overtook), so wait for it too.
+    page.wait_for_function(ON_SCREEN_HELD, timeout=timeout)
+    expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+
+
+ON_SCREEN_HELD = """() => [...document.querySelectorAll('.rnnviz-in-view')].every((box) => {
+  const r = box.getBoundingClientRect();
+  return r.bottom <= 0 || r.top >= window.innerHeight || r.width === 0;
+})"""
 
 
 def wait_for_charts(page: Page, timeout: float = APP_TIMEOUT) -> None:
