@@ -30,12 +30,21 @@ from typing import Literal
 
 import numpy as np
 
+from rnnviz.text import corpus
+
 # sine: (amplitude a_j, period P_j in steps) of each component, and the noise σ
 SINES: tuple[tuple[float, float], ...] = ((1.0, 16.0), (0.5, 5.0))
 SINE_NOISE = 0.1
 COPY_S = 4  # copy: the alphabet size S; D = S + 1 (the delimiter), K = S
+# The text tasks (rnnviz.text.corpus): D = K = the alphabet's size; brackets' is fixed by what
+# it draws (every letter of its syllables, digits, brackets, quote, space, newline), python's
+# is the 63 most common characters and one symbol for every other.
+BRACKETS_D = len(corpus.BRACKETS_ALPHABET)
+PYTHON_D = corpus.ALPHABET_MAX
+TEXT_SIZES = (("N", 256), ("T", 64))  # enough text to learn from within a training's budget
 
-Kind = Literal["regression", "classification", "none"]  # "none": X only, no y
+# "none": X only, no y; "sequence": a class at every step, y (N, T) int32 (the text tasks)
+Kind = Literal["regression", "classification", "sequence", "none"]
 Make = Callable[..., "tuple[np.ndarray, np.ndarray | None]"]  # (N, T, D, K, seed) -> (X, y)
 
 
@@ -51,6 +60,20 @@ class Task:
     make: Make  # (N, T, D, K, seed) -> (X (N, T, D), y or None); D, K may be None if fixed
     T_min: int = 1  # the fewest steps the task is defined for
     T_why: str = ""  # why, where T_min > 1
+    sizes: tuple[tuple[str, int], ...] = ()  # N and T a run of it starts with, unless told
+
+    @property
+    def per_step(self) -> bool:
+        """Whether y has a target at every step (return_sequences), not one per sequence."""
+        return self.kind == "sequence"
+
+
+VAL_FRACTION = 0.2  # the last 20% of the N samples (and of a text) are held out
+
+
+def n_val(N: int) -> int:
+    """How many of N samples are held out for validation: the last VAL_FRACTION, at least 1."""
+    return max(1, int(N * VAL_FRACTION))
 
 
 # ---- X by hand: the notebook's random X, a pulse or a step ----
@@ -173,6 +196,31 @@ def copy(N: int, T: int, D: int | None = None, K: int | None = None, seed: int =
     return X, s.astype(np.int32)  # (N, T, S + 1), (N,)
 
 
+def _text(key: str, N: int, T: int, D: int | None, K: int | None, seed: int):
+    """A text task's samples: N windows of T + 1 characters of its text
+    (``rnnviz.text.corpus``), the first N - n_val(N) from the training text and the rest from
+    the held-out text; X the one-hot rows of the first T (N, T, D), y the next character at
+    every step (N, T) int32."""
+    D, _ = _sizes(key, N, T, D, K)
+    text = corpus.of_task(key, seed)
+    if text.alphabet.size != D:
+        raise ValueError(
+            f"the {key} text has {text.alphabet.size} symbols on this machine, not D = {D}"
+        )
+    held = n_val(N) if N > 1 else 0
+    return corpus.samples(text.ids, N, T, D, held, VAL_FRACTION, text.anchors)  # X, y
+
+
+def brackets(N: int, T: int, D: int | None = None, K: int | None = None, seed: int = 0):
+    """Nested (), [] and {} around words and numbers, drawn from the seed (``corpus.brackets``)."""
+    return _text("brackets", N, T, D, K, seed)
+
+
+def python(N: int, T: int, D: int | None = None, K: int | None = None, seed: int = 0):
+    """The running Python's standard-library source (``corpus.python``); the seed draws no text."""
+    return _text("python", N, T, D, K, seed)
+
+
 def random(N: int, T: int, D: int | None = None, K: int | None = None, seed: int = 0):
     """X ~ N(0, 1) from the seed, exactly ``make_X``; no y."""
     D, _ = _sizes("random", N, T, D, K)
@@ -235,6 +283,29 @@ TASKS: dict[str, Task] = {
             copy,
             T_min=2,
             T_why="the symbol at step 1, the delimiter at step T",
+        ),
+        Task(
+            "brackets",
+            "brackets",
+            "predict the next character of words nested in (), [] and {} up to 8 deep",
+            BRACKETS_D,
+            BRACKETS_D,
+            "sequence",
+            f"one-hot rows of the {BRACKETS_D} characters of its text in, a logit for each out",
+            brackets,
+            sizes=TEXT_SIZES,
+        ),
+        Task(
+            "python",
+            "Python source",
+            "predict the next character of the source of the standard library that runs this",
+            PYTHON_D,
+            PYTHON_D,
+            "sequence",
+            f"one-hot rows of its {PYTHON_D - 1} most common characters and one for the rest "
+            "in, a logit for each out",
+            python,
+            sizes=TEXT_SIZES,
         ),
     )
 }

@@ -362,7 +362,7 @@ def test_help_names_every_symbol_and_its_range(capsys):
         "time steps, 1 to 500",
         "input features, 1 to 64",
         "hidden units, 1 to 256",
-        "outputs, 1 to 32",
+        "outputs, 1 to 64",
         "random seed, 0 to 2147483647",
         "5,000,000",
         "1  they disagree",

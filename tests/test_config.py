@@ -40,7 +40,7 @@ EDGES = {
     "T": ("time steps", 1, 500),
     "D": ("input features", 1, 64),
     "M": ("hidden units", 1, 256),
-    "K": ("outputs", 1, 32),
+    "K": ("outputs", 1, 64),
     "layers": ("stacked recurrent layers", 1, 3),
     "seed": ("random seed", 0, 2147483647),
 }
@@ -285,6 +285,8 @@ def test_url_round_trip(st_data):
     values["task"] = task.key
     values["D"], values["K"] = task.D or values["D"], task.K or values["K"]
     values["T"] = max(values["T"], task.T_min)
+    if task.per_step:  # a target at every step: the head reads every h_t
+        values["return_sequences"] = True
     uploaded = task.key == "random" and draw(st.booleans(), label="uploaded data")
     values["data"] = (
         draw(st.text(HEX, min_size=16, max_size=16), label="data") if uploaded else "none"
@@ -303,7 +305,7 @@ def test_url_round_trip(st_data):
     values["pulse_d"] = draw(st.integers(0, values["D"] - 1), label="pulse_d")
     # the weights: the seed's, trained ones (something to learn, one target a sequence), or
     # imported ones named by their digest; and one sample's X edited on the page, or not
-    learns = (task.kind != "none" or uploaded) and not values["return_sequences"]
+    learns = task.per_step or (task.kind != "none" or uploaded) and not values["return_sequences"]
     kinds = ["initial", "imported"] + (["trained"] if learns else [])
     weights = draw(st.sampled_from(kinds), label="weights")
     digest = draw(st.text(HEX, min_size=16, max_size=16), label="digest")

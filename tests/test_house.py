@@ -20,17 +20,18 @@ PACKAGE = ROOT / "rnnviz"
 # Each room's floor, bottom first: a module may import its own room and any lower floor.
 FLOORS = {
     "recurrence": 0,  # the NumPy side: cells, forward, bptt, bugs, agreement, network
-    "tasks": 0,  # X and y drawn from the seed
     "budget": 0,  # caches bounded by bytes
-    "config": 1,  # what one run is
-    "shapes": 2,  # the ledger and the layouts
-    "inputs": 3,  # what comes in, and the one store
-    "keras_side": 4,  # where Keras enters
-    "pipeline": 5,  # one run: Keras beside NumPy
-    "views": 6,  # what the views need, from a run
-    "cli": 7,  # python -m rnnviz
-    "ui": 7,  # the page (Streamlit)
-    "__main__": 8,
+    "text": 1,  # the texts, their alphabet, and the units read against the characters
+    "tasks": 2,  # X and y drawn from the seed
+    "config": 3,  # what one run is
+    "shapes": 4,  # the ledger and the layouts
+    "inputs": 5,  # what comes in, and the one store
+    "keras_side": 6,  # where Keras enters
+    "pipeline": 7,  # one run: Keras beside NumPy
+    "views": 8,  # what the views need, from a run
+    "cli": 9,  # python -m rnnviz
+    "ui": 9,  # the page (Streamlit)
+    "__main__": 10,
 }
 
 

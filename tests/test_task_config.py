@@ -40,7 +40,13 @@ def test_the_config_refuses_what_does_not_fit_its_task(changes, field, words):
 
 def test_each_task_runs_with_the_sizes_it_fixes():
     for key, task in TASKS.items():
-        c = RNNConfig(task=key, D=task.D or 3, K=task.K or 2, T=max(2, task.T_min))
+        c = RNNConfig(
+            task=key,
+            D=task.D or 3,
+            K=task.K or 2,
+            T=max(2, task.T_min),
+            return_sequences=task.per_step,
+        )
         assert (c.D, c.K) == (task.D or 3, task.K or 2)
 
 

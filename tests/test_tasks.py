@@ -8,10 +8,19 @@ import math
 import numpy as np
 import pytest
 
-from rnnviz.tasks import COPY_S, DEFAULT, SINE_NOISE, SINES, TASKS, make_X
+from rnnviz.tasks import BRACKETS_D, COPY_S, DEFAULT, PYTHON_D, SINE_NOISE, SINES, TASKS, make_X
+from rnnviz.text.corpus import ALPHABET_MAX, BRACKETS_ALPHABET
 
 SIZES = [(1, 2), (3, 7), (16, 20), (5, 101)]  # (N, T)
-FIXED = {"sine": (1, 1), "adding": (2, 1), "parity": (1, 2), "copy": (COPY_S + 1, COPY_S)}
+FIXED = {
+    "sine": (1, 1),
+    "adding": (2, 1),
+    "parity": (1, 2),
+    "copy": (COPY_S + 1, COPY_S),
+    "brackets": (37, 37),  # 13 letters, 10 digits, 6 brackets, quote, space, newline
+    "python": (64, 64),  # the 63 most common characters and one for the rest
+}
+READ_NOT_DRAWN = {"python"}  # the text is the running Python's: no seed draws it
 
 
 def draw(key: str, N: int, T: int, seed: int = 0, D: int | None = None):
@@ -27,6 +36,9 @@ def test_every_task_fixes_the_sizes_it_needs_and_says_why():
     assert (TASKS["random"].D, TASKS["random"].K, TASKS["random"].kind) == (None, None, "none")
     assert {TASKS[k].kind for k in ("sine", "adding")} == {"regression"}
     assert {TASKS[k].kind for k in ("parity", "copy")} == {"classification"}
+    assert {TASKS[k].kind for k in ("brackets", "python")} == {"sequence"}
+    assert (BRACKETS_D, PYTHON_D) == (len(BRACKETS_ALPHABET), ALPHABET_MAX)
+    assert [k for k, t in TASKS.items() if t.per_step] == ["brackets", "python"]
 
 
 @pytest.mark.parametrize("key", list(FIXED))
@@ -37,6 +49,11 @@ def test_shapes_and_dtypes(key, N, T):
     assert X.shape == (N, T, task.D) and X.dtype == np.float32
     if task.kind == "regression":
         assert y.shape == (N, 1) and y.dtype == np.float32
+    elif task.per_step:  # the next character at every step
+        assert y.shape == (N, T) and y.dtype == np.int32
+        assert ((0 <= y) & (y < task.K)).all()
+        np.testing.assert_array_equal(X[:, 1:].argmax(axis=2), y[:, :-1])  # y_t = x_(t+1)
+        np.testing.assert_array_equal(X.sum(axis=2), 1.0)  # one-hot rows
     else:  # class indices for SparseCategoricalCrossentropy
         assert y.shape == (N,) and y.dtype == np.int32
         assert ((0 <= y) & (y < task.K)).all()
@@ -58,7 +75,10 @@ def test_same_seed_same_arrays_other_seed_other_arrays_whatever_the_global_state
     if y is not None:
         np.testing.assert_array_equal(y_again, y, err_msg=f"{key}: y drawn twice from seed 11")
     X_other, _ = draw(key, N, T, seed=12, D=D)
-    assert not np.array_equal(X_other, X), f"{key}: seeds 11 and 12 gave the same X"
+    if key in READ_NOT_DRAWN:
+        np.testing.assert_array_equal(X_other, X, err_msg=f"{key}: a seed changed a read text")
+    else:
+        assert not np.array_equal(X_other, X), f"{key}: seeds 11 and 12 gave the same X"
 
 
 def test_random_is_todays_x_and_has_no_target():

@@ -297,8 +297,8 @@ MALFORMED = [
     ("x.npz", npz(X=np.zeros((3, 2))), "X in the .npz has shape (3, 2), 2-D"),
     ("x.npz", npz(X=X0, y=np.zeros(3)), "y in the .npz has 3 samples (shape (3,)) but X has N = 2"),
     ("x.npz", npz(X=X0, y=np.array([0, -1])), "y in the .npz has class -1 at sample n = 1"),
-    ("x.npz", npz(X=X0, y=np.array([40, 0])), "K = 41 classes, over the limit of 32"),
-    ("x.npz", npz(X=X0, y=np.zeros((2, 33))), "K (outputs) must be between 1 and 32, got 33"),
+    ("x.npz", npz(X=X0, y=np.array([70, 0])), "K = 71 classes, over the limit of 64"),
+    ("x.npz", npz(X=X0, y=np.zeros((2, 65))), "K (outputs) must be between 1 and 64, got 65"),
     ("x.npz", npz(X=X0, y=np.zeros((2, 1), int)), "class indices must be 1-D (N,) = (2,)"),
     ("x.npz", npz(X=X0, y=np.array([0.5, np.nan])), "y in the .npz has NaN (not a number) at y"),
     ("x.npz", npz(X=X0, y=np.array(["a", "b"])), "y in the .npz holds text"),
@@ -316,7 +316,7 @@ MALFORMED = [
     ("x.csv", lines("sample,t,y", "0,1,2"), "the .csv has no feature column"),
     ("x.csv", lines("sample,t,x,y,class", "0,1,2,3,1"), "both regression targets (y) and a 'cla"),
     ("x.csv", lines("sample,t," + ",".join(f"f{d}" for d in range(65))), "65 feature columns"),
-    ("x.csv", lines("sample,t,x," + ",".join(f"y_{k}" for k in range(33))), "K (outputs) must"),
+    ("x.csv", lines("sample,t,x," + ",".join(f"y_{k}" for k in range(65))), "K (outputs) must"),
     ("x.csv", lines(HEAD, "0,1,2,3,4"), "row 2 has 5 fields but the header has 4 columns (too ma"),
     ("x.csv", lines(HEAD, "0,1,2,3", "0,2,2"), "row 3 has 3 fields but the header has 4 columns"),
     ("x.csv", lines(HEAD, "0,1,2,3", "0,2,abc,1"), "row 3, column 'x0': 'abc' is not a number"),
@@ -351,7 +351,7 @@ MALFORMED = [
     ("x.csv", lines("sample,t,x,y_0,y_1", "0,1,1,0.5,"), "row 2 has 'y_0' but no 'y_1'; a row"),
     ("x.csv", lines("sample,t,x,class", "0,1,1,2", "0,2,1,3"), "has class = 2 on row 2 but 3"),
     ("x.csv", lines("sample,t,x,class", "0,1,1,-1"), "class -1, but classes run from 0 to K - 1"),
-    ("x.csv", lines("sample,t,x,class", "0,1,1,32"), "class 32, but classes run from 0 to K - 1"),
+    ("x.csv", lines("sample,t,x,class", "0,1,1,64"), "class 64, but classes run from 0 to K - 1"),
     ("x.csv", lines("sample,t,x,class", "0,1,1,0.5"), "column 'class': '0.5' is not a whole num"),
     (
         "x.csv",
@@ -444,7 +444,7 @@ def test_csv_like_text_reads_or_raises_data_error(text):
 
 
 CELLS = ["0", "1", "2", "3", " 1 ", "+1", "-1", "01", "0.5", "-.5", "1e3", "4e38", "1e39"]
-CELLS += ["nan", "", "a", '"1,5"', '"2\n"', "1_0", "500", "501", "31", "32", "1e999", "7" * 70]
+CELLS += ["nan", "", "a", '"1,5"', '"2\n"', "1_0", "500", "501", "63", "64", "1e999", "7" * 70]
 CELLS += ["inf", "0x10", "True", "1.0", "\t2", "-0", "1.", "0000000000001", "1\xa0"]
 HEADERS = ["sample,t,x,y", "sample,t,a,b,class", "t,sample,x,y_0,y_1", "sample,t,x"]
 
@@ -526,7 +526,7 @@ TRICKY = [
     *(("t", c) for c in ["1.0", "1e0", "1.", "+1", " 1 ", "0" * 12 + "1", "0" * 11 + "1", ""]),
     *(("t", c) for c in ["1e999", "0x1", "True", "1.5"]),
     *(("sample", c) for c in ["1.0", "1e0", "1" + "0" * 18, "-" + "9" * 18, "0" * 19, "", "nan"]),
-    *(("class", c) for c in ["1.0", "1e0", "1.", "+1", "-0", "32", "-1", "0" * 12 + "1", "nan"]),
+    *(("class", c) for c in ["1.0", "1e0", "1.", "+1", "-0", "64", "-1", "0" * 12 + "1", "nan"]),
     *(("class", c) for c in ["True", " ", "4e38"]),
     *(("y", c) for c in ["nan", "inf", "1e39", "0x1", " ", "-0"]),
 ]

@@ -20,7 +20,7 @@ SIZES = {
     "T": (1, 500, 10),
     "D": (1, 64, 3),
     "M": (1, 256, 5),
-    "K": (1, 32, 2),
+    "K": (1, 64, 2),
     "layers": (1, 3, 1),
     "seed": (0, 2**31 - 1, 0),
 }
@@ -45,7 +45,12 @@ TASKS = {
     "adding": (2, 1, 2),
     "parity": (1, 2, 1),
     "copy": (5, 4, 2),
+    "brackets": (37, 37, 1),
+    "python": (64, 64, 1),
 }
+# the tasks with a target at every step (the next character), by their titles: a link to one
+# takes return_sequences on, and says so where it said otherwise
+PER_STEP = {"brackets": "brackets", "python": "Python source"}
 EPOCHS = (1, 200, 20)
 SOURCE = ("task", "data", "epochs")
 SIZE_MEANINGS = {"D": "input features", "K": "outputs"}

@@ -16,6 +16,7 @@ from tests.urlfuzz import (
     CHOICES,
     EPOCHS,
     NO_EDIT,
+    PER_STEP,
     PULSE,
     QUOTED,
     SEEDED,
@@ -113,13 +114,18 @@ def expected(state: State) -> Expected:
             if key in given:  # a size the link left takes the task's silently
                 mended.append(f"URL parameter {key} ({SIZE_MEANINGS[key]}) is fixed at {fixed} ")
             config[key] = fixed
+    per_step = config["task"] in PER_STEP
+    if per_step and not config["return_sequences"]:
+        mended.append(f"URL parameter the {PER_STEP[config['task']]} task has a target at every ")
+        config["return_sequences"] = True
     if config["T"] < least_T:
         mended.append("URL parameter T (time steps) must be at least ")
         config["T"] = least_T
     if config["input"] != "random" and config["task"] != "random":
         mended.append(f"URL parameter input={config['input']} sets X by hand")
         config["input"] = "random"
-    if config["weights"] == TRAINED and (config["task"] == "random" or config["return_sequences"]):
+    one_per_sequence = config["return_sequences"] and not per_step
+    if config["weights"] == TRAINED and (config["task"] == "random" or one_per_sequence):
         mended.append("URL parameter weights=trained needs ")
         config["weights"] = SEEDED
     fell_back = []

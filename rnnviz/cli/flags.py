@@ -20,6 +20,8 @@ from rnnviz.recurrence.agreement import TOLERANCE, TOLERANCES
 from rnnviz.recurrence.cells import CELLS, LAYOUTS
 from rnnviz.shapes import layouts
 from rnnviz.tasks import TASKS
+from rnnviz.text.corpus import ALPHABET_MAX
+from rnnviz.text.generate import MAX_CHARS, MAX_PROMPT, TEMPERATURE
 
 EXIT_AGREE, EXIT_DISAGREE, EXIT_USAGE = 0, 1, 2
 EPILOG = (
@@ -166,6 +168,35 @@ def build_parser() -> argparse.ArgumentParser:
         "weights replace the flags'",
     )
     parser.add_argument(
+        "--text",
+        metavar="PATH",
+        help="learn your own text: a UTF-8 .txt (at most 1 MB), cut into N windows of T + 1 "
+        "characters (N = 256, T = 64 unless told), the last 20%% held out; D = K = its "
+        f"alphabet, the {ALPHABET_MAX - 1} most common characters and one for every other",
+    )
+    parser.add_argument(
+        "--generate",
+        metavar="G",
+        action="append",
+        help=f"with a text task or --text: write G characters (1 to {MAX_CHARS}) after "
+        "--prompt with the NumPy step, each drawn at --temperature with the seed, and check "
+        "Keras' next-character probabilities against NumPy's at every step",
+    )
+    parser.add_argument(
+        "--prompt",
+        metavar="S",
+        action="append",
+        help=f"the text --generate starts from (1 to {MAX_PROMPT} characters; default a line end)",
+    )
+    parser.add_argument(
+        "--temperature",
+        metavar="τ",
+        action="append",
+        help="divides the logits before the softmax that --generate draws from: 0 always "
+        "takes the most likely character, 1 the model's own odds, more is wilder (0 to 5, "
+        "default 1)",
+    )
+    parser.add_argument(
         "--list-bugs",
         action="store_true",
         help="print each bug's name and one-line description, and exit",
@@ -244,6 +275,11 @@ def parse_config(args: argparse.Namespace) -> RNNConfig:
     for name in ("D", "K"):  # a size the task fixes, unless a flag said otherwise
         if getattr(task, name) is not None and not getattr(args, name):
             values[name] = getattr(task, name)
+    for name, value in task.sizes:  # the N and T the task starts with, unless told
+        if not getattr(args, name):
+            values[name] = value
+    if task.per_step:  # a target at every step: the head reads every h_t
+        values["return_sequences"] = True
     if problems:
         raise UsageError(" | ".join(problems))
     try:
@@ -328,3 +364,57 @@ def parse_epochs(args: argparse.Namespace, config: RNNConfig) -> int | None:
     except ConfigError as err:
         raise UsageError(str(err).replace("weights=trained", "--train")) from None
     return epochs
+
+
+# --generate and --temperature: fields of the command line's own, read and refused as a
+# config's are
+GENERATE = Field("generate", "integer", meaning="characters to generate", low=1, high=MAX_CHARS)
+TEMPERATURE_FIELD = Field(
+    "temperature", "decimal", meaning="the softmax's τ", low=TEMPERATURE[0], high=TEMPERATURE[1],
+    places=2, default=1.0,
+)  # fmt: skip
+PROMPT = "\n"  # --generate's prompt unless told: a line end, where a line starts
+
+
+@dataclasses.dataclass(frozen=True)
+class Writing:
+    """What --generate asks for."""
+
+    G: int
+    prompt: str
+    temperature: float
+
+
+def parse_writing(args: argparse.Namespace, text: bool) -> Writing | None:
+    """--generate, --prompt and --temperature (the last of each, each checked), None without
+    --generate; UsageError for a bad value, or when there is no text to write (``text``)."""
+    G = None
+    for raw in args.generate or []:
+        try:
+            G = GENERATE.read(raw)
+        except ConfigError as err:
+            raise UsageError(f"--generate: {err}") from None
+    τ = TEMPERATURE_FIELD.default
+    for raw in args.temperature or []:
+        try:
+            τ = TEMPERATURE_FIELD.read(raw)
+        except ConfigError as err:
+            raise UsageError(f"--temperature: {err}") from None
+    prompt = (args.prompt or [PROMPT])[-1]
+    if G is None:
+        extra = [
+            f for f, v in (("--prompt", args.prompt), ("--temperature", args.temperature)) if v
+        ]
+        if extra:
+            verb = "applies" if len(extra) == 1 else "apply"
+            raise UsageError(f"{' and '.join(extra)} {verb} only with --generate G")
+        return None
+    if not text:
+        raise UsageError(
+            "--generate writes text: it needs a text model, --task brackets or python, or --text"
+        )
+    if not 1 <= len(prompt) <= MAX_PROMPT:
+        raise UsageError(
+            f"--prompt must have between 1 and {MAX_PROMPT} characters, got {len(prompt)}"
+        )
+    return Writing(G, prompt, float(τ))

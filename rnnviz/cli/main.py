@@ -29,16 +29,22 @@ from rnnviz.cli.flags import (
     parse_config,
     parse_epochs,
     parse_layout,
+    parse_writing,
 )
 from rnnviz.cli.report import list_bugs, report, to_json
-from rnnviz.config import FIELDS, TRAINED, ConfigError, RNNConfig, quote
+from rnnviz.config import FIELDS, SEEDED, TRAINED, ConfigError, RNNConfig, quote
+from rnnviz.inputs import text as text_input
 from rnnviz.inputs import userdata
 from rnnviz.inputs.imported import digest
 from rnnviz.keras_side import own_model, training
-from rnnviz.keras_side.model import build  # imports TensorFlow only when called
+from rnnviz.keras_side.model import build, over_sequence  # TensorFlow only when called
 from rnnviz.pipeline import Run, execute  # execute() imports TensorFlow on first use
+from rnnviz.recurrence.initial import weights_of
 from rnnviz.shapes import layouts
-from rnnviz.tasks import TASKS, Xy_of
+from rnnviz.tasks import TASKS, TEXT_SIZES, VAL_FRACTION, Xy_of
+from rnnviz.text import corpus as corpora
+from rnnviz.text import generate, reading
+from rnnviz.text.generate import check as check_writing
 from rnnviz.views.export import file_name, write_npz
 from rnnviz.views.gradients import Backprop, backprop
 from rnnviz.views.standalone import embeds, notebook_bytes, script_text, write_file
@@ -103,6 +109,31 @@ def read_data(args: argparse.Namespace, config: RNNConfig) -> tuple[RNNConfig, u
         raise UsageError(f"--data: {flag_of(err.field)}: {err}") from None
 
 
+def read_text(args: argparse.Namespace, config: RNNConfig) -> tuple[RNNConfig, userdata.Data]:
+    """``--text``: the file as Data cut from its text (``rnnviz.inputs.text``), N windows of
+    T + 1 characters, and the config that runs on it; UsageError naming the problem."""
+    if args.data is not None:
+        raise UsageError("--text and --data both say what X is; give one")
+    if config.task != "random":
+        raise UsageError(f"--text and --task {config.task} both say what X is; give one")
+    payload = _file_bytes(args.text, "--text", text_input.MAX_BYTES)
+    sizes = dict(TEXT_SIZES)  # the N and T a text starts with, unless told
+    N = config.N if args.N else sizes["N"]
+    T = config.T if args.T else sizes["T"]
+    try:
+        corpus = text_input.read(os.path.basename(args.text), payload)
+        data = text_input.as_data(corpus, N, T, os.path.basename(args.text))
+    except userdata.DataError as err:
+        raise UsageError(f"--text: {quote(args.text)}: {err}") from None
+    _sizes_from(args, config, {"D": data.D, "K": data.K}, "--text")
+    try:
+        return config.replace(
+            N=N, T=T, D=data.D, K=data.K, data=data.digest, return_sequences=True
+        ), data
+    except ConfigError as err:  # M over the work cap with the text's N, T and K
+        raise UsageError(f"--text: {flag_of(err.field)}: {err}") from None
+
+
 def read_model(args: argparse.Namespace, config: RNNConfig) -> tuple[RNNConfig, dict]:
     """``--model``: the .keras file's config (its sizes, cell and options, with the flags'
     N and seed) and its weights; UsageError naming the layer it refuses."""
@@ -149,6 +180,29 @@ def train_for(config: RNNConfig, epochs: int, data=None):
     return training.train(config, X, y, kind, epochs, budget_s=math.inf)
 
 
+def text_of(config: RNNConfig, data) -> corpora.Corpus | None:
+    """The text a run of ``config`` reads, or None: its text task's, or the uploaded one."""
+    if data is not None:
+        return data.text
+    return corpora.of_task(config.task, config.seed) if TASKS[config.task].per_step else None
+
+
+def read_text_model(run: Run, corpus: corpora.Corpus, writing) -> reading.TextRead:
+    """The run's model read on its text's held-out part, against its initial weights; with
+    ``writing`` (--generate), the text it writes and Keras' odds beside NumPy's."""
+    c = run.config
+    initial = weights_of(c.replace(weights=SEEDED))  # the seed's, as the training began
+    study = reading.study(c, corpus, run.weights, initial, VAL_FRACTION)
+    if writing is None:
+        return reading.TextRead(corpus, study)
+    g = generate.generate(
+        c, run.weights, corpus.alphabet, writing.prompt, writing.G, writing.temperature, c.seed
+    )
+    X = reading.one_hot(g.ids[:-1], c.D, c.dtype)  # (1, P + G − 1, D)
+    keras_logits = over_sequence(c, run.weights, X)[0]  # (P + G − 1, K)
+    return reading.TextRead(corpus, study, g, generate.agreement(g, keras_logits))
+
+
 def _npz_beside(args: argparse.Namespace, script: str, config: RNNConfig) -> str:
     """The .npz a script or notebook reads when its run is too large to embed: --export's
     file, as seen from the script's folder, or the name the page's download gives it."""
@@ -157,10 +211,18 @@ def _npz_beside(args: argparse.Namespace, script: str, config: RNNConfig) -> str
     return os.path.relpath(os.path.abspath(args.export), os.path.dirname(os.path.abspath(script)))
 
 
-def _file_writers(args: argparse.Namespace, run: Run, grad: Backprop | None = None):
+def _file_writers(
+    args: argparse.Namespace,
+    run: Run,
+    grad: Backprop | None = None,
+    read: reading.TextRead | None = None,
+):
     """(flag, write(path), notice) for each flag of FILE_FLAGS, in the order they are written."""
     c = run.config
-    extra = None if grad is None else {"dy_dx": grad.mine.dy_dx, "dh_T_dh": grad.mine.dh_T_dh}
+    extra = {} if grad is None else {"dy_dx": grad.mine.dy_dx, "dh_T_dh": grad.mine.dh_T_dh}
+    if read is not None:
+        extra |= read.arrays()
+    extra = extra or None
     reads = ""
     if not embeds(run):
         npz = args.export or file_name(c)
@@ -214,11 +276,22 @@ def main(argv: list[str] | None = None) -> int:
             config, imported = read_model(args, config)
         if args.data is not None:
             config, data = read_data(args, config)
+        if args.text is not None:
+            config, data = read_text(args, config)
         if args.import_torch is not None:
             imported = read_torch_weights(args.import_torch, config)
             # named in the config, as on the page: the JSON, the export and its script say so
             config = config.replace(weights=digest(imported))
         epochs = parse_epochs(args, config)
+        corpus = text_of(config, data)
+        writing = parse_writing(args, corpus is not None)
+        if writing is not None:
+            try:
+                check_writing(
+                    config, writing.prompt, writing.G, writing.temperature, corpus.alphabet
+                )
+            except ValueError as err:
+                raise UsageError(f"--generate: {err}") from None
     except UsageError as err:
         print(f"rnnviz: error: {' '.join(str(err).splitlines())}", file=sys.stderr)
         return EXIT_USAGE
@@ -238,9 +311,10 @@ def main(argv: list[str] | None = None) -> int:
         # states: Keras' h_t are compared with NumPy's too, for diverges_from_t
         run = execute(config, keras_model, states=True, data=data)
         grad = backprop(run, keras_model) if args.grad else None
+        read = None if corpus is None else read_text_model(run, corpus, writing)
 
     written = []  # the notices, printed after the report
-    for flag, write, notice in _file_writers(args, run, grad):
+    for flag, write, notice in _file_writers(args, run, grad, read):
         path = _file_flag(args, flag)
         if path is None:
             continue
@@ -255,11 +329,12 @@ def main(argv: list[str] | None = None) -> int:
         written.append(notice.format(path))
 
     if args.json:
-        print(json.dumps(to_json(run, layout, grad, history)))
+        print(json.dumps(to_json(run, layout, grad, history, read)))
     else:
-        print(report(run, layout, grad, history))
+        print(report(run, layout, grad, history, read))
     notices = sys.stderr if args.json else sys.stdout
     for line in written:
         print(line, file=notices)
     agree = run.agreement.agree and (grad is None or grad.check.grad_agree)
+    agree = agree and (read is None or read.generated is None or read.generated_agree)
     return EXIT_AGREE if agree else EXIT_DISAGREE

@@ -1,7 +1,8 @@
 """What a run says on the command line: the plain-text report, and the one JSON object of --json.
 
 The JSON's keys are a contract other tools rely on (docs/cli.md): config, layout, shapes,
-params, the agreement, the bug's first step, and with --grad and --train their own keys.
+params, the agreement, the bug's first step, and with --grad, --train, a text task (or --text)
+and --generate their own keys.
 """
 
 from __future__ import annotations
@@ -13,9 +14,12 @@ from rnnviz.pipeline import Run, symptom
 from rnnviz.recurrence import bugs
 from rnnviz.recurrence.cells import LAYOUTS, shape_text
 from rnnviz.shapes import layouts, ledger
+from rnnviz.text.hypotheses import HYPOTHESES
+from rnnviz.text.reading import TextRead
 from rnnviz.views.gradients import Backprop
 
 ROWS_SHOWN = 20  # the plain report lists this many samples; --json and --export have them all
+OUTPUTS_SHOWN = 4  # and this many outputs y_k side by side (a text's K is its alphabet)
 
 
 def to_json(
@@ -23,10 +27,12 @@ def to_json(
     layout: str = "keras",
     grad: Backprop | None = None,
     history: training.History | None = None,
+    read: TextRead | None = None,
 ) -> dict:
     """The JSON contract of ``--json`` (see the module docstring and ``--help``); the
     weights' shapes by their names in ``layout``; with ``grad``, the gradient keys; with
-    ``history`` (``--train``), the losses."""
+    ``history`` (``--train``), the losses; with ``read`` (a text), bits per character, the
+    units that follow each hypothesis and what --generate wrote."""
     c = run.config
     a = run.agreement
     weights = layouts.convert(c, layout, run.weights)
@@ -58,6 +64,7 @@ def to_json(
             }
         )
         | ({} if history is None else losses(history))
+        | ({} if read is None else read.as_json())
     )
 
 
@@ -93,9 +100,11 @@ def report(
     layout: str = "keras",
     grad: Backprop | None = None,
     history: training.History | None = None,
+    read: TextRead | None = None,
 ) -> str:
     """The plain-text report: config, shapes (the weights named and shaped as ``layout``
-    writes them), Keras summary, parameters, the training's losses, Keras vs NumPy."""
+    writes them), Keras summary, parameters, the training's losses, a text model's reading,
+    Keras vs NumPy."""
     c = run.config
     options = [f"layers={c.layers}"]
     options += [f"{name}={getattr(c, name)}" for name in run.cell.switches]
@@ -147,6 +156,9 @@ def report(
             f"{history.val_loss_before:.4g} -> {history.val_loss[-1]:.4g}"
         )
 
+    if read is not None:
+        out += [""] + text_lines(read)
+
     a = run.agreement
     y_keras, y_numpy = run.y_keras, run.y_numpy  # (N, K), or (N, T, K) with return_sequences
     if a.per_step is not None:
@@ -161,14 +173,17 @@ def report(
         "Keras vs NumPy, sample by sample" + (" (y at t = T)" if a.per_step is not None else ""),
     ]
     rows = [["n", "max|Δ|"]]
-    for k in range(c.K):
+    K_shown = min(c.K, OUTPUTS_SHOWN)
+    for k in range(K_shown):
         rows[0] += [f"y_keras[{k}]", f"y_numpy[{k}]"]
     for n in range(min(c.N, ROWS_SHOWN)):
         row = [str(n), f"{a.per_sample[n]:.1e}"]
-        for k in range(c.K):
+        for k in range(K_shown):
             row += [f"{y_keras[n, k]:.7f}", f"{y_numpy[n, k]:.7f}"]
         rows.append(row)
     out += _table(rows, right=True)
+    if c.K > K_shown:
+        out.append(f"  ... {c.K - K_shown} more outputs omitted (--json or --export has them all)")
     if c.N > ROWS_SHOWN:
         worst = int(a.per_sample.argmax())
         out.append(
@@ -198,6 +213,46 @@ def report(
         )
     out += ["", a.verdict]
     return "\n".join(out)
+
+
+def text_lines(read: TextRead) -> list[str]:
+    """The text model's part of the report: where the text came from, bits per character
+    on the held-out text, the unit that follows each hypothesis, what --generate wrote."""
+    c, s = read.corpus, read.study
+    out = [
+        f"Text: {c.title}",
+        f"  {len(c.text):,} characters, the last {len(s.text):,} held out; alphabet D = K = "
+        f"{c.alphabet.size}" + (f", {c.others:,} characters became ¤ (other)" if c.others else ""),
+        "",
+        "Bits per character on the held-out text",
+    ]
+    drop = 1 - s.after / s.baseline
+    out += _table(
+        [
+            ["initial weights", f"{s.before:.3f}"],
+            ["these weights", f"{s.after:.3f}"],
+            ["unigram baseline", f"{s.baseline:.3f}"],
+        ],
+        right=True,
+    )
+    out.append(f"  {drop:.0%} below the baseline that ignores history")
+    out += ["", "Units that follow a hypothesis (Pearson r over the held-out text)"]
+    rows = [["hypothesis", "unit", "r"]]
+    for key, best in s.units.items():
+        rows.append([HYPOTHESES[key].title, f"{best.state}[{best.unit}]", f"{best.r:+.3f}"])
+    out += _table(rows)
+    g = read.generated
+    if g is not None:
+        out += [
+            "",
+            f"Generated with the NumPy step (τ = {g.temperature:g}, seed {g.seed}), after "
+            f"{c.alphabet.decode(g.ids[: g.prompt])!r}:",
+            g.text(c.alphabet),
+            f"  Keras' next-character probabilities beside NumPy's, every step: max |Δp| "
+            f"{read.generated_max_abs_diff:.1e} "
+            f"{'≤' if read.generated_agree else '>'} {1e-5:.0e}",
+        ]
+    return out
 
 
 def list_bugs() -> str:

@@ -99,7 +99,7 @@ def mend_task(values: dict, given: Mapping = ()) -> list[str]:
     """Make ``values`` (a config's fields) fit their task, data and input, in place, as
     ``task_problems`` asks; returns a warning for each change a link (``given``'s keys)
     asked for otherwise. A size the task fixes changes silently when the link left it."""
-    mended = {"task": "random", "input": "random", "weights": SEEDED}
+    mended = {"task": "random", "input": "random", "weights": SEEDED, "return_sequences": True}
     warnings = []
     for _ in range(len(mended) + 3):  # each pass mends one field; a mend never undoes one
         problems = task_problems(values)

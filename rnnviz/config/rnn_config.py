@@ -93,7 +93,7 @@ class RNNConfig:
     T: int = whole(10, "time steps", 1, 500, "--T")  # sequence length
     D: int = whole(3, "input features", 1, 64, "--D")  # features per step
     M: int = whole(5, "hidden units", 1, 256, "--M")
-    K: int = whole(2, "outputs", 1, 32, "--K")  # of the Dense head
+    K: int = whole(2, "outputs", 1, 64, "--K")  # of the Dense head (64: a text's alphabet)
     seed: int = whole(0, "random seed", 0, 2**31 - 1, "--seed")  # X and every initial weight
     cell: str = choice(SIMPLE.key, CELLS, "the recurrent cell", "--cell")  # the notebook's
     reset_after: bool = switch(  # GRU only: Keras' default variant, bias (2, 3M)
@@ -287,6 +287,14 @@ def task_problems(values) -> list[tuple[str, str]]:
                     f"({task.why_fixed}), got {get(symbol)}",
                 )
             )
+    if task.per_step and not get("return_sequences"):
+        problems.append(
+            (
+                "return_sequences",
+                f"the {task.title} task has a target at every step (the next character), so "
+                "return_sequences must be on",
+            )
+        )
     if get("T") < task.T_min:
         problems.append(
             (
@@ -313,12 +321,13 @@ def task_problems(values) -> list[tuple[str, str]]:
                     f"({', '.join(LEARNABLE)}) or uploaded data with y",
                 )
             )
-        elif get("return_sequences"):
+        elif get("return_sequences") and not task.per_step and get("data") == NO_DATA:
+            # (uploaded data may have a target at every step, a text's: training checks y)
             problems.append(
                 (
                     "weights",
-                    "weights=trained needs return_sequences off: every task has one "
-                    "target per sequence",
+                    f"weights=trained needs return_sequences off: the {task.title} task has "
+                    "one target per sequence",
                 )
             )
     return problems

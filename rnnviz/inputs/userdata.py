@@ -120,9 +120,10 @@ class Data:
     digest: str  # DIGEST_CHARS hex digits of the sha256 of X and y (``digest``)
     X: np.ndarray  # (N, T, D) float32
     y: np.ndarray | None  # regression (N, K) float32, classification (N,) int32, or None
-    kind: str  # "regression" | "classification" | "none" (rnnviz.tasks.Kind)
+    kind: str  # "regression" | "classification" | "sequence" | "none" (rnnviz.tasks.Kind)
     K: int | None  # the outputs y fixes: its K columns, or its classes; None without y
     name: str  # the uploaded file's name
+    text: object = None  # cut from a .txt: its rnnviz.text.corpus.Corpus (rnnviz.inputs.text)
 
     @property
     def key(self) -> str:
@@ -134,7 +135,8 @@ class Data:
 
     @property
     def nbytes(self) -> int:
-        return self.X.nbytes + (0 if self.y is None else self.y.nbytes)
+        text = 0 if self.text is None else 4 * len(self.text.text) + self.text.ids.nbytes
+        return self.X.nbytes + (0 if self.y is None else self.y.nbytes) + text
 
     @property
     def N(self) -> int:

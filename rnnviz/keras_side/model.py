@@ -313,3 +313,11 @@ def build(config: RNNConfig, weights: Mapping[str, np.ndarray] | None = None) ->
     )
     built.set_weights(initial.weights_of(c, weights))
     return built
+
+
+def over_sequence(config: RNNConfig, weights: Mapping[str, np.ndarray], X: np.ndarray):
+    """y of ``config``'s model with ``weights`` (as a run computes with them: already scaled)
+    over X (1, L, D), for any L a config allows: the same layers built for T = L, since the
+    weights of a recurrent layer do not depend on T. (1, L, K) with return_sequences."""
+    c = config.replace(T=X.shape[1], N=1, weights=SEEDED, whh_scale=1.0, bug="none")
+    return build(c, weights)(np.asarray(X, dtype=c.dtype))

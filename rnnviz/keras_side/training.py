@@ -34,12 +34,13 @@ from typing import Literal
 
 import numpy as np
 
+from rnnviz import tasks
 from rnnviz.config import SEEDED, TRAINED, RNNConfig
 from rnnviz.inputs.imported import architecture, fits
 from rnnviz.inputs.store import Store
 from rnnviz.keras_side import model as keras_side
 
-VAL_FRACTION = 0.2  # the last 20% of the N samples are validation (at least 1)
+VAL_FRACTION = tasks.VAL_FRACTION  # the last 20% of the N samples are validation (≥ 1)
 EPOCHS = (1, 200)  # the allowed epochs, lowest and highest
 BUDGET_S = 60.0  # a training's default wall-clock budget, seconds
 # Adam's step and the batch: bench/training.py's LSTM reaches validation MSE < 0.05 on the
@@ -51,11 +52,16 @@ BATCH = 32
 BETA_1, BETA_2, EPSILON = 0.9, 0.999, 1e-7  # Adam's other constants: Keras' defaults
 EVERY_S = 0.25  # the most seconds between two progress reports during an epoch
 
-METRICS = {"regression": "MSE", "classification": "cross-entropy"}
+# "sequence": one class at every step (the text tasks), its cross-entropy averaged over steps
+METRICS = {"regression": "MSE", "classification": "cross-entropy", "sequence": "cross-entropy"}
 NO_TARGET = "random X has no target: choose a task or upload data with y"
 ONE_PER_SEQUENCE = (
-    "return_sequences gives an output at every step, but a task's target is one per "
+    "return_sequences gives an output at every step, but this target is one per "
     "sequence: turn return_sequences off to train"
+)
+EVERY_STEP = (
+    "this target has a class at every step, which needs return_sequences on: an output "
+    "at every step"
 )
 
 
@@ -142,11 +148,11 @@ def loss_of(kind: str):
     keras, _ = keras_side._keras()
     if kind == "regression":
         return keras.losses.MeanSquaredError()
-    if kind == "classification":
+    if kind in ("classification", "sequence"):  # a sequence's: the mean over N and T
         return keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     if kind == "none":
         raise TrainingError(NO_TARGET)
-    raise TrainingError(f"kind must be regression or classification, got {kind!r}")
+    raise TrainingError(f"kind must be regression, classification or sequence, got {kind!r}")
 
 
 def baseline(y: np.ndarray, kind: str, N: int) -> float:
@@ -158,6 +164,7 @@ def baseline(y: np.ndarray, kind: str, N: int) -> float:
     if kind == "regression":
         mean = train.astype(np.float64).mean(axis=0)  # (K,)
         return float(np.mean((val.astype(np.float64) - mean) ** 2))
+    train, val = train.reshape(-1), val.reshape(-1)  # a sequence's steps count as samples
     K = int(max(train.max(), val.max())) + 1
     p = (np.bincount(train, minlength=K) + 1) / (len(train) + K)  # (K,) smoothed frequencies
     return float(-np.mean(np.log(p[val])))
@@ -169,8 +176,8 @@ def split(N: int) -> tuple[int, int]:
         raise TrainingError(
             f"training needs N ≥ 2 samples (one to learn from, one to validate on), got N = {N}"
         )
-    n_val = max(1, int(N * VAL_FRACTION))
-    return N - n_val, n_val
+    held = tasks.n_val(N)
+    return N - held, held
 
 
 def _checked(config: RNNConfig, X, y, kind: str, epochs: int):
@@ -179,9 +186,9 @@ def _checked(config: RNNConfig, X, y, kind: str, epochs: int):
     if kind == "none" or y is None:
         raise TrainingError(NO_TARGET)
     if kind not in METRICS:
-        raise TrainingError(f"kind must be regression or classification, got {kind!r}")
-    if config.return_sequences:
-        raise TrainingError(ONE_PER_SEQUENCE)
+        raise TrainingError(f"kind must be regression, classification or sequence, got {kind!r}")
+    if config.return_sequences != (kind == "sequence"):
+        raise TrainingError(ONE_PER_SEQUENCE if config.return_sequences else EVERY_STEP)
     low, high = EPOCHS
     if isinstance(epochs, bool) or not isinstance(epochs, int) or not low <= epochs <= high:
         raise TrainingError(
@@ -202,15 +209,18 @@ def _checked(config: RNNConfig, X, y, kind: str, epochs: int):
             raise TrainingError("y must hold finite numbers, but some are NaN or infinite")
     else:
         y = np.asarray(y)
-        if y.shape != (N,) or not np.issubdtype(y.dtype, np.integer):
+        shape, what = {"classification": ((N,), "a classification")}.get(
+            kind, ((N, c.T), "a target at every step")
+        )
+        if y.shape != shape or not np.issubdtype(y.dtype, np.integer):
             raise TrainingError(
-                f"y must be ({N},) class indices for a classification, got {y.shape} {y.dtype}"
+                f"y must be {shape} class indices for {what}, got {y.shape} {y.dtype}"
             )
         if y.size and not (0 <= y.min() and y.max() < c.K):
             raise TrainingError(
                 f"y's classes must be between 0 and K - 1 = {c.K - 1}, got {y.min()} to {y.max()}"
             )
-        y = y.astype(np.int32)  # (N,)
+        y = y.astype(np.int32)  # (N,) or (N, T)
     if not np.isfinite(X).all():
         raise TrainingError("X must hold finite numbers, but some are NaN or infinite")
     split(N)
@@ -219,10 +229,11 @@ def _checked(config: RNNConfig, X, y, kind: str, epochs: int):
 
 def _evaluate(net, X: np.ndarray, y: np.ndarray, kind: str) -> tuple[float, float | None]:
     """(loss, accuracy or None) of ``net`` on (X, y), in float64 from its outputs: the mean
-    squared error, or the mean of -log softmax(logits)[y]."""
-    out = net(X).astype(np.float64)  # (n, K)
+    squared error, or the mean of -log softmax(logits)[y] (over every step of a sequence)."""
+    out = net(X).astype(np.float64)  # (n, K), or (n, T, K) for a sequence
     if kind == "regression":
         return float(np.mean((out - y) ** 2)), None
+    out, y = out.reshape(-1, out.shape[-1]), y.reshape(-1)  # (n·T, K), (n·T,): steps as samples
     z = out - out.max(axis=1, keepdims=True)  # (n, K), the largest logit 0
     log_p = z - np.log(np.exp(z).sum(axis=1, keepdims=True))  # (n, K) log softmax
     n = np.arange(len(y))  # (n,)
@@ -243,11 +254,11 @@ def _step(net, kind: str, η: float):
     v = [tf.Variable(tf.zeros(w.shape, "float32"), trainable=False) for w in W]  # 2nd moments
     t = tf.Variable(0.0, trainable=False)  # steps taken
     c = net.config
-    y_spec = (
-        tf.TensorSpec((None, c.K), "float32")
-        if kind == "regression"
-        else tf.TensorSpec((None,), "int32")
-    )
+    y_spec = {
+        "regression": tf.TensorSpec((None, c.K), "float32"),
+        "classification": tf.TensorSpec((None,), "int32"),
+        "sequence": tf.TensorSpec((None, c.T), "int32"),
+    }[kind]
 
     @tf.function(input_signature=[tf.TensorSpec((None, c.T, c.D), "float32"), y_spec])
     def step(X, y):
@@ -374,7 +385,7 @@ def train(
             )
             loss.append(v)
             val_loss.append(val_v)
-            if kind == "classification":
+            if a is not None:
                 accuracy.append(a)
                 val_accuracy.append(val_a)
             if epoch == epochs:

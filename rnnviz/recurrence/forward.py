@@ -65,7 +65,7 @@ def simple_rnn(
     b_h: np.ndarray,
     *,
     tanh=np.tanh,
-    h_0: float = 0.0,
+    h_0: float | np.ndarray = 0.0,
 ) -> dict[str, np.ndarray]:
     """Elman recurrence ``h_t = tanh(x_t W_xh + h_{t-1} W_hh + b_h)``, ``h_0 = 0``.
 
@@ -76,6 +76,7 @@ def simple_rnn(
         b_h: hidden bias, (M,).
         tanh, h_0: the activation and the initial state, as Keras has them; the agreement
             debugger (``rnnviz.recurrence.bugs``) passes others to show what a mistake does.
+            h_0 is a number or (N, M): text generation carries h from one call to the next.
 
     Returns:
         ``{"a": a, "h": h}``: the pre-activation ``a_t = x_t W_xh + h_{t-1} W_hh + b_h``
@@ -119,7 +120,8 @@ def lstm(
     *,
     σ=sigmoid,
     tanh=np.tanh,
-    h_0: float = 0.0,
+    h_0: float | np.ndarray = 0.0,
+    c_0: float | np.ndarray = 0.0,
 ) -> dict[str, np.ndarray]:
     """Keras' LSTM. Each weight holds four gate blocks side by side, in the order i, f, c, o.
 
@@ -131,7 +133,8 @@ def lstm(
 
     Args:
         X: (N, T, D). W_xh: (D, 4M). W_hh: (M, 4M). b_h: (4M,).
-        σ, tanh, h_0: the activations and the initial h (c_0 stays 0), as in simple_rnn.
+        σ, tanh, h_0: the activations and the initial h, as in simple_rnn; c_0: the initial
+            c, 0 or (N, M) (text generation carries h and c from one call to the next).
 
     Returns:
         h, c and the gates i, f, g, o, each (N, T, M).
@@ -140,7 +143,7 @@ def lstm(
     M = W_hh.shape[0]
     trace = {k: np.empty((T, N, M), dtype=X.dtype) for k in ("h", "c", "i", "f", "g", "o")}
     h_prev = np.full((N, M), h_0, dtype=X.dtype)  # (N, M)
-    c_prev = np.zeros((N, M), dtype=X.dtype)  # (N, M)
+    c_prev = np.full((N, M), c_0, dtype=X.dtype)  # (N, M)
     for t, xW_b in enumerate(_projected(X, W_xh, b_h)):  # xW_b: (N, 4M)  x_t W_xh + b_h
         z = xW_b + h_prev @ W_hh  # (N, 4M): the four gates' pre-activations
         z_i, z_f, z_g, z_o = np.split(z, 4, axis=1)  # (N, M) each
@@ -161,7 +164,7 @@ def gru(
     *,
     σ=sigmoid,
     tanh=np.tanh,
-    h_0: float = 0.0,
+    h_0: float | np.ndarray = 0.0,
 ) -> dict[str, np.ndarray]:
     """Keras' GRU. Weights hold three gate blocks in the order z, r, h̃.
 

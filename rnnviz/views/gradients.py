@@ -93,6 +93,67 @@ def _head_backward(c: RNNConfig, N: int, W_o: np.ndarray, w: np.ndarray) -> np.n
     return np.broadcast_to(per_step, (N, c.T, c.head_width))  # (N, T, M·directions)
 
 
+def _through_layers(
+    c: RNNConfig, traces: Traces, weights: Mapping[str, np.ndarray], δH: np.ndarray
+) -> tuple[np.ndarray, dict, dict]:
+    """From δH (N, T, M·directions), what reaches the last layer's h_t from the head, back
+    through every layer and direction to the input: ∂s/∂X (N, T, D), and each path's δ (its
+    ∂s/∂h_t in total) and δh (what arrived from outside it), (N, T, M) each."""
+    cell = c.variant
+    δ_of, δh_of = {}, {}
+    for layer in range(c.layers, 0, -1):
+        δ_below = []  # each path's ∂s/∂(its input), (N, T, D_l): summed, both read the same
+        for i, d in enumerate(("fwd", "bwd")[: c.directions]):
+            W = cell.path_weights(weights, suffix(layer, d))
+            δh = δH[..., i * c.M : (i + 1) * c.M]  # (N, T, M)  this path's share
+            δx, δ = _path_backward(cell, traces[(layer, d)], δh, W, d)  # (N, T, D_l), (N, T, M)
+            δ_of[(layer, d)], δh_of[(layer, d)] = δ, δh  # (N, T, M) each
+            δ_below.append(δx)
+        δH = sum(δ_below[1:], δ_below[0])  # (N, T, D_l)
+    return δH, δ_of, δh_of
+
+
+def connectivity(
+    config: RNNConfig,
+    traces: Traces,
+    weights: Mapping[str, np.ndarray],
+    t: int,
+    k: int,
+    lookback: int,
+) -> np.ndarray:
+    """‖∂logit_(t, k)/∂x_τ‖ for τ = t − lookback + 1, ..., t (0-based steps of one sequence,
+    whose forward ``traces`` are given, (1, L, ·) each): how strongly the logit of character k
+    at step t depends on each earlier input, (lookback,) float, Distill's "connectivity".
+
+    The backward pass starts at step t and walks back ``lookback`` steps and one more: the
+    gradient at step τ needs only the states from τ − 1 to t, so the values are exact, not an
+    approximation of a longer walk; the extra step gives the first one its c_{τ−1} (LSTM)
+    or h_{τ−1} (GRU). A model reading the text backwards too (bidirectional) has no
+    connectivity to earlier characters alone, and is refused."""
+    c = config.replace(bug=NONE)
+    if c.bidirectional:
+        raise ValueError(
+            "connectivity reads how a prediction depends on earlier characters; a "
+            "bidirectional model also reads later ones: turn bidirectional off"
+        )
+    if not 0 <= t < len(traces[(1, "fwd")]["h"][0]) or not 1 <= lookback:
+        raise ValueError(f"t must be a step of the sequence and lookback ≥ 1, got {t}, {lookback}")
+    start = max(0, t - lookback)  # one step before the window, where there is one
+    window = {
+        path: {name: a[:, start : t + 1] for name, a in trace.items()}  # (1, W, M) views
+        for path, trace in traces.items()
+    }
+    W_o = weights["W_o"]  # (M, K)
+    δH = np.zeros((1, t + 1 - start, c.M), dtype=W_o.dtype)  # (1, W, M)
+    δH[0, -1] = W_o[:, k]  # ∂logit_(t, k)/∂h_t, at step t alone
+    δX, _, _ = _through_layers(c, window, weights, δH)  # (1, W, D)
+    norms = np.linalg.norm(δX[0], axis=1)  # (W,)
+    out = np.zeros(lookback, dtype=np.float64)  # (lookback,) zero before the sequence starts
+    kept = norms[-lookback:]  # without the extra step
+    out[lookback - len(kept) :] = kept
+    return out
+
+
 def gradients(
     config: RNNConfig,
     X: np.ndarray,
@@ -112,17 +173,8 @@ def gradients(
     cell = c.variant
     N = X.shape[0]
     δH = _head_backward(c, N, weights["W_o"], output_seed(c.K, k, X.dtype))  # (N, T, M·dirs)
-    dy_dh, δ_of, δh_of = {}, {}, {}
-    for layer in range(c.layers, 0, -1):
-        δ_below = []  # each path's ∂s/∂(its input), (N, T, D_l): summed, both read the same
-        for i, d in enumerate(("fwd", "bwd")[: c.directions]):
-            W = cell.path_weights(weights, suffix(layer, d))
-            δh = δH[..., i * c.M : (i + 1) * c.M]  # (N, T, M)  this path's share
-            δx, δ = _path_backward(cell, traces[(layer, d)], δh, W, d)  # (N, T, D_l), (N, T, M)
-            dy_dh[(layer, d)] = _norms(δ)  # (T,)
-            δ_of[(layer, d)], δh_of[(layer, d)] = δ, δh  # (N, T, M) each
-            δ_below.append(δx)
-        δH = sum(δ_below[1:], δ_below[0])  # (N, T, D_l)
+    δH, δ_of, δh_of = _through_layers(c, traces, weights, δH)  # (N, T, D), {path: (N, T, M)}
+    dy_dh = {path: _norms(δ) for path, δ in δ_of.items()}  # (T,) each
     # ∂(Σ_m h_T,m)/∂h_t: the last forward path's backward pass again, seeded at h_T alone.
     # Its ∂/∂x_t is not wanted: W_xh cut to no rows makes δx (N, T, 0), and its matmuls free.
     W = cell.path_weights(weights, suffix(c.layers, "fwd"))
