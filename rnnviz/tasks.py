@@ -41,7 +41,7 @@ COPY_S = 4  # copy: the alphabet size S; D = S + 1 (the delimiter), K = S
 # is the 63 most common characters and one symbol for every other.
 BRACKETS_D = len(corpus.BRACKETS_ALPHABET)
 PYTHON_D = corpus.ALPHABET_MAX
-TEXT_SIZES = (("N", 256), ("T", 64))  # enough text to learn from within a training's budget
+TEXT_SIZES = (("N", 1024), ("T", 64))  # enough text to learn from within a training's budget
 
 # "none": X only, no y; "sequence": a class at every step, y (N, T) int32 (the text tasks)
 Kind = Literal["regression", "classification", "sequence", "none"]

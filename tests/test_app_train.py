@@ -23,7 +23,7 @@ from tests.test_app import open_app, player, text, weights
 from tests.test_app_whatif import values
 from tests.test_userdata import MALFORMED
 
-DATA_UPLOADER = "Upload your data (.npy, .npz, .csv)"
+DATA_UPLOADER = "Upload your data (.npy, .npz, .csv) or a text (.txt)"
 MODEL_UPLOADER = "Load your Keras model (.keras)"
 WAIT_S = 120  # a training at these sizes takes about a second
 

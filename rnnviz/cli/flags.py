@@ -171,7 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--text",
         metavar="PATH",
         help="learn your own text: a UTF-8 .txt (at most 1 MB), cut into N windows of T + 1 "
-        "characters (N = 256, T = 64 unless told), the last 20%% held out; D = K = its "
+        "characters (N = 1024, T = 64 unless told), the last 20%% held out; D = K = its "
         f"alphabet, the {ALPHABET_MAX - 1} most common characters and one for every other",
     )
     parser.add_argument(

@@ -100,7 +100,7 @@ class Hypothesis:
 HYPOTHESES: dict[str, Hypothesis] = {
     h.key: h
     for h in (
-        Hypothesis("depth", "nesting depth in (), [] and {}", lambda t: depth_of(t) * 1.0),
+        Hypothesis("depth", "nesting depth", lambda t: depth_of(t) * 1.0),
         Hypothesis("in_quotes", "inside quotes or a string", in_quotes),
         Hypothesis("line_position", "position in the line", line_position),
         Hypothesis("after_space", "just after a space", after_space),

@@ -25,6 +25,7 @@ class Reading:
 
     states: Mapping[str, np.ndarray]  # "h", "c", "i", ... -> (L, M·directions)
     logits: np.ndarray  # (L, K): row i predicts character i + 1
+    traces: Mapping = None  # every (layer, direction)'s trace, (1, L, M) each: for gradients
 
     def bits_per_char(self, ids: np.ndarray) -> float:
         """−log2 p(character i + 1 | characters 0..i), averaged over i = 0..L−2."""
@@ -49,7 +50,7 @@ def over(config, weights: Mapping[str, np.ndarray], ids: np.ndarray) -> Reading:
         k: np.concatenate([t[k][0] for t in last], axis=-1)  # (L, M·directions)
         for k in last[0]
     }
-    return Reading(states, y[0])
+    return Reading(states, y[0], traces)
 
 
 def bits_per_char(logits: np.ndarray, targets: np.ndarray) -> float:

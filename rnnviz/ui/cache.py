@@ -43,7 +43,9 @@ from rnnviz.recurrence import initial
 from rnnviz.recurrence.agreement import GradientAgreement
 from rnnviz.recurrence.cells import CELLS
 from rnnviz.shapes import layouts, ledger
-from rnnviz.tasks import X_of, Xy_of
+from rnnviz.tasks import TASKS, VAL_FRACTION, X_of, Xy_of
+from rnnviz.text import corpus as corpora
+from rnnviz.text import reading
 from rnnviz.views import export, figures, forgetting, player_data, standalone, weight_maps
 from rnnviz.views import gradients as grad
 
@@ -469,3 +471,42 @@ def usage() -> dict[str, str]:
         "memory views": memory_views,
     }
     return {name: str(cache.usage()) for name, cache in caches.items()}
+
+
+# ---- a text task: its text, and the units read over its held-out part ----
+
+
+def text_corpus(config: RNNConfig) -> corpora.Corpus | None:
+    """The text a run of ``config`` reads (a text task's, or an uploaded .txt), or None."""
+    data = uploaded_data(config)
+    if data is not None:
+        return data.text
+    return corpora.of_task(config.task, config.seed) if TASKS[config.task].per_step else None
+
+
+def _study_nbytes(s: reading.Study) -> int:
+    arrays = [s.ids, s.reading.logits]
+    arrays += [a for trace in s.reading.traces.values() for a in trace.values()]
+    return sum(a.nbytes for a in arrays) + 4 * len(s.text) + VIEW_OVERHEAD
+
+
+@within(VIEW_BUDGET, sizeof=_study_nbytes, follows=_runs)
+def text_study(config: RNNConfig) -> reading.Study:
+    """The run's model read over its text's held-out part (``rnnviz.text.reading.study``),
+    beside its initial weights; NumPy only."""
+    initial_weights = initial.weights_of(config.replace(weights=SEEDED))
+    corpus = text_corpus(config)
+    return reading.study(config, corpus, run_of(config).weights, initial_weights, VAL_FRACTION)
+
+
+@within(VIEW_BUDGET, sizeof=_study_nbytes, follows=_runs)
+def initial_study(config: RNNConfig) -> reading.Study:
+    """The same reading with the initial weights: the units before any training."""
+    initial_weights = initial.weights_of(config.replace(weights=SEEDED))
+    corpus = text_corpus(config)
+    return reading.study(config, corpus, initial_weights, initial_weights, VAL_FRACTION)
+
+
+def text_traces(config: RNNConfig):
+    """Every layer's trace over the held-out text, (1, L, M) each: what connectivity reads."""
+    return text_study(config).reading.traces

@@ -55,5 +55,6 @@ SECTIONS: dict[str, Section] = {
                 on_demand=True),
         Section("spectrum", (("9", "Spectrum of W_hh"),), "Spectrum of W_hh", keras=False,
                 on_demand=True),
+        Section("text", (("10", "Reading the units"),), "Reading the units", keras=False),
     )
 }  # fmt: skip

@@ -26,11 +26,12 @@ from rnnviz.config import (
 )
 from rnnviz.config.rnn_config import DTYPES, INPUTS, pulse_fields
 from rnnviz.inputs import imported, userdata
+from rnnviz.inputs import text as text_input
 from rnnviz.keras_side import own_model
 from rnnviz.recurrence import bugs
 from rnnviz.recurrence.cells import CELLS, LAYOUTS, cell_of, shape_text
 from rnnviz.shapes import layouts
-from rnnviz.tasks import TASKS
+from rnnviz.tasks import TASKS, TEXT_SIZES
 from rnnviz.ui import held, link, notes
 from rnnviz.ui.contents import SECTIONS
 from rnnviz.ui.notes import as_plain_markdown
@@ -111,16 +112,41 @@ def load_model(values: dict, name: str, payload: bytes) -> None:
     notes.say("upload", True, said + (f" {fell_back}." if fell_back else ""))
 
 
+TEXT_FORMAT = (
+    "\n\nA .txt (UTF-8, at most 1 MB) is a text to learn: N = {N} windows of T + 1 = {T1} "
+    "characters cut from it, the last fifth of the text held out, D = K = its alphabet (its "
+    "63 most common characters and ¤ for every other)."
+).format(N=dict(TEXT_SIZES)["N"], T1=dict(TEXT_SIZES)["T"] + 1)
+
+
+def _read_upload(name: str, payload: bytes) -> userdata.Data:
+    """An uploaded file as Data: a .txt cut into the windows a text task starts with, else
+    X (and y) as userdata reads them."""
+    if not name.lower().endswith(text_input.EXTENSION):
+        return userdata.read(name, payload)
+    sizes = dict(TEXT_SIZES)
+    return text_input.as_data(text_input.read(name, payload), sizes["N"], sizes["T"], name)
+
+
 def load_data(name: str, payload: bytes) -> None:
-    """An uploaded .npy, .npz or .csv: the session's data."""
+    """An uploaded .npy, .npz, .csv or .txt: the session's data."""
     kept = "your data is as it was" if held.SLOTS["data"] in st.session_state else "X is as it was"
     item = held.take(
         "data",
         "data",
-        lambda: userdata.read(name, payload),
+        lambda: _read_upload(name, payload),
         lambda why: f"{name} was not loaded: {why}. {kept.capitalize()}.",
     )
-    if item is not None:
+    if item is not None and item.text is not None:
+        others = f", {item.text.others:,} became ¤" if item.text.others else ""
+        notes.say(
+            "data",
+            True,
+            f"Loaded {name}: {len(item.text.text):,} characters, alphabet D = K = {item.D}"
+            f"{others}; {item.N} windows of T + 1 = {item.T + 1} characters; "
+            f"data={item.digest}.",
+        )
+    elif item is not None:
         target = {"regression": f"y ({item.N}, {item.K})", "classification": f"y: {item.K} classes"}
         notes.say(
             "data",
@@ -153,6 +179,7 @@ def _task_and_data() -> tuple[dict, dict[str, str]]:
         what = {
             "regression": f"y ({data.N}, {data.K}) to regress",
             "classification": f"y: {data.K} classes",
+            "sequence": f"y ({data.N}, {data.T}): the next of {data.K} characters at every step",
         }.get(data.kind, "no y: nothing to train")
         st.caption(as_plain_markdown(f"X: {data.name}, ({data.N}, {data.T}, {data.D}); {what}."))
         st.button(
@@ -168,6 +195,7 @@ def _task_and_data() -> tuple[dict, dict[str, str]]:
             "Task",
             options=list(TASKS),
             key="task",
+            on_change=_task_sizes,
             format_func=lambda k: TASKS[k].title,
             help="What X is and what the model is asked to predict (?task=). Each draws (X, y) "
             "for your N and T from the seed: "
@@ -184,16 +212,26 @@ def _task_and_data() -> tuple[dict, dict[str, str]]:
                 )
         if st.session_state.get("T", task.T_min) < task.T_min:
             st.session_state["T"] = task.T_min
+    per_step = data.kind if data is not None else TASKS[st.session_state["task"]].kind
+    if per_step == "sequence":  # a target at every step: the head reads every h_t
+        st.session_state["return_sequences"] = True
+        locked["return_sequences"] = "a text has a target at every step, the next character"
     fresh_uploader(
-        "Upload your data (.npy, .npz, .csv)",
+        "Upload your data (.npy, .npz, .csv) or a text (.txt)",
         "_data_uploads",
         load_data,
-        ["npy", "npz", "csv"],
-        userdata.FORMAT,
+        ["npy", "npz", "csv", "txt"],
+        userdata.FORMAT + TEXT_FORMAT,
     )
     notes.show("data", ":material/upload:")
     source = {"task": st.session_state["task"], "data": data.digest if data else NO_DATA}
     return source, locked
+
+
+def _task_sizes() -> None:
+    """A task chosen: the N and T it starts with (a text task's), in place of the page's."""
+    for symbol, value in TASKS[st.session_state["task"]].sizes:
+        st.session_state[symbol] = value
 
 
 def _config_or_none(values: dict) -> RNNConfig | None:
@@ -465,7 +503,9 @@ def sidebar() -> tuple[RNNConfig | None, View]:
             ("return_sequences", "return_sequences"),
             ("bidirectional", "Bidirectional"),
         ):
-            st.toggle(label, key=name, help=FIELDS[name].help)
+            why = locked.get(name)
+            help = FIELDS[name].help + (f". On: {why}" if why else "")
+            st.toggle(label, key=name, help=help, disabled=why is not None)
         values["seed"] = _size_input("seed")
         switches = ("reset_after", "return_sequences", "bidirectional")
         values.update({k: st.session_state[k] for k in ("cell", *switches)})

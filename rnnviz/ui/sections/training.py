@@ -43,14 +43,14 @@ def budget_s() -> float:
 
 
 def target_of(config: RNNConfig) -> tuple[str, str | None]:
-    """The kind of target the config's task or data has ("regression", "classification" or
-    "none") and, where it cannot be trained, why not."""
+    """The kind of target the config's task or data has ("regression", "classification",
+    "sequence" or "none") and, where it cannot be trained, why not."""
     data = cache.uploaded_data(config)
     kind = TASKS[config.task].kind if data is None else data.kind
     if kind == "none":
         return kind, training.NO_TARGET
-    if config.return_sequences:
-        return kind, training.ONE_PER_SEQUENCE
+    if config.return_sequences != (kind == "sequence"):
+        return kind, training.ONE_PER_SEQUENCE if config.return_sequences else training.EVERY_STEP
     if config.imported:
         return kind, (
             "training starts from the seeded initial weights; use the seeded weights to train"

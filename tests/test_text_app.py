@@ -1,0 +1,73 @@
+"""The text tasks on the page (Streamlit's AppTest): a text task locks return_sequences and
+starts at its sizes, trains one prediction per step, and reads its units; a .txt upload becomes
+the run's text; and every malformed .txt is refused in one sentence with nothing lost."""
+
+from __future__ import annotations
+
+import pytest
+
+from rnnviz.tasks import TEXT_SIZES
+from tests.test_app import open_app
+from tests.test_app_train import DATA_UPLOADER, attach, notes, npz_of, train
+from tests.test_text import GOOD, MALFORMED
+
+SMALL = dict(task="brackets", D=37, K=37, N=40, T=32, M=6, return_sequences=1)
+
+
+def test_a_text_task_locks_return_sequences_and_starts_at_its_sizes():
+    at = open_app(**SMALL)
+    toggle = at.toggle(key="return_sequences")
+    assert toggle.value and toggle.disabled
+    assert any(h.value == "10 · Reading the units" for h in at.header)
+    at.selectbox(key="task").set_value("sine").run()
+    assert not at.toggle(key="return_sequences").disabled
+    assert not any(h.value == "10 · Reading the units" for h in at.header)
+    at.selectbox(key="task").set_value("python").run()
+    sizes = dict(TEXT_SIZES)
+    assert (at.number_input(key="N").value, at.number_input(key="T").value) == (
+        sizes["N"],
+        sizes["T"],
+    )
+    assert at.query_params["return_sequences"] == "true" and at.query_params["D"] == "64"
+
+
+def test_a_text_task_trains_at_every_step_and_its_bits_fall():
+    at = open_app(**SMALL)
+    before = [m.value for m in at.markdown if m.value.startswith("**Bits per character")]
+    at = train(at, epochs=3)
+    assert at.query_params["weights"] == "trained"
+    after = [m.value for m in at.markdown if m.value.startswith("**Bits per character")]
+    assert after and after != before and "with the trained weights" in after[0]
+    assert not at.exception
+
+
+def test_an_uploaded_text_becomes_the_run_and_the_reading_section_reads_it():
+    at = attach(open_app(M=4), DATA_UPLOADER, "notes.txt", GOOD * 20)
+    assert not at.exception, at.exception
+    (loaded,) = [n for n in notes(at) if n.startswith("Loaded notes.txt: ")]
+    assert f"{len(GOOD) * 20:,} characters" in loaded
+    sizes = dict(TEXT_SIZES)
+    assert (at.number_input(key="N").value, at.number_input(key="T").value) == (
+        sizes["N"],
+        sizes["T"],
+    )
+    assert at.toggle(key="return_sequences").value
+    assert any("The text: your text 'notes.txt'" in c.value for c in at.caption)
+    X = npz_of(at)["X"]
+    assert X.shape == (sizes["N"], sizes["T"], len(set(GOOD.decode())))
+
+
+TEXTS = [m for m in MALFORMED if m[0].endswith(".txt")][::2]  # the uploader's own type
+
+
+@pytest.mark.parametrize("name, payload, words", TEXTS)
+def test_a_malformed_text_is_refused_and_the_text_the_page_had_stays(name, payload, words):
+    at = attach(open_app(M=4), DATA_UPLOADER, "notes.txt", GOOD * 20)
+    digest, X = at.query_params["data"], npz_of(at)["X"]
+    at = attach(at, DATA_UPLOADER, name, payload)
+    (error,) = [e.value.replace("\\", "") for e in at.error]
+    assert error.startswith(f"{name} was not loaded: ")
+    assert error.endswith("Your data is as it was.") and "Traceback" not in error
+    assert words.replace("\\", "") in error, error
+    assert at.query_params["data"] == digest
+    assert (npz_of(at)["X"] == X).all()
