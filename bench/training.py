@@ -1,4 +1,4 @@
-"""Train on the adding problem at T = 50 as the page would and check two targets; print Markdown.
+"""Train on the adding problem at T = 50 and on the brackets text as the page would; print Markdown.
 
 Targets: an LSTM reaches validation MSE < 0.05 within the page's 60 s budget (for every seed tried),
 and a SimpleRNN of the same size, on the same data and with the same budget, ends at least 2× worse.
@@ -19,6 +19,7 @@ import argparse
 import os
 import platform
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -36,7 +37,9 @@ from rnnviz.keras_side.training import (  # noqa: E402
     split,
     train,
 )
-from rnnviz.tasks import TASKS  # noqa: E402
+from rnnviz.tasks import BRACKETS_D, TASKS, TEXT_SIZES, VAL_FRACTION  # noqa: E402
+from rnnviz.text import corpus, reading  # noqa: E402
+from rnnviz.text.hypotheses import HYPOTHESES, pearson  # noqa: E402
 
 N, T, M = 2000, 50, 32  # N·T·M = 3.2e6, under the app's cap of 5e6 (M ≤ 50 at this N, T)
 TARGET = 0.05  # the LSTM's validation MSE
@@ -79,6 +82,87 @@ def run(cell: str, seed: int, epochs: int) -> dict:
         "under": under,
         "baseline": float(np.mean((y_val.astype(np.float64) - 1.0) ** 2)),
     }
+
+
+TEXT_M, TEXT_EPOCHS = 32, 60  # the brackets task: LSTM(32), at most 60 epochs in the budget
+TEXT_R, TEXT_DROP = 0.8, 0.30  # a unit with |r| ≥ this against depth; bits this far below
+
+
+def text_run(cell: str) -> dict:
+    """The brackets task at the sizes it starts with, trained as the page trains it: after each
+    epoch, the best |r| of a unit (h, or an LSTM's c) against the nesting depth over the
+    held-out text, and the bits per character there; when |r| first reached TEXT_R."""
+    sizes = dict(TEXT_SIZES)
+    c = RNNConfig(
+        task="brackets", cell=cell, M=TEXT_M, D=BRACKETS_D, K=BRACKETS_D, return_sequences=True,
+        **sizes,
+    )  # fmt: skip
+    X, y = TASKS["brackets"].make(c.N, c.T, None, None, c.seed)  # (N, T, D), (N, T)
+    text = corpus.of_task("brackets", c.seed)
+    cut, held = text.held_out(VAL_FRACTION)
+    ids = text.ids[cut:]  # (L,)
+    depth = HYPOTHESES["depth"].of(held)  # (L,)
+    ends = []  # (epoch, seconds of training, best |r|, bits per character)
+    start, reading_s = time.perf_counter(), [0.0]  # the reading's own time is not training's
+
+    def on_epoch(epoch, weights):
+        now = time.perf_counter()
+        r = reading.over(c, weights, ids)
+        best = max(
+            float(np.abs(pearson(r.states[k], depth)).max()) for k in ("h", "c") if k in r.states
+        )
+        ends.append((epoch, now - start - reading_s[0], best, r.bits_per_char(ids)))
+        reading_s[0] += time.perf_counter() - now
+
+    _, history = train(c, X, y, "sequence", TEXT_EPOCHS, budget_s=BUDGET_S, on_epoch=on_epoch)
+    reached = next(((e, sec) for e, sec, r, _ in ends if r >= TEXT_R), None)
+    return {
+        "history": history,
+        "ends": ends,
+        "reached": reached,
+        "baseline": reading.unigram_bits(text.ids[:cut], c.K),
+    }
+
+
+def text_checks() -> list[tuple[bool, str]]:
+    """The brackets task's table and its targets: the LSTM's depth unit, and its bits."""
+    rows = {cell: text_run(cell) for cell in ("lstm", "simple")}
+    sizes = dict(TEXT_SIZES)
+    print(
+        f"\n# Brackets, N = {sizes['N']}, T = {sizes['T']}, M = {TEXT_M}: the depth unit\n\n"
+        "| cell | epochs | seconds | best |r| against depth | first |r| ≥ "
+        f"{TEXT_R:g} | bits/char held out | unigram baseline |"
+    )
+    print("|---|--:|--:|--:|---|--:|--:|")
+    for cell, r in rows.items():
+        h, (_, seconds, best, bits) = r["history"], r["ends"][-1]
+        reached = "never" if r["reached"] is None else "epoch {}, {:.1f} s".format(*r["reached"])
+        print(
+            f"| {cell} | {h.epochs} | {seconds:.1f} | {best:.3f} | {reached} | {bits:.3f} "
+            f"| {r['baseline']:.3f} |"
+        )
+    lstm = rows["lstm"]
+    _, _, best, bits = lstm["ends"][-1]
+    drop = 1 - bits / lstm["baseline"]
+    return [
+        (
+            lstm["reached"] is not None and lstm["reached"][1] <= BUDGET_S,
+            f"brackets: an LSTM({TEXT_M}) unit reaches |r| ≥ {TEXT_R:g} against the nesting "
+            f"depth within {BUDGET_S:g} s: "
+            + (
+                "never"
+                if lstm["reached"] is None
+                else "epoch {}, {:.1f} s".format(*lstm["reached"])
+            )
+            + f" (|r| = {best:.3f} after {lstm['history'].epochs} epochs)",
+        ),
+        (
+            drop >= TEXT_DROP,
+            f"brackets: the LSTM's bits per character on the held-out text ≥ {TEXT_DROP:.0%} "
+            f"below the unigram baseline: {bits:.3f} against {lstm['baseline']:.3f}, "
+            f"{drop:.0%} below",
+        ),
+    ]
 
 
 def main() -> None:
@@ -148,6 +232,8 @@ def main() -> None:
             f"{EVERY_S:g} s at most): {reports} reports in {seconds:.1f} s, {rate:.1f} a second",
         )
     )
+    checks += text_checks()
+    print()
     for ok, text in checks:
         print(f"- {'PASS' if ok else 'FAIL'}: {text}")
 

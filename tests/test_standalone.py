@@ -41,6 +41,9 @@ CONFIGS = {
     "gru_reset_before": RNNConfig(cell="gru", reset_after=False, K=3, seed=5),
     "lstm_stacked_bidirectional_sequences": STACKED,
     "gru_float64": RNNConfig(cell="gru", dtype="float64", seed=4),
+    "brackets": RNNConfig(
+        task="brackets", D=37, K=37, N=20, T=24, M=6, return_sequences=True, seed=7
+    ),
 }
 
 
@@ -111,6 +114,28 @@ def test_the_arrays_are_stored_bit_for_bit(runs):
     for name, theirs in {"X": run.X, **run.weights}.items():
         assert got[name].dtype == theirs.dtype == np.float32
         np.testing.assert_array_equal(got[name], theirs, err_msg=name)
+
+
+def test_a_text_run_carries_its_windows_and_prints_its_bits_per_character(runs, tmp_path):
+    run = runs["brackets"]
+    text = standalone.script_text(run)
+    stored = re.findall(r'^(\w+) = array\(  # .+\n    "([A-Za-z0-9+/=]+)"\n\)$', text, re.M)
+    got = {name: np.load(io.BytesIO(base64.b64decode(b64))) for name, b64 in stored}
+    assert list(got) == ["windows", *run.weights]  # X and y_task are rebuilt from them
+    windows = got["windows"]  # (N, T + 1)
+    np.testing.assert_array_equal(np.eye(37, dtype=np.float32)[windows[:, :-1]], run.X)
+    np.testing.assert_array_equal(windows[:, 1:], run.y_task)
+    (tmp_path / "run.py").write_text(text)
+    proc = standalone_python(["run.py"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    (line,) = [x for x in proc.stdout.splitlines() if x.startswith("cross-entropy ")]
+    y = run.y_keras.astype(np.float64)  # (N, T, K)
+    z = y - y.max(axis=2, keepdims=True)
+    log_p = z - np.log(np.exp(z).sum(axis=2, keepdims=True))
+    n, t = np.meshgrid(np.arange(20), np.arange(24), indexing="ij")
+    ce = -log_p[n, t, run.y_task].mean()
+    assert line == f"cross-entropy {ce:.4g} nats, {ce / np.log(2):.4g} bits per character"
+    assert proc.stdout.splitlines()[-1] == run.agreement.verdict
 
 
 def test_the_recurrence_is_rnnvizs_own_source(runs):

@@ -71,3 +71,33 @@ def test_a_malformed_text_is_refused_and_the_text_the_page_had_stays(name, paylo
     assert words.replace("\\", "") in error, error
     assert at.query_params["data"] == digest
     assert (npz_of(at)["X"] == X).all()
+
+
+def test_compare_cells_trains_the_three_and_draws_their_connectivity_on_one_chart():
+    import base64
+    import json
+
+    import numpy as np
+
+    from rnnviz.recurrence.cells import CELLS
+    from rnnviz.ui import cache
+
+    at = open_app(**SMALL)
+    at.number_input(key="text_compare_epochs").set_value(2).run()
+    at.button(key="text_compare").click().run()
+    assert not at.exception, at.exception
+    for ticket in cache.TRAINER.tickets():
+        assert ticket.wait(120)
+    at = at.run()
+    assert not at.exception, at.exception
+    charts = [c for c in at.get("plotly_chart") if "text_compare_chart" in str(c.proto.id)]
+    assert len(charts) == 1
+    figure = json.loads(charts[0].proto.spec)
+    titles = [CELLS[cell].title for cell in ("simple", "lstm", "gru")]
+    assert [trace["name"] for trace in figure["data"]] == titles
+    for trace in figure["data"]:  # y as Plotly sends it: a typed array, base64
+        y = np.frombuffer(base64.b64decode(trace["y"]["bdata"]), trace["y"]["dtype"])
+        assert y.shape == (120,) and (y > 0).all()  # 120 characters back, on a log axis
+    (table,) = [d for d in at.dataframe if "bits per character" in d.value.columns]
+    assert list(table.value["cell"]) == titles
+    assert list(table.value["epochs"]) == [2, 2, 2]

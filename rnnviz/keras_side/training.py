@@ -287,6 +287,7 @@ def train(
     budget_s: float = BUDGET_S,
     stop: threading.Event | None = None,
     on_progress: Callable[[Snapshot], None] | None = None,
+    on_epoch: Callable[[int, dict[str, np.ndarray]], None] | None = None,
     every_s: float = EVERY_S,
     learning_rate: float = LEARNING_RATE,
     batch: int = BATCH,
@@ -300,8 +301,9 @@ def train(
     current batch with the weights of the last whole epoch (History.stopped says which), so
     that E epochs' weights are always those of training E epochs, Stop or not.
     ``on_progress`` gets a Snapshot at the start, at most every ``every_s`` seconds during
-    an epoch, at every epoch's end and at the finish. TrainingError: no target, the wrong
-    shapes, too few samples, a loss that became NaN.
+    an epoch, at every epoch's end and at the finish; ``on_epoch(e, weights)`` the weights
+    after each whole epoch e (what a benchmark reads the units of). TrainingError: no
+    target, the wrong shapes, too few samples, a loss that became NaN.
     """
     start = time.perf_counter()
     X, y = _checked(config, X, y, kind, epochs)
@@ -379,6 +381,8 @@ def train(
         else:
             epoch += 1
             kept = net.weights()
+            if on_epoch is not None:
+                on_epoch(epoch, kept)
             (v, a), (val_v, val_a) = (
                 _evaluate(net, X_train, y_train, kind),
                 _evaluate(net, X_val, y_val, kind),

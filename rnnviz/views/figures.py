@@ -380,3 +380,37 @@ def loss_curve(
     fig.update_yaxes(title=metric, type="log", tickformat=".2~g")  # 0.2, not a bare 2
     fig.update_layout(legend=dict(orientation="h", y=1.12, x=0))
     return _layout(fig, "", 300)
+
+
+def connectivity_figure(curves: dict[str, np.ndarray], t: int, predicted: str) -> go.Figure:
+    """Distill's connectivity, one line per cell on the same axes: ‖∂logit/∂x_τ‖ of the
+    prediction made after character t, against how many characters back τ is (0: the
+    character itself), on a log axis. ``curves``: cell title -> (lookback,), oldest first."""
+    fig = go.Figure()
+    floor = _log_floor(np.concatenate(list(curves.values())))
+    shown = []
+    for (name, g), colour in zip(curves.items(), LINE_COLOURS, strict=False):
+        back = np.arange(len(g))[::-1]  # (lookback,): characters back, oldest first
+        y = np.maximum(g, floor)  # (lookback,)
+        shown.append(y)
+        fig.add_trace(
+            go.Scatter(
+                x=back,
+                y=y,
+                mode="lines",
+                name=name,
+                line=dict(color=colour),
+                customdata=g,
+                hovertemplate=f"{name}, %{{x}} back: %{{customdata:.2e}}<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title="characters back from t (0: the character itself)", autorange="reversed")
+    fig.update_yaxes(
+        title="‖∂logit/∂x_τ‖",
+        type="log",
+        exponentformat="e",
+        dtick=_log_dtick(np.concatenate(shown)),
+    )
+    fig.update_layout(legend=dict(orientation="h", y=-0.3))
+    title = f"What the prediction after character {t:,} ({predicted} came next) looked back at"
+    return _layout(fig, title, MEMORY_HEIGHT)

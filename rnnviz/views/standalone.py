@@ -107,9 +107,25 @@ def _shape_comment(c: RNNConfig, name: str) -> str:
     return f"{row.symbolic} = {shape_text(row.numeric)}"
 
 
+def _is_text(run: Run) -> bool:
+    """Whether the run reads a text: one-hot rows in, the next character at every step."""
+    return run.y_task is not None and run.y_task.ndim == 2 and run.y_task.dtype.kind == "i"
+
+
+def _windows(run: Run) -> np.ndarray:
+    """A text run's windows as character indices (N, T + 1) uint8: each sample's T inputs
+    (the one-hot rows' indices) and then its last target, the character after them. X is
+    the one-hot rows of the first T, y_task the last T: the file carries 1/4D of X's bytes."""
+    ids = run.X.argmax(axis=2)  # (N, T)
+    return np.concatenate([ids, run.y_task[:, -1:]], axis=1).astype(np.uint8)  # (N, T + 1)
+
+
 def _arrays(run: Run) -> dict[str, np.ndarray]:
-    """What the file carries: X, the target y_task where the task or the data has one, and
-    every weight, by the export's names."""
+    """What the file carries: X, the target y_task where the task or the data has one (for a
+    text, the windows of characters both are cut from), and every weight, by the export's
+    names."""
+    if _is_text(run):
+        return {"windows": _windows(run), **run.weights}
     target = {} if run.y_task is None else {"y_task": run.y_task}
     return {"X": run.X, **target, **run.weights}
 
@@ -321,15 +337,7 @@ def parts(
         Part(
             "The data",
             _data_text(run),
-            data_code
-            + "\n"
-            + _load(kind, "X", run.X, _shape_comment(c, "X"))
-            + "\n"
-            + (
-                ""
-                if run.y_task is None
-                else _load(kind, "y_task", run.y_task, _target_comment(run)) + "\n"
-            ),
+            data_code + "\n" + _data_code(run, kind),
         ),
         Part(
             "The model",
@@ -398,9 +406,35 @@ def parts(
     ]
 
 
+def _data_code(run: Run, kind: str) -> str:
+    """The lines that give X (and y_task): stored as they are, or, for a text, rebuilt from
+    its windows of character indices."""
+    c = run.config
+    if not _is_text(run):
+        target = (
+            "" if run.y_task is None else _load(kind, "y_task", run.y_task, _target_comment(run))
+        )
+        return _load(kind, "X", run.X, _shape_comment(c, "X")) + "\n" + (target and target + "\n")
+    return (
+        _load(kind, "windows", _windows(run), f"(N, T + 1) = ({c.N}, {c.T + 1})  characters")
+        + "\n"
+        + f"X = np.eye(D, dtype=DTYPE)[windows[:, :-1]]  # {_shape_comment(c, 'X')}, one-hot\n"
+        + f"y_task = windows[:, 1:].astype(np.int32)  # (N, T) = {(c.N, c.T)}  the next "
+        "character at every step\n"
+    )
+
+
 def _data_text(run: Run) -> str:
     """What X (and y_task) are, for the file's "The data" part."""
     c = run.config
+    if _is_text(run):
+        source = f"the {TASKS[c.task].title} task's text" if c.drawn else f"the text data={c.data}"
+        return (
+            f"X is {c.N} windows of T + 1 = {c.T + 1} characters of {source}, each character "
+            f"an index into an alphabet of D = {c.D}: X holds the one-hot rows of each "
+            "window's first T characters, y_task the character after each, the target at "
+            "every step. The file stores the windows exactly, not the text drawn again."
+        )
     if not c.drawn:
         what = f"X is the data uploaded to rnnviz (data={c.data})"
     elif c.task != "random":
@@ -416,13 +450,19 @@ def _data_text(run: Run) -> str:
 
 
 def _target_comment(run: Run) -> str:
-    """The shape comment of y_task: (N, K) values or (N,) class indices."""
+    """The shape comment of y_task: (N, K) values or (N,) class indices (a text's is
+    written by ``_data_code``)."""
     if run.y_task.ndim == 1:
         return f"(N,) = ({run.config.N},)  the class index of each sample"
     return f"(N, K) = {tuple(run.y_task.shape)}  the value to predict"
 
 
 def _loss_text(run: Run) -> str:
+    if _is_text(run):
+        return (
+            "Against the target: the cross-entropy of the logits y at every step, averaged "
+            "over N and T, and in bits per character."
+        )
     if run.y_task.ndim == 1:
         return "Against the target: the cross-entropy of the logits y and the accuracy."
     return "Against the target: the mean squared error."
@@ -430,6 +470,15 @@ def _loss_text(run: Run) -> str:
 
 def _loss_code(run: Run) -> str:
     """The loss of y_keras against y_task, printed as rnnviz's training reports it."""
+    if _is_text(run):
+        return (
+            "z = y_keras.astype(np.float64) - y_keras.max(axis=2, keepdims=True)  # (N, T, K)\n"
+            "log_p = z - np.log(np.exp(z).sum(axis=2, keepdims=True))  # (N, T, K)\n"
+            "n, t = np.meshgrid(np.arange(N), np.arange(T), indexing='ij')  # (N, T) each\n"
+            "cross_entropy = -log_p[n, t, y_task].mean()\n"
+            'print(f"cross-entropy {cross_entropy:.4g} nats, '
+            '{cross_entropy / np.log(2):.4g} bits per character")\n'
+        )
     if run.y_task.ndim == 1:
         return (
             "z = y_keras.astype(np.float64) - y_keras.max(axis=1, keepdims=True)  # (N, K)\n"

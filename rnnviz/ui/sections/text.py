@@ -14,20 +14,23 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from rnnviz.config import RNNConfig
+from rnnviz.config import SEEDED, TRAINED, RNNConfig
+from rnnviz.keras_side import training
 from rnnviz.keras_side.model import over_sequence  # imports TensorFlow only when called
-from rnnviz.tasks import VAL_FRACTION
+from rnnviz.recurrence.cells import CELLS
+from rnnviz.tasks import VAL_FRACTION, Xy_of
 from rnnviz.text import generate, reading
 from rnnviz.text.hypotheses import HYPOTHESES, contrast, ranked
 from rnnviz.ui import cache
 from rnnviz.ui.components.text import text_view
 from rnnviz.ui.sections import page
 from rnnviz.ui.view import View
-from rnnviz.views import player_data
+from rnnviz.views import figures, player_data
 from rnnviz.views.gradients import connectivity
 
 SHOWN = 6000  # characters drawn at once; a longer held-out text is shown a window at a time
 LOOKBACK = 120  # characters a clicked prediction's connectivity reaches back over
+DECADES = 3  # its colour scale: log10 over this many orders of magnitude below its largest
 TOP = 8  # units listed for a selection
 STATES = {"h": "h_t", "c": "c_t", "i": "i_t", "f": "f_t", "g": "g_t", "o": "o_t"}
 STATES |= {"z": "z_t", "r": "r_t", "hh": "h̃_t"}
@@ -114,6 +117,7 @@ def _reading(c: RNNConfig) -> None:
     if pick is not None:
         _connectivity_words(study, pick, payload["links"])
     _selection(study, state)
+    _compare(c, study, pick)
     _writing(c, corpus)
 
 
@@ -174,10 +178,13 @@ def _links(c: RNNConfig, study: reading.Study, t: int) -> dict:
     lookback = min(LOOKBACK, t + 1)
     g = connectivity(c, traces, cache.run_of(c).weights, t, k, lookback)  # (lookback,)
     top = float(g.max()) or 1.0
+    # a log scale over DECADES orders of magnitude: the character itself is usually far above
+    # the rest, and a linear scale would hide what the prediction looked back at
+    shade = np.clip(1 + np.log10(np.maximum(g / top, 1e-30)) / DECADES, 0, 1)  # (lookback,)
     return {
         "t": t,
         "from": t - lookback + 1,
-        "values": (g / top).round(4).tolist(),
+        "values": shade.round(4).tolist(),
         "raw": g.round(6).tolist(),
         "k": k,
     }
@@ -186,13 +193,14 @@ def _links(c: RNNConfig, study: reading.Study, t: int) -> dict:
 def _connectivity_words(study: reading.Study, t: int, links: dict) -> None:
     nxt = study.text[t + 1]
     shown = {"\n": "a line end", " ": "a space"}.get(nxt, repr(nxt))
-    g = np.array(links["raw"])  # (lookback,)
-    far = len(g) - 1 - int(np.argmax(g))
+    g = np.array(links["raw"])  # (lookback,): the last is character t itself
+    far = len(g) - 1 - int(np.argmax(g[:-1])) if len(g) > 1 else 0
     st.caption(
         f"After character {t:,}, the model predicted what came next, {shown}: the background "
-        f"is ‖∂logit/∂x_τ‖ of that prediction for each of the {len(g)} characters before it "
-        f"(darker: it depended more), by the hand-written backward pass. The strongest is "
-        f"{far} character{'s' * (far != 1)} back."
+        f"is ‖∂logit/∂x_τ‖ of that prediction for character {t:,} and the "
+        f"{len(g) - 1} before it, by the hand-written backward pass, on a log scale over "
+        f"{DECADES} orders of magnitude (darker: it depended more). Before the character "
+        f"itself, the strongest is {far} character{'s' * (far != 1)} back."
     )
     st.button("Back to the unit's colours", key="text_unpick", on_click=_pick, args=(None,))
 
@@ -274,3 +282,115 @@ def _writing(c: RNNConfig, corpus) -> None:
         + ("**the same**." if same else "**different**.")
         + f" Seed {c.seed}: the same seed writes the same text."
     )
+
+
+# ---- compare cells: SimpleRNN, LSTM and GRU trained alike on the same text ----
+
+COMPARED = ("simple", "lstm", "gru")
+TICKETS = "_text_compare"  # session state: cell -> its ticket in the server's training queue
+
+
+def _start_of(c: RNNConfig, cell: str) -> RNNConfig:
+    """The config each cell's training starts from: this one with ``cell``, the seed's weights."""
+    return c.replace(
+        cell=cell, weights=SEEDED, whh_scale=1.0, dtype="float32", bug="none", x_edit="none"
+    )
+
+
+def _train_cells(c: RNNConfig, epochs: int) -> None:
+    """The button: each cell's training in the server's queue, one at a time, as Train's."""
+    data = cache.uploaded_data(c)
+    tickets = {}
+    for cell in COMPARED:
+        start = _start_of(c, cell)
+        X, y = Xy_of(start, data)  # (N, T, D) float32, (N, T) the next characters
+
+        def job(ticket, start=start, X=X, y=y):
+            return training.run_training(ticket, start, X, y, "sequence", epochs)
+
+        key = start.replace(weights=TRAINED, epochs=epochs).training_key
+        tickets[cell] = cache.TRAINER.submit(key, job)
+    st.session_state[TICKETS] = tickets
+
+
+def _compare(c: RNNConfig, study: reading.Study, pick: int | None) -> None:
+    st.markdown(
+        "**Compare cells**: a SimpleRNN, an LSTM and a GRU of this size, each trained on this "
+        f"text for the same epochs within the same {training.BUDGET_S:.0f} s budget, one after "
+        "another in the server's training queue; then what each one's prediction after the "
+        "clicked character looked back at, on the same axes."
+    )
+    if c.bidirectional:
+        st.caption("A bidirectional model reads later characters too: turn it off to compare.")
+        return
+    tickets = st.session_state.get(TICKETS)
+    busy = tickets is not None and any(t.state in ("queued", "running") for t in tickets.values())
+    left, right = st.columns([1, 2], vertical_alignment="bottom")
+    epochs = left.number_input("Epochs for each cell", 1, 200, 20, key="text_compare_epochs")
+    right.button(
+        "Train SimpleRNN, LSTM and GRU",
+        key="text_compare",
+        on_click=_train_cells,
+        args=(c, int(epochs)),
+        disabled=busy,
+    )
+    if busy:
+        _progress()
+    elif tickets is not None:
+        _compared(study, pick, tickets)
+
+
+@st.fragment(run_every=1.0)
+def _progress() -> None:
+    """The three trainings' progress, polled while any is queued or running; once none is,
+    the section runs again and draws their comparison."""
+    tickets = st.session_state.get(TICKETS) or {}
+    if not any(t.state in ("queued", "running") for t in tickets.values()):
+        st.rerun()  # the whole page: the section, with the comparison drawn once
+    words = []
+    for cell, t in tickets.items():
+        s = t.snapshot
+        done = f", epoch {s.epoch} of {s.epochs}" if s is not None else ""
+        words.append(f"{CELLS[cell].title}: {t.state}{done}")
+    st.caption("Training: " + "; ".join(words) + ".")
+
+
+def _compared(study: reading.Study, pick: int | None, tickets: dict) -> None:
+    """Each cell's connectivity at the clicked character, and what each learnt."""
+    failed = [f"{CELLS[cell].title}: {t.error}" for cell, t in tickets.items() if t.error]
+    if failed:
+        st.warning("A training failed: " + "; ".join(failed), icon=":material/warning:")
+        return
+    t = pick if pick is not None else _default_pick(study)
+    curves, rows = {}, []
+    for cell, ticket in tickets.items():
+        if ticket.result is None:
+            continue
+        trained = ticket.result.key  # the config its weights were trained for
+        other = cache.text_study(trained)
+        k = int(study.ids[t + 1])
+        lookback = min(LOOKBACK, t + 1)
+        weights = cache.run_of(trained).weights
+        curves[CELLS[cell].title] = connectivity(
+            trained, other.reading.traces, weights, t, k, lookback
+        )
+        depth = other.units["depth"]
+        rows.append(
+            {
+                "cell": CELLS[cell].title,
+                "epochs": ticket.result.history.epochs,
+                "seconds": round(ticket.result.history.seconds, 1),
+                "bits per character": round(other.after, 3),
+                "depth unit": f"{STATES[depth.state]}[{depth.unit}], r = {depth.r:+.2f}",
+            }
+        )
+    nxt = study.text[t + 1]
+    shown = {"\n": "a line end", " ": "a space"}.get(nxt, repr(nxt))
+    st.plotly_chart(figures.connectivity_figure(curves, t, shown), key="text_compare_chart")
+    st.dataframe(rows, hide_index=True)
+
+
+def _default_pick(study: reading.Study) -> int:
+    """A character to compare at when none is clicked: the first line end after 400."""
+    i = study.text.find("\n", min(400, len(study.text) - 2))
+    return i if 0 < i < len(study.text) - 1 else len(study.text) // 2
