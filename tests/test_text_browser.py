@@ -39,6 +39,8 @@ def open_reading(new_page, server: Server) -> Page:
     expect(page.locator("[class*=st-key-waiting]")).to_have_count(0, timeout=FIRST_LOAD)
     page.get_by_role("heading", name="10 · Reading the units").scroll_into_view_if_needed()
     expect(page.locator(".rnnviz-ttext span[data-i]").first).to_be_visible()
+    # the scroll may bring a chart's held place on screen, whose rerun a click must not race
+    wait_for_app(page)
     return page
 
 
