@@ -101,3 +101,19 @@ def test_compare_cells_trains_the_three_and_draws_their_connectivity_on_one_char
     (table,) = [d for d in at.dataframe if "bits per character" in d.value.columns]
     assert list(table.value["cell"]) == titles
     assert list(table.value["epochs"]) == [2, 2, 2]
+
+
+def test_a_hypothesis_ranks_every_unit_with_the_initial_weights_beside():
+    at = open_app(**SMALL)
+    (button,) = [b for b in at.button if b.key == "text_best_depth"]
+    at = button.click().run()
+    assert not at.exception, at.exception
+    rankings = [d.value for d in at.dataframe if list(d.value.columns) == ["unit", "r"]]
+    assert len(rankings) == 2  # these weights, the initial ones (the same, untrained)
+    after, before = rankings
+    assert list(after["unit"]) == list(before["unit"]) and len(after) == 6  # M = 6 units of h
+    assert (after["r"].abs().diff().dropna() <= 0).all()  # largest |r| first
+    state, unit = at.session_state["text_state"], at.session_state["text_unit"]
+    assert after["unit"][0] == f"{state}_t[{unit}]"
+    at.toggle(key="text_beside").set_value(True).run()
+    assert not at.exception, at.exception

@@ -20,7 +20,7 @@ from rnnviz.keras_side.model import over_sequence  # imports TensorFlow only whe
 from rnnviz.recurrence.cells import CELLS
 from rnnviz.tasks import VAL_FRACTION, Xy_of
 from rnnviz.text import generate, reading
-from rnnviz.text.hypotheses import HYPOTHESES, contrast, ranked
+from rnnviz.text.hypotheses import HYPOTHESES, contrast, pearson, ranked
 from rnnviz.ui import cache
 from rnnviz.ui.components.text import text_view
 from rnnviz.ui.sections import page
@@ -34,7 +34,7 @@ DECADES = 3  # its colour scale: log10 over this many orders of magnitude below 
 TOP = 8  # units listed for a selection
 STATES = {"h": "h_t", "c": "c_t", "i": "i_t", "f": "f_t", "g": "g_t", "o": "o_t"}
 STATES |= {"z": "z_t", "r": "r_t", "hh": "h̃_t"}
-PICK, SELECT = "_text_pick", "_text_select"
+PICK, SELECT, HYPOTHESIS = "_text_pick", "_text_select", "_text_hypothesis"
 
 
 def draw(config: RNNConfig, view: View) -> None:
@@ -116,6 +116,7 @@ def _reading(c: RNNConfig) -> None:
     text_view(payload, key="text_view", on_pick=_pick, on_select=_select)
     if pick is not None:
         _connectivity_words(study, pick, payload["links"])
+    _ranking(study, before)
     _selection(study, state)
     _compare(c, study, pick)
     _writing(c, corpus)
@@ -158,16 +159,62 @@ def _hypotheses(c: RNNConfig, study: reading.Study, before: reading.Study) -> No
             label,
             key=f"text_best_{key}",
             on_click=_show,
-            args=(best.state, best.unit),
+            args=(best.state, best.unit, key),
             width="stretch",
             help=f"{hypothesis.title}: computed from the characters alone (rnnviz.text.hypotheses)",
         )
 
 
-def _show(state: str, unit: int) -> None:
+def _show(state: str, unit: int, hypothesis: str | None = None) -> None:
     st.session_state["text_state"] = state
     st.session_state["text_unit"] = unit
     st.session_state[PICK] = None
+    if hypothesis is not None:
+        st.session_state[HYPOTHESIS] = hypothesis
+
+
+def _ranking(study: reading.Study, before: reading.Study) -> None:
+    """The hypothesis last shown: every unit ranked by |r| against it, with the trained (or
+    these) weights beside the initial ones, and the initial weights' best unit colouring the
+    same text, so that the units are seen becoming readable through training."""
+    key = st.session_state.get(HYPOTHESIS)
+    if key not in HYPOTHESES:
+        return
+    title = HYPOTHESES[key].title
+    v = HYPOTHESES[key].of(study.text)  # (L,)
+    left, right = st.columns(2, gap="medium")
+    for column, s, name in ((left, study, "these weights"), (right, before, "the initial weights")):
+        rows = []
+        for state in reading.READ:
+            if state in s.reading.states:
+                r = pearson(s.reading.states[state], v)  # (M,)
+                rows += [(f"{STATES[state]}[{m}]", float(r[m])) for m in range(len(r))]
+        rows.sort(key=lambda row: -abs(row[1]))
+        column.markdown(f"Units against **{title}**, with {name}:")
+        column.dataframe(
+            [{"unit": u, "r": round(r, 3)} for u, r in rows[:TOP]],
+            hide_index=True,
+            key=f"text_rank_{'after' if s is study else 'before'}",
+        )
+    if st.toggle("Beside the text, the initial weights' best unit for it", key="text_beside"):
+        first = before.units[key]
+        S = before.reading.states[first.state][:, first.unit]  # (L,)
+        start = 0 if len(study.text) <= SHOWN else int(st.session_state.get("text_from", 0))
+        payload = {
+            "text": study.text[start : start + SHOWN],
+            "offset": start,
+            "values": np.round(S[start : start + SHOWN], 4).tolist(),
+            "bound": float(np.abs(S).max()),
+            "diverging": player_data.colorscale(player_data.DIVERGING),
+            "sequential": player_data.colorscale(player_data.SEQUENTIAL),
+            "valueLabel": f"initial {STATES[first.state]}[{first.unit}]",
+            "linkLabel": "",
+            "label": f"The held-out text, each character coloured by the initial weights' "
+            f"{STATES[first.state]}[{first.unit}]",
+            "hint": f"The initial weights' best unit for {title}: r = {first.r:+.2f}.",
+            "links": None,
+        }
+        text_view(payload, key="text_view_initial", on_pick=_pick, on_select=_select)
 
 
 def _links(c: RNNConfig, study: reading.Study, t: int) -> dict:
@@ -286,7 +333,7 @@ def _writing(c: RNNConfig, corpus) -> None:
 
 # ---- compare cells: SimpleRNN, LSTM and GRU trained alike on the same text ----
 
-COMPARED = ("simple", "lstm", "gru")
+COMPARED = tuple(CELLS)  # every cell of the table: SimpleRNN, LSTM, GRU
 TICKETS = "_text_compare"  # session state: cell -> its ticket in the server's training queue
 
 
