@@ -92,20 +92,14 @@ def _reading(c: RNNConfig) -> None:
     pick = st.session_state.get(PICK)
     pick = pick if pick is not None and 0 < pick < held - 1 else None
     start = _window(held, pick)
-    payload = {
-        "text": study.text[start : start + SHOWN],
-        "offset": start,
-        "values": np.round(S[start : start + SHOWN], 4).tolist(),
-        "bound": float(np.abs(S).max()),
-        "diverging": player_data.colorscale(player_data.DIVERGING),
-        "sequential": player_data.colorscale(player_data.SEQUENTIAL),
-        "valueLabel": f"{STATES[state]}[{m}]",
-        "linkLabel": "‖∂logit/∂x_τ‖ =",
-        "label": f"The held-out text, each character coloured by {STATES[state]}[{m}]",
-        "hint": "Point at a character to read its value; click one to see what its "
-        "prediction looked back at; select a stretch to rank the units inside it.",
-        "links": None,
-    }
+    payload = _payload(
+        study.text,
+        S,
+        start,
+        f"{STATES[state]}[{m}]",
+        "Point at a character to read its value; click one to see what its prediction "
+        "looked back at; select a stretch to rank the units inside it.",
+    )
     if pick is not None:
         payload["links"] = _links(c, study, pick)
     if held > SHOWN:
@@ -120,6 +114,24 @@ def _reading(c: RNNConfig) -> None:
     _selection(study, state)
     _compare(c, study, pick)
     _writing(c, corpus)
+
+
+def _payload(text: str, S: np.ndarray, start: int, unit: str, hint: str) -> dict:
+    """What the text element draws: the SHOWN characters of ``text`` from ``start``, each
+    with its unit's state S (L,) on the diverging scale centred on zero, named ``unit``."""
+    return {
+        "text": text[start : start + SHOWN],
+        "offset": start,
+        "values": np.round(S[start : start + SHOWN], 4).tolist(),
+        "bound": float(np.abs(S).max()),
+        "diverging": player_data.colorscale(player_data.DIVERGING),
+        "sequential": player_data.colorscale(player_data.SEQUENTIAL),
+        "valueLabel": unit,
+        "linkLabel": "‖∂logit/∂x_τ‖ =",
+        "label": f"The held-out text, each character coloured by {unit}",
+        "hint": hint,
+        "links": None,
+    }
 
 
 def _window(held: int, pick: int | None) -> int:
@@ -200,20 +212,13 @@ def _ranking(study: reading.Study, before: reading.Study) -> None:
         first = before.units[key]
         S = before.reading.states[first.state][:, first.unit]  # (L,)
         start = 0 if len(study.text) <= SHOWN else int(st.session_state.get("text_from", 0))
-        payload = {
-            "text": study.text[start : start + SHOWN],
-            "offset": start,
-            "values": np.round(S[start : start + SHOWN], 4).tolist(),
-            "bound": float(np.abs(S).max()),
-            "diverging": player_data.colorscale(player_data.DIVERGING),
-            "sequential": player_data.colorscale(player_data.SEQUENTIAL),
-            "valueLabel": f"initial {STATES[first.state]}[{first.unit}]",
-            "linkLabel": "",
-            "label": f"The held-out text, each character coloured by the initial weights' "
-            f"{STATES[first.state]}[{first.unit}]",
-            "hint": f"The initial weights' best unit for {title}: r = {first.r:+.2f}.",
-            "links": None,
-        }
+        payload = _payload(
+            study.text,
+            S,
+            start,
+            f"the initial weights' {STATES[first.state]}[{first.unit}]",
+            f"The initial weights' best unit for {title}: r = {first.r:+.2f}.",
+        )
         text_view(payload, key="text_view_initial", on_pick=_pick, on_select=_select)
 
 
