@@ -455,3 +455,27 @@ def test_cli_reads_your_text_and_names_what_is_wrong_with_a_bad_one(tmp_path, ca
     assert code == 2 and "--prompt applies only with --generate G" in err
     code, _, err = _cli(["--task", "python", "--generate", "5", "--temperature", "9"], capsys)
     assert code == 2 and "--temperature: " in err and "between 0 and 5" in err
+
+
+def test_a_large_model_reads_as_much_of_the_held_out_text_as_its_traces_allow():
+    c = RNNConfig(task="python", D=64, K=64, N=10, T=10, M=256, cell="lstm", return_sequences=True)
+    L = reading.readable(c, 24_000)
+    assert L == reading.READ_CAP // (256 * 7) and L < 24_000  # h, c, 4 gates (and a), 256 each
+    small = c.replace(M=8)
+    assert reading.readable(small, 24_000) == 24_000
+    text = corpus.of_task("brackets", 0)
+    s = reading.study(
+        small.replace(task="brackets", D=37, K=37, M=256), text, *_two_weights(), VAL_FRACTION
+    )
+    assert len(s.text) == len(s.ids) == reading.READ_CAP // (256 * 7)
+    assert s.text == text.text[40_000 : 40_000 + len(s.text)]
+
+
+def _two_weights():
+    from rnnviz.recurrence import initial
+
+    c = RNNConfig(
+        task="brackets", D=37, K=37, N=10, T=10, M=256, cell="lstm", return_sequences=True
+    )
+    w = initial.weights_of(c)
+    return w, w

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.recurrence.network import numpy_forward
+from rnnviz.tasks import VAL_FRACTION
 from rnnviz.text.hypotheses import HYPOTHESES, pearson, ranked
 
 
@@ -123,11 +124,25 @@ class Study:
         }
 
 
+READ_CAP = 4_000_000  # numbers a reading's traces may hold (16 MB of float32): its length
+
+
+def readable(config, L: int) -> int:
+    """How many of L characters a reading of ``config``'s model covers: all of them, unless
+    every layer's and direction's trace over them (h, and c and the gates of a gated cell)
+    would hold more than READ_CAP numbers; then as many as that allows."""
+    traced = len(config.variant.gates) + len(config.variant.states) + 1  # h, c, gates, (a)
+    per_character = config.layers * config.directions * config.M * traced
+    return max(2, min(L, READ_CAP // per_character))
+
+
 def study(config, corpus, weights, initial, held_out: float) -> Study:
     """``corpus`` (an ``rnnviz.text.corpus.Corpus``) read by ``config``'s model with the
-    run's ``weights`` and with its ``initial`` ones, over its last ``held_out``."""
+    run's ``weights`` and with its ``initial`` ones, over its last ``held_out`` (the first
+    ``readable`` characters of it, for a model too large to read it all)."""
     start, text = corpus.held_out(held_out)
-    ids = corpus.ids[start:]  # (L,)
+    text = text[: readable(config, len(text))]
+    ids = corpus.ids[start : start + len(text)]  # (L,)
     after = over(config, weights, ids)
     before = over(config, initial, ids)
     return Study(
@@ -167,7 +182,8 @@ class TextRead:
                 "source": c.title,
                 "modules": list(c.modules),
                 "characters": len(c.text),
-                "heldout_characters": len(self.study.text),
+                "heldout_characters": len(c.held_out(VAL_FRACTION)[1]),
+                "read_characters": len(self.study.text),
                 "alphabet": c.alphabet.size,
                 "others": c.others,
             }
