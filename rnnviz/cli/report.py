@@ -14,7 +14,6 @@ from rnnviz.pipeline import Run, symptom
 from rnnviz.recurrence import bugs
 from rnnviz.recurrence.cells import LAYOUTS, shape_text
 from rnnviz.shapes import layouts, ledger
-from rnnviz.tasks import VAL_FRACTION
 from rnnviz.text.hypotheses import HYPOTHESES
 from rnnviz.text.reading import TextRead
 from rnnviz.views.gradients import Backprop
@@ -220,7 +219,7 @@ def text_lines(read: TextRead) -> list[str]:
     """The text model's part of the report: where the text came from, bits per character
     on the held-out text, the unit that follows each hypothesis, what --generate wrote."""
     c, s = read.corpus, read.study
-    held = len(c.held_out(VAL_FRACTION)[1])
+    held = s.held
     part = f" (the first {len(s.text):,} read)" if len(s.text) < held else ""
     other = f", {c.others:,} characters became ¤ (other)" if c.others else ""
     out = [

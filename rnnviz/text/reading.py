@@ -16,7 +16,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.recurrence.network import numpy_forward
-from rnnviz.tasks import VAL_FRACTION
 from rnnviz.text.hypotheses import HYPOTHESES, pearson, ranked
 
 
@@ -107,13 +106,14 @@ class Study:
     after training beside the unigram baseline, and the unit that follows each hypothesis."""
 
     start: int  # where the held-out text starts in the whole text
-    text: str  # the held-out text
+    text: str  # the held-out text read (all of it, or its first ``readable`` characters)
     ids: np.ndarray  # (L,) its characters' indices
     before: float  # bits per character with the initial weights
     after: float  # with the weights the run has
     baseline: float  # the unigram entropy of the training text, bits
     units: Mapping[str, Best]  # hypothesis key -> the best unit, with the run's weights
     reading: Reading  # the run's weights' states over the held-out text
+    held: int = 0  # characters held out, read or not
 
     def as_json(self) -> dict:
         return {
@@ -154,6 +154,7 @@ def study(config, corpus, weights, initial, held_out: float) -> Study:
         baseline=unigram_bits(corpus.ids[:start], config.K),
         units=best_units(after, text),
         reading=after,
+        held=len(corpus.text) - start,
     )
 
 
@@ -182,7 +183,7 @@ class TextRead:
                 "source": c.title,
                 "modules": list(c.modules),
                 "characters": len(c.text),
-                "heldout_characters": len(c.held_out(VAL_FRACTION)[1]),
+                "heldout_characters": self.study.held,
                 "read_characters": len(self.study.text),
                 "alphabet": c.alphabet.size,
                 "others": c.others,

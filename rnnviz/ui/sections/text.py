@@ -63,15 +63,14 @@ def _reading(c: RNNConfig) -> None:
         if corpus.others
         else ""
     )
-    _, whole = corpus.held_out(VAL_FRACTION)
     read = (
         f"the first {held:,} of them are read here (over more, the traces of a model this "
         f"size would hold over {reading.READ_CAP:,} numbers)"
-        if held < len(whole)
+        if held < study.held
         else "read here"
     )
     st.caption(
-        f"The text: {corpus.title}. {len(corpus.text):,} characters; the last {len(whole):,} "
+        f"The text: {corpus.title}. {len(corpus.text):,} characters; the last {study.held:,} "
         f"are held out (the validation windows come from them) and {read}, as one sequence "
         f"from a zero state. Alphabet D = K = {c.K}.{others}"
     )
