@@ -340,6 +340,14 @@ def Xy_of(config, data=None, edit=None) -> tuple[np.ndarray, np.ndarray | None]:
     return X, y
 
 
+def text_of(config, data=None) -> corpus.Corpus | None:
+    """The text a run of ``config`` reads, or None: ``data``'s (an uploaded .txt, the
+    ``rnnviz.inputs.userdata.Data`` its ``data`` field names), else its text task's."""
+    if data is not None:
+        return data.text
+    return corpus.of_task(config.task, config.seed) if TASKS[config.task].per_step else None
+
+
 def X_of(config, data=None) -> np.ndarray:
     """The X of a run of ``config`` (an ``RNNConfig``): (N, T, D)."""
     return Xy_of(config, data)[0]

@@ -117,3 +117,20 @@ def test_a_hypothesis_ranks_every_unit_with_the_initial_weights_beside():
     assert after["unit"][0] == f"{state}_t[{unit}]"
     at.toggle(key="text_beside").set_value(True).run()
     assert not at.exception, at.exception
+
+
+def test_a_prompt_the_model_cannot_read_is_named_and_nothing_is_lost():
+    at = open_app(**SMALL)
+    at.text_area(key="text_prompt").set_value("(Q)")  # a form: sent with its Write
+    (write,) = [b for b in at.button if b.label == "Write"]
+    at = write.click().run()
+    assert not at.exception, at.exception
+    (warning,) = [w.value for w in at.warning if w.value.startswith("Nothing written")]
+    assert "characters the model does not know: 'Q'" in warning
+    assert not any(c.language is None and c.value.startswith("(Q") for c in at.code)
+    assert at.text_area(key="text_prompt").value == "(Q)"  # what the reader typed stays
+    at.text_area(key="text_prompt").set_value("(ka")
+    (write,) = [b for b in at.button if b.label == "Write"]
+    at = write.click().run()
+    assert not at.exception, at.exception
+    assert any(m.value.startswith("Keras' next-character probabilities") for m in at.markdown)

@@ -41,7 +41,7 @@ from rnnviz.keras_side.model import build, over_sequence  # TensorFlow only when
 from rnnviz.pipeline import Run, execute  # execute() imports TensorFlow on first use
 from rnnviz.recurrence.initial import weights_of
 from rnnviz.shapes import layouts
-from rnnviz.tasks import TASKS, TEXT_SIZES, VAL_FRACTION, Xy_of
+from rnnviz.tasks import TASKS, TEXT_SIZES, VAL_FRACTION, Xy_of, text_of
 from rnnviz.text import corpus as corpora
 from rnnviz.text import generate, reading
 from rnnviz.text.generate import check as check_writing
@@ -178,13 +178,6 @@ def train_for(config: RNNConfig, epochs: int, data=None):
     X, y = Xy_of(config.replace(dtype="float32"), data)  # (N, T, D), the target
     kind = TASKS[config.task].kind if data is None else data.kind
     return training.train(config, X, y, kind, epochs, budget_s=math.inf)
-
-
-def text_of(config: RNNConfig, data) -> corpora.Corpus | None:
-    """The text a run of ``config`` reads, or None: its text task's, or the uploaded one."""
-    if data is not None:
-        return data.text
-    return corpora.of_task(config.task, config.seed) if TASKS[config.task].per_step else None
 
 
 def read_text_model(run: Run, corpus: corpora.Corpus, writing) -> reading.TextRead:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnviz.recurrence.cells import suffix
-from rnnviz.text.corpus import Alphabet
+from rnnviz.text.corpus import OTHER, Alphabet
 
 MAX_CHARS = 400  # generated at most: with the prompt, within a Keras model's T ≤ 500
 MAX_PROMPT = 100
@@ -66,7 +66,7 @@ def check(config, prompt: str, G: int, τ: float, alphabet: Alphabet) -> None:
     if not low <= τ <= high:
         raise ValueError(f"the temperature τ must be between {low:g} and {high:g}, got {τ:g}")
     unknown = sorted({ch for ch in prompt if ch not in alphabet.symbols})
-    if unknown and alphabet.symbols[-1:] != "\N{CURRENCY SIGN}":
+    if unknown and OTHER not in alphabet.symbols:
         shown = "".join(unknown[:10])
         raise ValueError(f"the prompt has characters the model does not know: {shown!r}")
 

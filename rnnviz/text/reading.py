@@ -136,15 +136,18 @@ def readable(config, L: int) -> int:
     return max(2, min(L, READ_CAP // per_character))
 
 
-def study(config, corpus, weights, initial, held_out: float) -> Study:
+def study(config, corpus, weights, initial, held_out: float, before=None) -> Study:
     """``corpus`` (an ``rnnviz.text.corpus.Corpus``) read by ``config``'s model with the
     run's ``weights`` and with its ``initial`` ones, over its last ``held_out`` (the first
-    ``readable`` characters of it, for a model too large to read it all)."""
+    ``readable`` characters of it, for a model too large to read it all). ``initial`` None:
+    the weights are the initial ones, or ``before``, the initial weights' Reading already
+    made over the same characters, is given: neither is read again."""
     start, text = corpus.held_out(held_out)
     text = text[: readable(config, len(text))]
     ids = corpus.ids[start : start + len(text)]  # (L,)
     after = over(config, weights, ids)
-    before = over(config, initial, ids)
+    if before is None:
+        before = after if initial is None else over(config, initial, ids)
     return Study(
         start=start,
         text=text,

@@ -43,7 +43,7 @@ from rnnviz.recurrence import initial
 from rnnviz.recurrence.agreement import GradientAgreement
 from rnnviz.recurrence.cells import CELLS
 from rnnviz.shapes import layouts, ledger
-from rnnviz.tasks import TASKS, VAL_FRACTION, X_of, Xy_of
+from rnnviz.tasks import VAL_FRACTION, X_of, Xy_of, text_of
 from rnnviz.text import corpus as corpora
 from rnnviz.text import reading
 from rnnviz.views import export, figures, forgetting, player_data, standalone, weight_maps
@@ -478,10 +478,7 @@ def usage() -> dict[str, str]:
 
 def text_corpus(config: RNNConfig) -> corpora.Corpus | None:
     """The text a run of ``config`` reads (a text task's, or an uploaded .txt), or None."""
-    data = uploaded_data(config)
-    if data is not None:
-        return data.text
-    return corpora.of_task(config.task, config.seed) if TASKS[config.task].per_step else None
+    return text_of(config, uploaded_data(config))
 
 
 def _study_nbytes(s: reading.Study) -> int:
@@ -493,10 +490,11 @@ def _study_nbytes(s: reading.Study) -> int:
 @within(VIEW_BUDGET, sizeof=_study_nbytes, follows=_runs)
 def text_study(config: RNNConfig) -> reading.Study:
     """The run's model read over its text's held-out part (``rnnviz.text.reading.study``),
-    beside its initial weights; NumPy only."""
-    initial_weights = initial.weights_of(config.replace(weights=SEEDED))
+    beside its initial weights, whose reading ``initial_study`` has already made; NumPy only."""
+    first = initial_study(config)
+    weights = run_of(config).weights
     corpus = text_corpus(config)
-    return reading.study(config, corpus, run_of(config).weights, initial_weights, VAL_FRACTION)
+    return reading.study(config, corpus, weights, None, VAL_FRACTION, before=first.reading)
 
 
 @within(VIEW_BUDGET, sizeof=_study_nbytes, follows=_runs)
@@ -504,7 +502,7 @@ def initial_study(config: RNNConfig) -> reading.Study:
     """The same reading with the initial weights: the units before any training."""
     initial_weights = initial.weights_of(config.replace(weights=SEEDED))
     corpus = text_corpus(config)
-    return reading.study(config, corpus, initial_weights, initial_weights, VAL_FRACTION)
+    return reading.study(config, corpus, initial_weights, None, VAL_FRACTION)
 
 
 def text_traces(config: RNNConfig):

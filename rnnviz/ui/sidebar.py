@@ -212,8 +212,8 @@ def _task_and_data() -> tuple[dict, dict[str, str]]:
                 )
         if st.session_state.get("T", task.T_min) < task.T_min:
             st.session_state["T"] = task.T_min
-    per_step = data.kind if data is not None else TASKS[st.session_state["task"]].kind
-    if per_step == "sequence":  # a target at every step: the head reads every h_t
+    kind = data.kind if data is not None else TASKS[st.session_state["task"]].kind
+    if kind == "sequence":  # a target at every step: the head reads every h_t
         st.session_state["return_sequences"] = True
         locked["return_sequences"] = "a text has a target at every step, the next character"
     fresh_uploader(
