@@ -3,6 +3,7 @@
 import streamlit as st
 
 from rnnviz.ui import cache, downloads, link
+from rnnviz.ui.components.figures import figures
 from rnnviz.ui.contents import SECTIONS
 from rnnviz.ui.sections import page, training
 from rnnviz.ui.sidebar import sidebar
@@ -21,9 +22,10 @@ def main() -> None:
     if config is None:
         return
     st.set_page_config(page_title=page.page_title(config))
-    page.style(view.present)
+    page.style(view)
     page.title(config, view.present)
     page.layout_notice(config, view.layout)
+    figures(config)  # download buttons under every figure, drawn in the browser
     shown = [s for s in SECTIONS.values() if not view.present or s.key == view.section]
     cache.run_of(config)  # the NumPy side: every view but Keras' draws from it
     page.numpy_first(config, shown, lambda section: section.draw(config, view))

@@ -113,10 +113,38 @@ ON_SCREEN_HELD = """() => [...document.querySelectorAll('.rnnviz-in-view')].ever
 })"""
 
 
-def wait_for_charts(page: Page, timeout: float = APP_TIMEOUT) -> None:
+# The app root's background as WCAG relative luminance: > 0.5 is a light theme (Streamlit's
+# own rule), and the dark theme of .streamlit/config.toml is near black.
+LUMINANCE = """() => {
+  const app = document.querySelector('[data-testid=stApp]');
+  if (!app) return -1;
+  const [r, g, b] = getComputedStyle(app).backgroundColor.match(/[\\d.]+/g).slice(0, 3).map((v) => {
+      const c = Number(v) / 255;
+      return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+    });
+  return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+}"""
+
+
+def in_theme(page: Page, theme: str) -> None:
+    """Wait (with a deadline) until the page shows ``theme`` (its background, measured) and
+    its theme element has drawn in it, and the run is over."""
+    test = "> 0.5" if theme == "light" else ">= 0 && luminance < 0.05"
+    page.wait_for_function(
+        f"""() => {{
+          const luminance = ({LUMINANCE})();
+          return luminance {test} && document.documentElement.dataset.rnnvizTheme === '{theme}';
+        }}""",
+        timeout=APP_TIMEOUT,
+    )
+    wait_for_app(page)
+
+
+def wait_for_charts(page: Page, timeout: float = APP_TIMEOUT, some: bool = True) -> None:
     """Bring every chart's place into view, as a reader scrolling down the page does (a chart
     is drawn once its place comes into view: ``rnnviz.ui.components.in_view``), then wait
-    until Plotly has drawn every chart on the page (its bundle loads lazily)."""
+    until Plotly has drawn every chart on the page (its bundle loads lazily): at least one
+    unless ``some`` is False (a page that may have none)."""
     held = page.locator(".rnnviz-in-view")
     for _ in range(held.count()):
         left = held.count()
@@ -126,10 +154,12 @@ def wait_for_charts(page: Page, timeout: float = APP_TIMEOUT) -> None:
         page.evaluate("() => document.querySelector('.rnnviz-in-view')?.scrollIntoView()")
         expect(held).not_to_have_count(left, timeout=timeout)
     page.wait_for_function(
-        """() => {
+        """(some) => {
             const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')];
-            return charts.length > 0 && charts.every((c) => c.querySelector('.main-svg'));
+            const drawn = charts.every((c) => c.querySelector('.main-svg'));
+            return (charts.length > 0 || !some) && drawn;
         }""",
+        arg=some,
         timeout=timeout,
     )
 

@@ -117,7 +117,7 @@ def test_default_page():
         "8 · Gradients through time",
         "9 · Spectrum of W_hh",
     ]
-    assert "Total params: 57" in at.code[0].value
+    assert "Total params: 57" in html(at)
     assert at.success[0].value.startswith("Same output (max |Δ| = ")
     assert not at.warning and not at.error
 
@@ -573,7 +573,7 @@ def test_charts_below_the_fold_are_drawn_once_their_place_is_seen():
         el.proto for el in at.get("bidi_component") if el.proto.id.endswith("in_view_agreement")
     ]
     assert place.component_name == "rnnviz_in_view"
-    assert json.loads(place.json)["height"] == 460, "the height of the charts it holds"
+    assert json.loads(place.json)["height"] == 532, "its charts (460 px) and their descriptions"
     at.session_state[SEEN.format("agreement")] = True  # what the place's trigger does
     at.run()
     titles = [c["layout"]["title"]["text"] for c in charts(at)]
@@ -620,3 +620,39 @@ def test_the_link_keeps_the_unit_whose_arithmetic_is_open():
     assert at.query_params["unit"] == "12"
     at.number_input(key="M").set_value(10).run()
     assert at.query_params["unit"] == "9" and not at.exception
+
+
+def theme_asked(at: AppTest) -> str:
+    """The theme the page asks the browser for: the data of its theme element
+    (``rnnviz.ui.components.theme``), which reloads the page into it where it differs."""
+    (el,) = [e for e in at.get("bidi_component") if e.proto.component_name == "rnnviz_theme"]
+    return json.loads(el.proto.json)["theme"]
+
+
+def test_the_dark_theme_is_kept_in_the_link_and_switched_back():
+    """?theme=dark (any case): the sidebar's switch is on, the page asks the browser for the
+    dark theme, and the link keeps it through a change of section; switched off, the link
+    drops it (light is the default) and the page asks for light; on again, dark again."""
+    at = open_app(theme="DARK", present=1, section="shapes")
+    assert not at.exception, at.exception
+    assert at.toggle(key="dark_theme").value is True
+    assert theme_asked(at) == "dark" and at.query_params["theme"] == "dark"
+    at.segmented_control(key="section").set_value("weights").run()
+    assert at.query_params["theme"] == "dark" and theme_asked(at) == "dark"
+    at.toggle(key="dark_theme").set_value(False).run()
+    assert "theme" not in at.query_params and theme_asked(at) == "light"
+    at.toggle(key="dark_theme").set_value(True).run()
+    assert at.query_params["theme"] == "dark" and theme_asked(at) == "dark"
+    assert not at.exception and at.query_params["section"] == "weights"
+
+
+@pytest.mark.parametrize("value", ["blue", "", " ", "darker", "1", "t" * 80])
+def test_a_bad_theme_in_the_link_is_named_with_what_is_allowed(value):
+    at = open_app(theme=value)
+    assert not at.exception, at.exception
+    lines = [w for w in warnings(at) if w.startswith("URL parameter theme=")]
+    assert len(lines) == 1, warnings(at)
+    assert "theme must be one of light, dark" in lines[0], lines[0]
+    assert lines[0].endswith("Using theme=light."), lines[0]
+    assert at.toggle(key="dark_theme").value is False and theme_asked(at) == "light"
+    assert "theme" not in at.query_params, "a bad value never survives into the link"

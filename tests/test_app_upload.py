@@ -58,7 +58,7 @@ def test_an_upload_drives_every_view_the_link_and_the_downloads():
     run = execute(c, weights=cache.STORE.get(digest).weights)
     np.testing.assert_array_equal(player(at)[1]["h"], run.h[0])
     assert at.success[0].value.startswith("Same output")
-    assert f"weights={digest}" in text(at) and "Total params: 162" in at.code[0].value
+    assert f"weights={digest}" in text(at) and "Total params: 162" in text(at)
     # The PyTorch download gives back exactly the uploaded file's arrays.
     with np.load(io.BytesIO(cache.torch_npz_bytes(c)), allow_pickle=False) as archive:
         for key, value in state.items():

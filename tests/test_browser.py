@@ -276,7 +276,7 @@ const probes = {
   waiting: "[class*=st-key-waiting]",
   player: ".rnnviz-player[data-ready=true]",
   weights: ".rnnviz-weights[data-ready=true]",
-  keras: "[data-testid=stMain] [data-testid=stCode]",  // the summary, the first Keras section
+  keras: ".rnnviz-summary",  // the summary, the first Keras section
 };
 new MutationObserver(() => {
   for (const [name, selector] of Object.entries(probes)) {
@@ -411,7 +411,7 @@ def test_a_t_step_leaves_the_weight_heatmaps_untouched(open_page: OpenPage):
 PROJECTOR = {"width": 1280, "height": 720}
 KEY_FIGURE = {
     "shapes": ".rnnviz-ledger",
-    "summary": "[data-testid=stCode]",
+    "summary": ".rnnviz-summary",
     "weights": ".rnnviz-weights",
     "time": ".rnnviz-player",
     "agreement": "[data-testid=stPlotlyChart]",

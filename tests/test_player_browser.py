@@ -9,6 +9,7 @@ box appeared.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
@@ -19,7 +20,8 @@ import pytest
 from playwright.sync_api import Locator, Page, expect
 
 from rnnviz.config import from_query
-from rnnviz.pipeline import execute
+from rnnviz.pipeline import execute, recur
+from rnnviz.recurrence import initial
 from tests.browser import ROOT, Server, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser
@@ -303,4 +305,60 @@ def test_lstm_at_t500_m256_plays_fast(open_tab: OpenTab):
     expect(root).to_have_attribute("data-t", "120")
     expect(server_t(page)).to_have_text("server t = 120")
     screenshot_main(page, ARTIFACTS / "player_lstm.png")
+    assert_no_exception(page)
+
+
+def test_every_figure_is_named_and_a_large_one_reads_as_a_paged_table(open_tab: OpenTab):
+    tab = open_tab(LSTM_QUERY)
+    page = tab.page
+    config, _, _ = from_query(dict(part.split("=") for part in LSTM_QUERY[1:].split("&")))
+    c = recur(config, initial.weights_of(config, None)).path().trace["c"][0]  # (T, M), NumPy's
+    T, M = c.shape
+    # Every figure canvas is named, for a reader and for a download; the colour bars are not.
+    figures = page.locator(".rnnviz-player canvas[data-rnnviz-figure]")
+    names = {f"{key}_t · sample 0 · layer 1 fwd" for key in "hcifgo"} | {
+        "h_t bars · sample 0 · layer 1 fwd"
+    }
+    assert set(figures.evaluate_all("(all) => all.map((c) => c.dataset.rnnvizFigure)")) == names
+    expect(figures).to_have_count(len(names))
+    expect(page.locator("[data-rnnviz-figure]:not(canvas)")).to_have_count(0)
+    for canvas in figures.all():
+        expect(canvas).to_have_attribute("role", "img")
+    expect(page.locator(".rnnviz-player canvas:not([data-rnnviz-figure])")).to_have_count(6)
+    for ramp in page.locator(".rnnviz-player canvas:not([data-rnnviz-figure])").all():
+        expect(ramp).to_have_attribute("aria-hidden", "true")
+    heat = page.locator("canvas.rnnviz-heat").nth(1)
+    name = rf"^c_t \(cell state c\) of sample 0, {M} units × {T} steps"
+    expect(heat).to_have_accessible_name(re.compile(name))
+    bars = page.locator("canvas.rnnviz-bars")
+    expect(bars).to_have_accessible_name(re.compile(rf"^h_t at t = {T}, {M} bars, from "))
+
+    # 128,000 numbers, a page of 16 units × 10 steps at a time.
+    toggle = page.locator(".rnnviz-player .rnnviz-tv-toggle")
+    opened_ms = page.evaluate(
+        """() => { const start = performance.now();
+            document.querySelector('.rnnviz-player .rnnviz-tv-toggle').click();
+            return performance.now() - start; }"""
+    )
+    print(f"\nShow as table at T = {T}, M = {M}: opened in {opened_ms:.1f} ms")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    box = page.locator(".rnnviz-player .rnnviz-tv")
+    box.locator("select").select_option(label="c_t (cell state c) of sample 0")
+    table = box.locator("table")
+    where = box.locator(".rnnviz-tv-where")
+    expect(where).to_have_text(f"units 0–15 of {M} · steps 1–10 of {T}")
+    expect(table.locator("td")).to_have_count(16 * 10)
+    expect(box.get_by_role("button", name="↑ previous units")).to_be_disabled()
+    box.get_by_role("button", name="next steps →").click()
+    box.get_by_role("button", name="next steps →").click()
+    box.get_by_role("button", name="next units ↓").click()
+    expect(where).to_have_text(f"units 16–31 of {M} · steps 21–30 of {T}")
+    expect(table.locator("caption")).to_contain_text("units 16–31 of 256, steps 21–30 of 500")
+    expect(table.locator("thead th").nth(1)).to_have_text("21")
+    expect(table.locator("tbody th").first).to_have_text("16")
+    for r, k in [(0, 0), (5, 3), (15, 9)]:
+        cell = table.locator("tbody tr").nth(r).locator("td").nth(k)
+        expect(cell).to_have_text(to_fixed(float(c[20 + k, 16 + r]), 5))
+    toggle.click()
+    expect(box).to_be_hidden()
     assert_no_exception(page)

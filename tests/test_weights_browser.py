@@ -9,6 +9,7 @@ horizontal overflow. Every test also checks that no exception box appeared.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
@@ -19,6 +20,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from rnnviz.config import from_query
 from rnnviz.pipeline import Run, execute
+from rnnviz.recurrence import initial
 from rnnviz.views.player_data import pack, unpack
 from rnnviz.views.weight_maps import weight_grid
 from tests.browser import ROOT, Server, serve_app, wait_for_app
@@ -307,4 +309,44 @@ def test_cap_size_lstm_draws_fast(open_tab: OpenTab, viewport: dict):
     assert_no_horizontal_overflow(page)
     if viewport is WIDE:
         screenshot_element(page, ARTIFACTS / "weights_lstm_cap.png")
+    assert_no_exception(page)
+
+
+def test_every_matrix_is_a_named_figure_and_reads_as_a_paged_table(open_tab: OpenTab):
+    page = open_tab(CAP_QUERY)
+    config, _, _ = from_query(dict(part.split("=") for part in CAP_QUERY[1:].split("&")))
+    M = config.M
+    W_hh_f = initial.weights_of(config, None)["W_hh"][:, M : 2 * M]  # (M, M), the seed's
+    # Every matrix: an image with a name, a figure for the downloads; the colour bar is neither.
+    panels = page.locator("figure.rnnviz-wpanel")
+    expect(panels).to_have_count(14)
+    names = panels.evaluate_all("(all) => all.map((p) => p.dataset.name)")
+    figures = page.locator("canvas.rnnviz-wheat")
+    shown = figures.evaluate_all("(all) => all.map((c) => c.dataset.rnnvizFigure)")
+    assert shown == names, f"figure titles {shown} vs panels {names}"
+    expect(page.locator("[data-rnnviz-figure]:not(canvas.rnnviz-wheat)")).to_have_count(0)
+    expect(page.locator("canvas.rnnviz-wramp")).to_have_attribute("aria-hidden", "true")
+    expect(panel(page, "W_hh · f").locator("canvas")).to_have_accessible_name(
+        re.compile(rf"^W_hh · f \({M}, {M}\) — forget gate f: {M} × {M} values")
+    )
+
+    # 65,536 weights of one block, a page of 16 rows × 10 columns at a time.
+    page.locator(".rnnviz-weights .rnnviz-tv-toggle").click()
+    box = page.locator(".rnnviz-weights .rnnviz-tv")
+    box.locator("select").select_option(label="W_hh · f (256, 256) — forget gate f")
+    where = box.locator(".rnnviz-tv-where")
+    expect(where).to_have_text(f"rows 0–15 of {M} · columns 0–9 of {M}")
+    box.get_by_role("button", name="next rows ↓").click()
+    box.get_by_role("button", name="next columns →").click()
+    expect(where).to_have_text(f"rows 16–31 of {M} · columns 10–19 of {M}")
+    table = box.locator("table")
+    expect(table.locator("td")).to_have_count(16 * 10)
+    for r, k in [(0, 0), (7, 4), (15, 9)]:
+        cell = table.locator("tbody tr").nth(r).locator("td").nth(k)
+        expect(cell).to_have_text(to_fixed(float(W_hh_f[16 + r, 10 + k]), 5))
+    for _ in range(M // 16 - 2):
+        box.get_by_role("button", name="next rows ↓").click()
+    expect(where).to_have_text(f"rows 240–255 of {M} · columns 10–19 of {M}")
+    expect(box.get_by_role("button", name="next rows ↓")).to_be_disabled()
+    assert_no_horizontal_overflow(page)
     assert_no_exception(page)

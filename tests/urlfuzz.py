@@ -57,6 +57,7 @@ SIZE_MEANINGS = {"D": "input features", "K": "outputs"}
 HEX = "0123456789abcdef"
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 SECTIONS = ("shapes", "summary", "weights", "time", "agreement", "mistakes", "spectrum")
+THEMES = ("light", "dark")  # the page's theme (a view key): read case-insensitively
 # The what-if: whh_scale, a decimal in [0.1, 3] with at most 2 decimals, written without
 # trailing zeros; the input pattern; and the pulse's place, read only with a pulse or a step,
 # where it must fit the effective T (1..T) and D (0..D-1), else it falls back with a warning.
@@ -206,6 +207,9 @@ def _good(rng: random.Random, key: str) -> str:
         text = text.upper() if rng.random() < 0.2 else text
     elif key == "section":
         text = rng.choice(SECTIONS)
+    elif key == "theme":
+        text = rng.choice(THEMES)
+        text = text.upper() if rng.random() < 0.2 else text
     elif key == "view_direction":
         text = "fwd"
     elif key == "weights":
@@ -294,7 +298,7 @@ def _forced(rng: random.Random, state: State, kind: str) -> None:
             "cell", rng.choice(["transformer", "lstmx", "", "  ", "ＬＳＴＭ", "c" * 80]), False
         )
     elif kind == "bad view value":
-        key = rng.choice(["section", "view_direction"])
+        key = rng.choice(["section", "view_direction", "theme"])
         state.add(key, rng.choice(["nope", "FWD", "", " ", "s" * 70, "time?"]), False)
     elif kind == "bad dtype or bug":
         key = rng.choice(list(CHOICES))
@@ -363,7 +367,7 @@ def states(seed: int, count: int) -> list[State]:
     out = []
     keys = list(SIZES) + ["cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF, *SOURCE]
     keys += ["sample", "step", "unit", "view_layer"]
-    keys += ["view_direction", "present", "section", "quiz"]
+    keys += ["view_direction", "present", "section", "quiz", "theme"]
     for i in range(count):
         state = State()
         _forced(rng, state, CLASSES[i % len(CLASSES)])

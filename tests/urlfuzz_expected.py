@@ -88,7 +88,7 @@ def expected(state: State) -> Expected:
     named, unknown = [], []
     fields = [*SIZES, "cell", *SWITCHES, *CHOICES, "weights", *WHAT_IF, *SOURCE]
     views = ["sample", "step", "unit", "view_layer", "view_direction", "present", "section", "quiz"]
-    views.append("layout")
+    views += ["layout", "theme"]
     for key, value in state.pairs:
         if key not in fields + views:
             if key not in unknown:
@@ -265,6 +265,7 @@ def fields_and_views() -> list[str]:
         "section",
         "quiz",
         "layout",
+        "theme",
     ]
 
 

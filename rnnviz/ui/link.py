@@ -106,6 +106,8 @@ def write(config: RNNConfig | None, values: dict, view: View) -> None:
         query["quiz"] = 1
     if view.layout != "keras":
         query["layout"] = view.layout
+    if view.theme != "light":
+        query["theme"] = view.theme
     st.query_params.from_dict(query)
 
 

@@ -33,6 +33,8 @@ from rnnviz.recurrence.cells import CELLS, LAYOUTS, cell_of, shape_text
 from rnnviz.shapes import layouts
 from rnnviz.tasks import TASKS, TEXT_SIZES
 from rnnviz.ui import held, link, notes
+from rnnviz.ui.components.figures import copy_link
+from rnnviz.ui.components.theme import theme_switch
 from rnnviz.ui.contents import SECTIONS
 from rnnviz.ui.notes import as_plain_markdown
 from rnnviz.ui.view import View
@@ -517,6 +519,8 @@ def sidebar() -> tuple[RNNConfig | None, View]:
         layer, direction, layout = _look_at(values["layers"], values["bidirectional"])
         values.update(_debugger(values))
         present, quiz = _lecture()
+        theme = theme_switch()  # ?theme=: light, or dark for a dim hall
+        copy_link()  # the address bar, copied in the browser
 
     try:
         config = RNNConfig(**values)
@@ -528,6 +532,6 @@ def sidebar() -> tuple[RNNConfig | None, View]:
     section = st.session_state.get("section") or st.session_state.get("_section", "time")
     section = section if section in SECTIONS else "time"
     st.session_state["_section"] = section
-    view = View(layer, direction, present, section, quiz, layout)
+    view = View(layer, direction, present, section, quiz, layout, theme)
     link.write(config, values, view)
     return config, view

@@ -1,11 +1,11 @@
 """How the page shows a run, as opposed to what the run is: the view keys of a link.
 
 Which sample n and step t the lecturer points at, which layer and direction, lecture mode and
-its section, the quiz, and the layout the weights are written in: none of them changes a
-number, so they are not fields of the config, but a shared link must carry them. Each is a
-``Field`` (``rnnviz.config.fields``) of the config it views, so a link's bad value is refused
-in the same words as a config field's; ``rnnviz.config.links.from_query`` reads them with the
-rest of the link.
+its section, the quiz, the layout the weights are written in, and the theme (a dark one for dim
+lecture halls): none of them changes a number, so they are not fields of the config, but a
+shared link must carry them. Each is a ``Field`` (``rnnviz.config.fields``) of the config it
+views, so a link's bad value is refused in the same words as a config field's;
+``rnnviz.config.links.from_query`` reads them with the rest of the link.
 """
 
 from __future__ import annotations
@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from rnnviz.config import Field, RNNConfig
 from rnnviz.recurrence.cells import LAYOUTS
 from rnnviz.ui.contents import SECTIONS
+
+THEMES = ("light", "dark")  # .streamlit/config.toml's [theme.light] and [theme.dark]
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class View:
     section: str = "time"  # the section lecture mode shows
     quiz: bool = False  # hide the ledger's numbers until each is clicked
     layout: str = "keras"  # how weights are named, shaped and written: cells.LAYOUTS
+    theme: str = "light"  # Streamlit's theme: THEMES
 
 
 def view_fields(config: RNNConfig) -> dict[str, Field]:
@@ -48,6 +51,7 @@ def view_fields(config: RNNConfig) -> dict[str, Field]:
             Field("section", "choice", default="time", choices=tuple(SECTIONS), lower=False),
             Field("quiz", "switch", default=False),
             Field("layout", "choice", default="keras", choices=tuple(LAYOUTS)),
+            Field("theme", "choice", default="light", choices=THEMES),
         )
     }  # fmt: skip
 

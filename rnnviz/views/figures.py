@@ -1,8 +1,11 @@
 """The Plotly figures (agreement, spectrum, memory): arrays and labels in, ``go.Figure`` out.
 
 No Streamlit here. Axis titles name the symbol and its size, e.g. ``sample n (N = 10)``, and
-hovering shows the value. (The weights and the states over time are drawn on canvases in the browser
-from binary payloads: ``rnnviz.views.weight_maps``, ``rnnviz.views.player_data``.)
+hovering shows the value. Every figure carries a one-sentence description of what it shows and
+its key number, worked out from the same arrays (``description``; the page writes it under the
+chart, for a reader who cannot see it). Its colours are ``rnnviz.views.palette``'s: each series
+its own colour, dash and marker. (The weights and the states over time are drawn on canvases in
+the browser from binary payloads: ``rnnviz.views.weight_maps``, ``rnnviz.views.player_data``.)
 """
 
 from __future__ import annotations
@@ -13,9 +16,10 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
+from rnnviz.views.palette import LIMIT, MAGNITUDE, REFERENCE, series
+
 FONT = dict(size=15)  # readable when the screen is shared in a lecture hall
 MAX_POINTS = 20_000  # markers in one scatter: beyond this a browser slows and a page grows
-BAR_COLOUR = "#4c6a92"
 
 
 @functools.cache
@@ -23,7 +27,9 @@ def _template() -> go.layout.Template:
     """plotly_white's look in a few lines, built once.
 
     Naming "plotly_white" makes Plotly deep-copy the whole template (every trace type's
-    defaults) into each figure, which was most of a rerun's time.
+    defaults) into each figure, which was most of a rerun's time. On the page Streamlit's
+    theme replaces the white with the page's own background, light or dark; the white stays
+    for a figure drawn elsewhere (a notebook, an exported file).
     """
     grid = "#ebf0f8"
     axis = dict(gridcolor=grid, linecolor=grid, zerolinecolor=grid, automargin=True)
@@ -37,17 +43,36 @@ def _template() -> go.layout.Template:
 SCATTER_HEIGHT = 460  # every output, Keras vs NumPy
 BARS_HEIGHT = 400  # the largest difference per sample or per step
 MEMORY_HEIGHT = 360  # the pulse's trace, the memory horizon
+CAPTION_HEIGHT = 72  # a chart's description under it, up to three lines
 
 
-def _layout(fig: go.Figure, title: str, height: int) -> go.Figure:
+def _layout(fig: go.Figure, title: str, height: int, description: str) -> go.Figure:
     fig.update_layout(
         title=dict(text=title, x=0, xanchor="left"),
         template=_template(),
         font=FONT,
         height=height,
         margin=dict(l=10, r=10, t=50, b=10),
+        meta=dict(description=description),  # also in the browser, on the chart's layout
     )
     return fig
+
+
+def description(fig: go.Figure) -> str:
+    """The figure's one sentence: what it shows and its key number."""
+    return fig.layout.meta["description"]
+
+
+def _line(i: int) -> dict:
+    """Series i's line: its colour and dash (``palette.series``)."""
+    look = series(i)
+    return dict(color=look["colour"], dash=look["dash"])
+
+
+def _marker(i: int, **more) -> dict:
+    """Series i's markers: its colour and symbol (``palette.series``)."""
+    look = series(i)
+    return dict(color=look["colour"], symbol=look["symbol"], **more)
 
 
 def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:
@@ -65,7 +90,7 @@ def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:
             y=[low - pad, high + pad],
             mode="lines",
             name="y = x",
-            line=dict(color="grey", dash="dash"),
+            line=dict(color=REFERENCE, dash="dash"),
             hoverinfo="skip",
         )
     )
@@ -81,7 +106,7 @@ def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:
                 y=Yn[i, k],
                 mode="markers",
                 name=f"output k = {k}",
-                marker=dict(size=9 if N * T <= 200 else 5),
+                marker=_marker(k, size=9 if N * T <= 200 else 5),
                 customdata=np.stack([n[i], t[i] + 1, delta[i]], axis=1),  # (≤ per_output, 3)
                 hovertemplate=(
                     f"{where}, k = {k}<br>Keras %{{x:.7f}}<br>NumPy %{{y:.7f}}"
@@ -92,13 +117,28 @@ def agreement_scatter(y_keras: np.ndarray, y_numpy: np.ndarray) -> go.Figure:
     shape = f"N = {N}, T = {T}, K = {K}" if seq else f"N = {N}, K = {K}"
     fig.update_xaxes(title=f"Keras y ({shape})")
     fig.update_yaxes(title="NumPy y", scaleanchor="x", scaleratio=1)
+    words = scatter_description(y_keras, y_numpy, per_output)
     if N * T <= per_output:
-        return _layout(fig, "Every output: Keras vs NumPy", SCATTER_HEIGHT)
+        return _layout(fig, "Every output: Keras vs NumPy", SCATTER_HEIGHT, words)
     thinned = (  # a second line, small: the chart sits in half the page's width
         f"Keras vs NumPy<br><sub>{per_output:,} of {N * T:,} points per output: "
         "the largest |Δ| and a spread</sub>"
     )
-    return _layout(fig, thinned, SCATTER_HEIGHT).update_layout(margin_t=80)
+    return _layout(fig, thinned, SCATTER_HEIGHT, words).update_layout(margin_t=80)
+
+
+def scatter_description(y_keras: np.ndarray, y_numpy: np.ndarray, per_output: int) -> str:
+    """Where the scatter's largest |Δ| is: its sample, step and output."""
+    delta = np.abs(y_keras.astype(np.float64) - y_numpy.astype(np.float64))  # (N, [T,] K)
+    where = np.unravel_index(int(np.argmax(delta)), delta.shape)
+    at = f"sample n = {where[0]}" + (f", step t = {where[1] + 1}" if delta.ndim == 3 else "")
+    points = delta.size // delta.shape[-1]
+    drawn = "" if points <= per_output else f" ({per_output:,} of them drawn per output)"
+    return (
+        f"Keras' y against NumPy's, {delta.size:,} numbers in {delta.shape[-1]} outputs"
+        f"{drawn}: on the line y = x where the two agree. The largest |Δ| is "
+        f"{float(delta.max()):.1e}, at {at}, output k = {where[-1]}."
+    )
 
 
 def shown(delta: np.ndarray, most: int) -> np.ndarray:
@@ -128,7 +168,7 @@ def delta_bars(
         go.Bar(
             x=x,
             y=np.where(deltas > 0, deltas, floor * 3),  # (len,)
-            marker_color=np.where(deltas > 0, BAR_COLOUR, "#9aa5b1"),
+            marker_color=np.where(deltas > 0, series(0)["colour"], REFERENCE),
             text=np.where(deltas > 0, "", "0") if deltas.shape[0] <= 60 else None,
             textposition="outside",
             customdata=deltas,
@@ -136,12 +176,30 @@ def delta_bars(
             hovertemplate="%{x}: max |Δ| = %{customdata:.2e}<extra></extra>",
         )
     )
-    fig.add_hline(
-        y=tolerance,
-        line=dict(color="firebrick", dash="dash"),
-        annotation_text=f"tolerance {tolerance:.0e}",
-        annotation_position="top left",
+    fig.add_hline(y=tolerance, line=dict(color=LIMIT, dash="dash"))
+    # placed by hand: add_hline's own annotation sits at 10^y on a log axis, off the chart
+    fig.add_annotation(
+        x=0,
+        xref="paper",
+        y=np.log10(tolerance),
+        text=f"tolerance {tolerance:.2g}",
+        showarrow=False,
+        xanchor="left",
+        yanchor="bottom",
     )
+    above = np.flatnonzero(deltas > tolerance)  # (≤ len,)
+    if 0 < above.size < deltas.shape[0]:  # where it starts: a symbol and words, not a colour
+        first = int(above[0])
+        fig.add_annotation(
+            x=start + first,
+            y=np.log10(deltas[first]),  # an annotation on a log axis sits at log10(y)
+            text=f"▲ first above the tolerance: {_what(axis_title)} = {start + first}",
+            showarrow=True,
+            arrowhead=2,
+            ax=0,
+            ay=-36,
+            xanchor="left" if first < deltas.shape[0] / 2 else "right",
+        )
     fig.update_xaxes(title=axis_title)
     fig.update_yaxes(
         title="max |Δ|",
@@ -149,10 +207,39 @@ def delta_bars(
         range=[np.log10(floor), np.log10(top)],
         exponentformat="e",
     )
-    return _layout(fig, title, BARS_HEIGHT)
+    words = bars_description(deltas, tolerance, _what(axis_title), start)
+    return _layout(fig, title, BARS_HEIGHT, words)
 
 
-LINE_COLOURS = ("#4c6a92", "#d1603d", "#3f9b6e", "#8e5ea2")
+def _what(axis_title: str) -> str:
+    """What one bar is, from its axis' title: "sample n (N = 10)" -> "sample n"."""
+    return axis_title.split(" (")[0]
+
+
+def bars_description(deltas: np.ndarray, tolerance: float, what: str, start: int = 0) -> str:
+    """The bars' verdict: how many are above the tolerance, the first of them, the largest."""
+    largest = int(np.argmax(deltas))
+    peak = f"largest {float(deltas[largest]):.1e}, at {what} = {start + largest}"
+    above = np.flatnonzero(deltas > tolerance)  # (≤ len,)
+    zeros = int(np.sum(deltas == 0))
+    exact = f"; {zeros} exactly 0, drawn as a grey stub marked 0" if zeros else ""
+    if above.size == 0:
+        return (
+            f"Largest |Δ| per {what}: all {deltas.shape[0]} below the tolerance "
+            f"{tolerance:.2g} ({peak}{exact})."
+        )
+    if above.size == deltas.shape[0]:
+        return (
+            f"Largest |Δ| per {what}: all {deltas.shape[0]} above the tolerance "
+            f"{tolerance:.2g} ({peak}{exact})."
+        )
+    return (
+        f"Largest |Δ| per {what}: {above.size} of {deltas.shape[0]} above the tolerance "
+        f"{tolerance:.2g}, the first at {what} = {start + int(above[0])} (marked ▲); "
+        f"{peak}{exact}."
+    )
+
+
 HEATMAP_ROWS = 100  # samples drawn in the (sample, t) heatmap; more are thinned evenly
 
 
@@ -161,7 +248,7 @@ def through_time(lines: dict[str, np.ndarray], title: str, y_title: str) -> go.F
     distance from the end. A zero (nothing flows back that far) leaves a gap, not a line to
     -∞."""
     fig = go.Figure()
-    for (label, values), colour in zip(lines.items(), LINE_COLOURS * 4, strict=False):
+    for i, (label, values) in enumerate(lines.items()):
         t = np.arange(1, values.shape[0] + 1)  # (T,)
         y = np.where(values > 0, values, np.nan)  # (T,)
         fig.add_trace(
@@ -170,14 +257,29 @@ def through_time(lines: dict[str, np.ndarray], title: str, y_title: str) -> go.F
                 y=y,
                 mode="lines+markers" if values.shape[0] <= 60 else "lines",
                 name=label,
-                line=dict(color=colour),
+                line=_line(i),
+                marker=_marker(i),
                 hovertemplate=f"{label}, t = %{{x}}: %{{y:.2e}}<extra></extra>",
             )
         )
     fig.update_xaxes(title=f"time step t (T = {next(iter(lines.values())).shape[0]})")
     fig.update_yaxes(title=y_title, type="log", exponentformat="e")
     fig.update_layout(legend=dict(orientation="h", y=-0.25))
-    return _layout(fig, title, 380)
+    return _layout(fig, title, 380, time_description(lines, y_title))
+
+
+def time_description(lines: dict[str, np.ndarray], y_title: str) -> str:
+    """Each line's value at t = T and at t = 1, and how many times smaller the far end is."""
+    T = next(iter(lines.values())).shape[0]
+    parts = []
+    for label, values in lines.items():
+        last, first = float(values[-1]), float(values[0])
+        said = f"{label}: {last:.1e} at t = T = {T}, {first:.1e} at t = 1"
+        if 0 < first < last:  # a gradient that vanishes back through time: by how much
+            r = last / first
+            said += f", {r:,.0f} times smaller" if r < 1e5 else f", {r:.1e} times smaller"
+        parts.append(said)
+    return f"{y_title} over t = 1..{T}, on a log axis. " + "; ".join(parts) + "."
 
 
 def sample_by_step(norms: np.ndarray, title: str) -> go.Figure:
@@ -193,7 +295,7 @@ def sample_by_step(norms: np.ndarray, title: str) -> go.Figure:
             z=z,
             x=np.arange(1, T + 1),
             y=rows,
-            colorscale="Viridis",
+            colorscale=MAGNITUDE,
             colorbar=dict(title="log₁₀"),
             hovertemplate="n = %{y}, t = %{x}: 10^%{z:.2f}<extra></extra>",
         )
@@ -201,7 +303,25 @@ def sample_by_step(norms: np.ndarray, title: str) -> go.Figure:
     thinned = "" if rows.shape[0] == N else f" ({rows.shape[0]} of N = {N} samples)"
     fig.update_xaxes(title=f"time step t (T = {T})")
     fig.update_yaxes(title=f"sample n{thinned or f' (N = {N})'}", autorange="reversed")
-    return _layout(fig, title, 360)
+    return _layout(fig, title, 360, map_description(norms, rows.shape[0]))
+
+
+def map_description(norms: np.ndarray, drawn: int) -> str:
+    """The heatmap's range: its smallest and largest positive value, and where each is."""
+    N, T = norms.shape
+    shown = "" if drawn == N else f", {drawn} of them drawn"
+    positive = norms > 0  # (N, T)
+    if not positive.any():
+        return f"Every value is 0, for N = {N} samples{shown} and T = {T} steps."
+    low = np.unravel_index(int(np.argmin(np.where(positive, norms, np.inf))), norms.shape)
+    high = np.unravel_index(int(np.argmax(norms)), norms.shape)
+    zeros = int(np.sum(~positive))
+    blank = f"; {zeros} exactly 0, left blank" if zeros else ""
+    return (
+        f"One row per sample (N = {N}{shown}), one column per step (T = {T}), coloured by "
+        f"log₁₀ of the size: from {float(norms[low]):.1e} (n = {low[0]}, t = {low[1] + 1}) "
+        f"to {float(norms[high]):.1e} (n = {high[0]}, t = {high[1] + 1}){blank}."
+    )
 
 
 def spectrum_figure(blocks: list, M: int) -> go.Figure:
@@ -214,12 +334,12 @@ def spectrum_figure(blocks: list, M: int) -> go.Figure:
             y=np.sin(theta),
             mode="lines",
             name="|λ| = 1",
-            line=dict(color="grey", dash="dash", width=1),
+            line=dict(color=REFERENCE, dash="dash", width=1),
             hoverinfo="skip",
         )
     )
     reach = 1.0
-    for b in blocks:
+    for i, b in enumerate(blocks):
         lam = b.eigenvalues  # (M,) complex
         reach = max(reach, float(np.abs(lam).max()))
         fig.add_trace(
@@ -228,7 +348,7 @@ def spectrum_figure(blocks: list, M: int) -> go.Figure:
                 y=lam.imag,
                 mode="markers",
                 name=f"{b.name}: ρ = {b.rho:.3g}, σ_max = {b.sigma_max:.3g}",
-                marker=dict(size=10 if M <= 64 else 6, opacity=0.8),
+                marker=_marker(i, size=10 if M <= 64 else 6, opacity=0.8),
                 customdata=np.abs(lam),  # (M,)
                 hovertemplate=(
                     f"{b.name}<br>λ = %{{x:.4f}} %{{y:+.4f}}i<br>|λ| = %{{customdata:.4f}}"
@@ -237,18 +357,32 @@ def spectrum_figure(blocks: list, M: int) -> go.Figure:
             )
         )
     edge = 1.1 * reach
-    fig.update_xaxes(title="Re λ", range=[-edge, edge], zeroline=True, zerolinecolor="#9aa5b1")
+    fig.update_xaxes(title="Re λ", range=[-edge, edge], zeroline=True, zerolinecolor=REFERENCE)
     fig.update_yaxes(
         title="Im λ",
         range=[-edge, edge],
         scaleanchor="x",
         scaleratio=1,
         zeroline=True,
-        zerolinecolor="#9aa5b1",
+        zerolinecolor=REFERENCE,
     )
     fig.update_layout(legend=dict(orientation="h", y=-0.18))
     title = f"Eigenvalues of W_hh (M = {M})" + (" per gate block" if len(blocks) > 1 else "")
-    return _layout(fig, title, 560)
+    return _layout(fig, title, 560, spectrum_description(blocks, M))
+
+
+def spectrum_description(blocks: list, M: int) -> str:
+    """Per block: its spectral radius ρ and how many eigenvalues lie outside the unit circle."""
+    parts = []
+    for b in blocks:
+        outside = int(np.sum(np.abs(b.eigenvalues) > 1))
+        parts.append(f"{b.name}: ρ = {b.rho:.3g}, {outside} of {M} outside the circle")
+    per = " of each gate block" if len(blocks) > 1 else ""
+    return (
+        f"The {M} eigenvalues λ of W_hh{per} in the complex plane, with the unit circle |λ| = 1. "
+        + "; ".join(parts)
+        + "."
+    )
 
 
 def _log_floor(values: np.ndarray) -> float:
@@ -280,7 +414,8 @@ def pulse_figure(gap: np.ndarray, t0: int, peak: float, threshold: float) -> go.
             y=np.where(gap > 0, gap, np.nan),  # (T,): no point where the pulse has not arrived
             mode="lines+markers",
             name="max_m |h_t − h̄_t|",
-            line=dict(color=BAR_COLOUR),
+            line=_line(0),
+            marker=_marker(0),
             customdata=gap,
             hovertemplate="t = %{x}: %{customdata:.2e}<extra></extra>",
         )
@@ -292,11 +427,11 @@ def pulse_figure(gap: np.ndarray, t0: int, peak: float, threshold: float) -> go.
             y=[threshold * peak] * 2,
             mode="lines",
             name=f"{threshold:.0e} × peak: still there above it",
-            line=dict(color="firebrick", dash="dash"),
+            line=dict(color=LIMIT, dash="dash"),
             hoverinfo="skip",
         )
     )
-    fig.add_vline(x=t0, line=dict(color="grey", dash="dot"), annotation_text=f"t0 = {t0}")
+    fig.add_vline(x=t0, line=dict(color=REFERENCE, dash="dot"), annotation_text=f"t0 = {t0}")
     fig.update_xaxes(title=f"time step t (T = {T})")
     spanned = np.append(gap, threshold * peak)  # (T + 1,)
     fig.update_yaxes(
@@ -304,7 +439,25 @@ def pulse_figure(gap: np.ndarray, t0: int, peak: float, threshold: float) -> go.
     )
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     return _layout(
-        fig, "The pulse's trace in h_t (h̄: the same model without the pulse)", MEMORY_HEIGHT
+        fig,
+        "The pulse's trace in h_t (h̄: the same model without the pulse)",
+        MEMORY_HEIGHT,
+        pulse_description(gap, t0, threshold * peak),
+    )
+
+
+def pulse_description(gap: np.ndarray, t0: int, line: float) -> str:
+    """Where the pulse's trace peaks, and the last step at which it is still above the line."""
+    top = int(np.argmax(gap))
+    kept = np.flatnonzero(gap >= line)  # (≤ T,)
+    until = (
+        f"still above {line:.1e} at t = {int(kept[-1]) + 1}, its last step there"
+        if kept.size
+        else f"never above {line:.1e}"
+    )
+    return (
+        f"How far a pulse at t0 = {t0} moves h_t (largest over units), on a log axis: it peaks "
+        f"at {float(gap[top]):.1e} at t = {top + 1} and is {until}."
     )
 
 
@@ -316,17 +469,14 @@ def horizon_figure(P: np.ndarray, end: int) -> go.Figure:
     mean, top = P.mean(axis=1), P.max(axis=1)  # (T,) each
     floor = _log_floor(np.concatenate([mean, top]))
     fig = go.Figure()
-    for y, name, colour in (
-        (mean, "mean over units", BAR_COLOUR),
-        (top, "the unit that keeps most", "#c2703d"),
-    ):
+    for i, (y, name) in enumerate(((mean, "mean over units"), (top, "the unit that keeps most"))):
         fig.add_trace(
             go.Scatter(
                 x=t,
                 y=np.maximum(y, floor),  # (T,)
                 mode="lines",
                 name=name,
-                line=dict(color=colour),
+                line=_line(i),
                 customdata=y,
                 hovertemplate=f"t = %{{x}}: {name} %{{customdata:.2e}}<extra></extra>",
             )
@@ -335,7 +485,20 @@ def horizon_figure(P: np.ndarray, end: int) -> go.Figure:
     shown = np.maximum(np.concatenate([mean, top]), floor)  # (2T,)
     fig.update_yaxes(title="∏ f_τ", type="log", exponentformat="e", dtick=_log_dtick(shown))
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
-    return _layout(fig, f"Memory horizon: the share of c_t that reaches c_{end}", MEMORY_HEIGHT)
+    title = f"Memory horizon: the share of c_t that reaches c_{end}"
+    return _layout(fig, title, MEMORY_HEIGHT, horizon_description(P, end))
+
+
+def horizon_description(P: np.ndarray, end: str) -> str:
+    """∏ f_τ where the mean over units is lowest: the mean there and the unit that keeps most."""
+    mean, top = P.mean(axis=1), P.max(axis=1)  # (T,) each
+    t = int(np.argmin(mean))
+    unit = int(np.argmax(P[t]))
+    return (
+        f"∏ f_τ, the share of c_t that reaches c_{end}, over t = 1..{P.shape[0]} on a log "
+        f"axis. At its lowest (t = {t + 1}) the mean over units is {float(mean[t]):.1e}; the "
+        f"unit that keeps most there, m = {unit}, keeps {float(top[t]):.1e}."
+    )
 
 
 def loss_curve(
@@ -355,14 +518,13 @@ def loss_curve(
     if baseline is not None and baseline > 0:
         fig.add_hline(
             y=baseline,
-            line=dict(color="#888", dash="dash", width=1),
+            line=dict(color=REFERENCE, dash="dash", width=1),
             annotation_text=f"best constant answer {baseline:.3g}",
             annotation_position="top right",
-            annotation_font=dict(size=12, color="#666"),
+            annotation_font=dict(size=12),
         )
-    for label, start, values, colour in (
-        ("training", before, loss, LINE_COLOURS[0]),
-        ("validation (held out)", val_before, val_loss, LINE_COLOURS[1]),
+    for i, (label, start, values) in enumerate(
+        (("training", before, loss), ("validation (held out)", val_before, val_loss))
     ):
         y = ([start] if start is not None else []) + list(values)
         x = list(range(0 if start is not None else 1, len(values) + 1))
@@ -372,14 +534,44 @@ def loss_curve(
                 y=y,
                 mode="lines+markers" if len(y) <= 60 else "lines",
                 name=label,
-                line=dict(color=colour),
+                line=_line(i),
+                marker=_marker(i),
                 hovertemplate=f"{label}, epoch %{{x}}: %{{y:.4g}}<extra></extra>",
             )
         )
     fig.update_xaxes(title="epoch (0: the initial weights)", range=[-0.3, epochs + 0.3])
     fig.update_yaxes(title=metric, type="log", tickformat=".2~g")  # 0.2, not a bare 2
     fig.update_layout(legend=dict(orientation="h", y=1.12, x=0))
-    return _layout(fig, "", 300)
+    words = loss_description(before, val_before, loss, val_loss, metric, baseline)
+    return _layout(fig, "", 300, words)
+
+
+def loss_description(
+    before: float | None,
+    val_before: float | None,
+    loss: Sequence[float],
+    val_loss: Sequence[float],
+    metric: str,
+    baseline: float | None = None,
+) -> str:
+    """Each curve from its first epoch to its last, and the best constant answer."""
+    parts = []
+    for label, start, values in (("training", before, loss), ("validation", val_before, val_loss)):
+        y = ([start] if start is not None else []) + list(values)
+        first = 0 if start is not None else 1
+        if len(y) == 1:
+            parts.append(f"{label} {y[0]:.3g} at epoch {first}")
+        elif y:
+            parts.append(
+                f"{label} {y[0]:.3g} at epoch {first} → {y[-1]:.3g} at epoch {len(values)}"
+            )
+    said = "; ".join(parts) if parts else "no epoch has ended yet"
+    floor = (
+        f"; the best constant answer, which ignores X, {baseline:.3g}"
+        if baseline is not None and baseline > 0
+        else ""
+    )
+    return f"The {metric} after each epoch, on a log axis: {said}{floor}."
 
 
 def connectivity_figure(curves: dict[str, np.ndarray], t: int, predicted: str) -> go.Figure:
@@ -389,7 +581,7 @@ def connectivity_figure(curves: dict[str, np.ndarray], t: int, predicted: str) -
     fig = go.Figure()
     floor = _log_floor(np.concatenate(list(curves.values())))
     shown = []
-    for (name, g), colour in zip(curves.items(), LINE_COLOURS, strict=False):
+    for i, (name, g) in enumerate(curves.items()):
         back = np.arange(len(g))[::-1]  # (lookback,): characters back, oldest first
         y = np.maximum(g, floor)  # (lookback,)
         shown.append(y)
@@ -399,7 +591,7 @@ def connectivity_figure(curves: dict[str, np.ndarray], t: int, predicted: str) -
                 y=y,
                 mode="lines",
                 name=name,
-                line=dict(color=colour),
+                line=_line(i),
                 customdata=g,
                 hovertemplate=f"{name}, %{{x}} back: %{{customdata:.2e}}<extra></extra>",
             )
@@ -413,4 +605,19 @@ def connectivity_figure(curves: dict[str, np.ndarray], t: int, predicted: str) -
     )
     fig.update_layout(legend=dict(orientation="h", y=-0.3))
     title = f"What the prediction after character {t:,} ({predicted} came next) looked back at"
-    return _layout(fig, title, MEMORY_HEIGHT)
+    return _layout(fig, title, MEMORY_HEIGHT, connectivity_description(curves))
+
+
+def connectivity_description(curves: dict[str, np.ndarray]) -> str:
+    """Per cell: the gradient's size at the character itself and at the oldest one drawn."""
+    parts = []
+    for name, g in curves.items():
+        back = g.shape[0] - 1
+        parts.append(
+            f"{name}: {float(g[-1]):.1e} at the character itself, {float(g[0]):.1e} at {back} back"
+        )
+    return (
+        "‖∂logit/∂x_τ‖ per cell against how many characters back x_τ is, on a log axis. "
+        + "; ".join(parts)
+        + "."
+    )

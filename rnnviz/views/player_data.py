@@ -20,14 +20,12 @@ import struct
 from dataclasses import dataclass
 
 import numpy as np
-import plotly.colors
 
 from rnnviz.pipeline import Run
+from rnnviz.views.palette import DIVERGING, SEQUENTIAL, colorscale
 
 MAGIC = b"RNV1"
 TABLE_UNITS = 8  # the player's step table lists units 0..7; the step panel lists all M
-DIVERGING = "RdBu_r"  # the weights' scale in rnnviz.views.figures: red positive, blue negative
-SEQUENTIAL = "Blues"  # gates in (0, 1): white = closed, dark = open
 
 
 @dataclass(frozen=True)
@@ -48,10 +46,6 @@ def plain(latex: str) -> str:
     for command, symbol in ((r"\delta", "δ"), (r"\odot", "⊙"), (r"\text", "")):
         text = text.replace(command, symbol)
     return text.replace("\\", "").replace("{", "").replace("}", "")
-
-
-def colorscale(name: str) -> list[list]:
-    return [[float(stop), colour] for stop, colour in plotly.colors.get_colorscale(name)]
 
 
 def step_table(

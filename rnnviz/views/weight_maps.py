@@ -17,7 +17,8 @@ import numpy as np
 
 from rnnviz.recurrence.cells import Cell, shape_text
 from rnnviz.shapes import layouts
-from rnnviz.views.player_data import DIVERGING, Frames, colorscale
+from rnnviz.views.palette import DIVERGING, colorscale
+from rnnviz.views.player_data import Frames
 
 # The shared range is a high percentile of |w|, not the maximum, so a few outliers (an
 # LSTM's forget bias of 1) saturate instead of washing every kernel out to white.

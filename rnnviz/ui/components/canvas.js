@@ -4,6 +4,10 @@
 // own script (rnnviz.ui.components.player, rnnviz.ui.components.weights), because components v2 takes one inline ES
 // module per component. So every name here is taken in each script that uses it.
 //
+// Also the keyboard's and the screen reader's share: a cursor's moves over a figure's cells, one
+// live region per element, and "Show as table" (styled by canvas.css, joined in front of each
+// element's own CSS the same way).
+//
 // The payload is rnnviz.views.player_data.pack(...): "RNV1", a uint32 LE header length, a JSON header,
 // zero padding to 4 bytes, then float32 LE arrays back to back. Each entry of the header's
 // `panels` (and `terms`, if any) names its array's byte `offset` into the float block and its
@@ -157,4 +161,137 @@ function el(tag, className, props = {}, text = "") {
   }
   if (text) node.textContent = text;
   return node;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keyboard and screen readers: a cursor over a figure's cells, and its numbers as a table
+
+const TABLE_ROWS = 16; // rows of a table's page: a screenful, and quick to read out
+const TABLE_COLS = 10; // columns of a table's page: ten numbers fit a panel's width
+let uniqueIds = 0; // one module per element, several elements per page: ids carry a prefix
+
+function uniqueId(prefix) {
+  uniqueIds += 1;
+  return `${prefix}-${uniqueIds}-${Math.random().toString(36).slice(2, 8)}`;
+}
+
+// The cell (i, j) of a (rows, cols) figure that a key moves the cursor to, or null for a key
+// the figure leaves to the page. Home and End go to the row's first and last cell.
+function cursorMove(key, i, j, rows, cols) {
+  const moves = {
+    ArrowUp: [i - 1, j], ArrowDown: [i + 1, j], ArrowLeft: [i, j - 1], ArrowRight: [i, j + 1],
+    Home: [i, 0], End: [i, cols - 1],
+  };
+  if (!(key in moves)) return null;
+  const [a, b] = moves[key];
+  return [Math.min(rows - 1, Math.max(0, a)), Math.min(cols - 1, Math.max(0, b))];
+}
+
+// One polite live region per element: what the keyboard's cursor is on, read out once.
+function liveRegion() {
+  return el("div", "rnnviz-sr", { "aria-live": "polite", "aria-atomic": "true" });
+}
+
+// "Show as table": a button, and the box it opens with an HTML table of one figure's numbers
+// (a choice of figure when there are several), built from the arrays the element already holds
+// when it is opened, and a page at a time (TABLE_ROWS × TABLE_COLS) for a large figure.
+// figures: [{ title, rows, cols, rowName, colName, rowNoun, colNoun, rowLabel(i), colLabel(j),
+// text(i, j) }], the text as the figure's own readout prints it.
+function tableView(figures, idPrefix) {
+  const box = el("div", "rnnviz-tv", { id: uniqueId(idPrefix) });
+  box.hidden = true;
+  const button = el("button", "rnnviz-tv-toggle", {
+    type: "button", "aria-expanded": "false", "aria-controls": box.id,
+  }, "Show as table");
+  const state = { figure: 0, row: 0, col: 0, built: false };
+  let choose = null;
+  if (figures.length > 1) {
+    choose = el("select", "rnnviz-tv-choose");
+    figures.forEach((f, k) => choose.append(el("option", "", { value: String(k) }, f.title)));
+    const label = el("label", "rnnviz-tv-label", {}, "figure ");
+    label.append(choose);
+    box.append(label);
+    choose.addEventListener("change", () => {
+      Object.assign(state, { figure: Number(choose.value), row: 0, col: 0 });
+      fill();
+    });
+  }
+  const pages = el("div", "rnnviz-tv-pages");
+  const pageButton = (text, move) => {
+    const b = el("button", "rnnviz-tv-page", { type: "button" }, text);
+    b.addEventListener("click", () => move());
+    return b;
+  };
+  const where = el("span", "rnnviz-tv-where");
+  const upRows = pageButton("", () => turn(-TABLE_ROWS, 0));
+  const downRows = pageButton("", () => turn(TABLE_ROWS, 0));
+  const leftCols = pageButton("", () => turn(0, -TABLE_COLS));
+  const rightCols = pageButton("", () => turn(0, TABLE_COLS));
+  pages.append(upRows, downRows, leftCols, rightCols, where);
+  const scroller = el("div", "rnnviz-tv-scroll", { tabindex: "0", role: "region" });
+  const table = el("table", "rnnviz-tv-table"); // in the box once first opened
+  box.append(pages, scroller);
+
+  function turn(dRows, dCols) {
+    const f = figures[state.figure];
+    state.row = Math.min(Math.max(0, state.row + dRows), Math.max(0, f.rows - 1));
+    state.col = Math.min(Math.max(0, state.col + dCols), Math.max(0, f.cols - 1));
+    fill();
+  }
+
+  // Only the page on view is in the DOM: at most TABLE_ROWS × TABLE_COLS cells.
+  function fill() {
+    const f = figures[state.figure];
+    const rowEnd = Math.min(f.rows, state.row + TABLE_ROWS);
+    const colEnd = Math.min(f.cols, state.col + TABLE_COLS);
+    const span = (noun, label, from, to, count) =>
+      `${noun} ${label(from)}–${label(to - 1)} of ${count}`;
+    const rowSpan = span(f.rowNoun, f.rowLabel, state.row, rowEnd, f.rows);
+    const colSpan = span(f.colNoun, f.colLabel, state.col, colEnd, f.cols);
+    const paged = f.rows > TABLE_ROWS || f.cols > TABLE_COLS;
+    pages.hidden = !paged;
+    where.textContent = `${rowSpan} · ${colSpan}`;
+    upRows.textContent = `↑ previous ${f.rowNoun}`;
+    downRows.textContent = `next ${f.rowNoun} ↓`;
+    leftCols.textContent = `← previous ${f.colNoun}`;
+    rightCols.textContent = `next ${f.colNoun} →`;
+    upRows.disabled = state.row === 0;
+    downRows.disabled = rowEnd >= f.rows;
+    leftCols.disabled = state.col === 0;
+    rightCols.disabled = colEnd >= f.cols;
+    upRows.hidden = downRows.hidden = f.rows <= TABLE_ROWS;
+    leftCols.hidden = rightCols.hidden = f.cols <= TABLE_COLS;
+
+    const caption = el("caption", "", {}, paged ? `${f.title}: ${rowSpan}, ${colSpan}` : f.title);
+    const headRow = el("tr");
+    headRow.append(el("th", "", { scope: "col" }, `${f.rowName} \\ ${f.colName}`));
+    for (let j = state.col; j < colEnd; j++) {
+      headRow.append(el("th", "", { scope: "col" }, f.colLabel(j)));
+    }
+    const head = el("thead");
+    head.append(headRow);
+    const body = el("tbody");
+    for (let i = state.row; i < rowEnd; i++) {
+      const row = el("tr");
+      row.append(el("th", "", { scope: "row" }, f.rowLabel(i)));
+      for (let j = state.col; j < colEnd; j++) row.append(el("td", "", {}, f.text(i, j)));
+      body.append(row);
+    }
+    table.replaceChildren(caption, head, body);
+    table.dataset.figure = String(state.figure);
+    scroller.setAttribute("aria-label", `${f.title}, as a table`);
+  }
+
+  function setOpen(open) {
+    if (open && !state.built) {
+      state.built = true; // built the first time it is opened, not with the element
+      fill();
+      scroller.append(table);
+    }
+    box.hidden = !open;
+    button.setAttribute("aria-expanded", String(open));
+    button.textContent = open ? "Hide the table" : "Show as table";
+  }
+  button.addEventListener("click", () => setOpen(box.hidden));
+  return { button, box };
 }

@@ -400,6 +400,10 @@ function createDerivation(mount, data, send, started, forget) {
     grid.style.gridTemplateColumns = `repeat(${drawn.cols}, var(--rnnviz-dcell))`;
     const cells = [];
     for (let i = 0; i < drawn.rows; i++) {
+      // A grid's rows and cells, for assistive technology; display: contents keeps the
+      // buttons on the CSS grid.
+      const gridRow = el("div", "rnnviz-drow", { role: "row" });
+      gridRow.style.display = "contents";
       for (let j = 0; j < drawn.cols; j++) {
         const m = drawn.only ?? (drawn.units === 1 ? j : i);
         const row = drawn.units === 1 ? i : j;
@@ -418,8 +422,12 @@ function createDerivation(mount, data, send, started, forget) {
         cell.textContent = formatNumber(value, 2);
         cell.setAttribute("aria-label", `unit ${m}: ${formatNumber(value, 4)}`);
         cells.push({ i, j, m, row, cell });
-        grid.append(cell);
+        const gridCell = el("div", "rnnviz-dgridcell", { role: "gridcell" });
+        gridCell.style.display = "contents";
+        gridCell.append(cell);
+        gridRow.append(gridCell);
       }
+      grid.append(gridRow);
     }
     const find = (i, j) => cells.find((c) => c.i === i && c.j === j);
     on(grid, "pointerover", (event) => {

@@ -61,7 +61,13 @@ function createPlayer(mount, payload, forget) {
   const on = (target, type, handler) =>
     target.addEventListener(type, handler, { signal: listeners.signal });
 
-  const root = el("div", "rnnviz-player", { tabindex: "0" });
+  const where = header.label ? `, ${header.label}` : "";
+  const root = el("div", "rnnviz-player", {
+    tabindex: "0",
+    role: "group",
+    "aria-label": `state player of sample ${header.n}${where}: Space plays or pauses, ` +
+      "the left and right arrows step t, Home and End go to the first and last step",
+  });
   root.dataset.t = String(state.t);
   root.dataset.playing = "false";
   root.dataset.ready = "false";
@@ -70,8 +76,12 @@ function createPlayer(mount, payload, forget) {
     diverging: lookupTable(header.colorscales.diverging),
     sequential: lookupTable(header.colorscales.sequential),
   };
+  // One polite live region for the whole player: the heatmaps' cursor and a step by key.
+  const live = liveRegion();
   const hooks = {
     pick: (t) => userSet(t),
+    now: () => state.t,
+    announce: (text) => (live.textContent = text),
     // A cell clicked: its step and unit open the step panel's arithmetic there (one rerun).
     cell: (t, m, key) => {
       pause();
@@ -86,14 +96,29 @@ function createPlayer(mount, payload, forget) {
     heatmapPanel(panel, arrays[panel.key], header, luts[panel.scale], hooks, on),
   );
   const first = header.panels[0];
-  const bars = barChart(first, arrays[first.key], M, luts[first.scale]);
+  const bars = barChart(first, arrays[first.key], header, luts[first.scale]);
   heatmaps[0].element.append(bars.element);
   const table = stepTable(header, arrays);
+  // The heatmaps' numbers as a table, units down and steps across, as the hover prints them.
+  const asTable = tableView(
+    header.panels.map((panel) => {
+      const values = arrays[panel.key];
+      return {
+        title: `${panel.label} (${panel.name}) of sample ${header.n}${where}`,
+        rows: M, cols: T, rowName: "unit m", colName: "step t", rowNoun: "units", colNoun: "steps",
+        rowLabel: (m) => String(m),
+        colLabel: (k) => String(k + 1),
+        text: (m, k) => values[k * M + m].toFixed(5),
+      };
+    }),
+    "rnnviz-player-table",
+  );
+  controls.element.append(asTable.button);
 
   const grid = el("div", "rnnviz-panels");
   // The step table sits next to h_t, so the state, its bars and its numbers are seen together.
   grid.append(heatmaps[0].element, table.element, ...heatmaps.slice(1).map((h) => h.element));
-  root.append(controls.element, grid);
+  root.append(controls.element, asTable.box, grid, live);
   mount.replaceChildren(root);
 
   const frameParts = [...heatmaps, bars, table, controls];
@@ -172,13 +197,17 @@ function createPlayer(mount, payload, forget) {
   });
   on(root, "keydown", (event) => {
     const target = event.target;
+    if (event.defaultPrevented) return; // a heatmap moved its cursor
     if (event.ctrlKey || event.metaKey || event.altKey) return; // leave browser shortcuts be
-    // The range input and the select take arrow keys themselves; a button takes Space.
-    if (target.matches("input, select")) return;
+    // The range input and the select take arrow keys themselves; a button takes Space; the
+    // tables scroll with the arrows.
+    if (target.matches("input, select") || target.closest(".rnnviz-tv, .rnnviz-step")) return;
     if (target.matches("button") && (event.key === " " || event.key === "Enter")) return;
-    if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
+    const steps = { ArrowLeft: state.t - 1, ArrowRight: state.t + 1, Home: 1, End: T };
+    if (event.key in steps) {
       event.preventDefault();
-      userSet(state.t + (event.key === "ArrowLeft" ? -1 : 1));
+      userSet(steps[event.key]);
+      live.textContent = `t = ${state.t} of ${T}`;
     } else if (event.key === " ") {
       event.preventDefault(); // no page scroll
       state.playing ? pause() : play();
@@ -270,17 +299,29 @@ function heatmapPanel(panel, values, header, lut, hooks, on) {
   const where = header.label ? `, ${header.label}` : "";
   const title = `${panel.label} — ${panel.name}, sample n = ${header.n}${where}`;
   figure.append(el("figcaption", "rnnviz-title", {}, title));
+  const what = `${panel.label} (${panel.name}) of sample ${header.n}${where}`;
 
   const plot = el("div", "rnnviz-plot");
   const frame = el("div", "rnnviz-heat-frame");
   // Tall enough for the y label and a few units, short enough for six panels on a projector.
   frame.style.height = `${Math.min(13, Math.max(7.5, 1.25 * M))}em`;
   const canvas = el("canvas", "rnnviz-heat", {
-    width: T, height: M, role: "img", "aria-label": `${title}: heatmap of ${T} steps × ${M} units`,
+    width: T,
+    height: M,
+    role: "img",
+    tabindex: "0", // one tab stop: the arrow keys move a cursor over its cells
+    "aria-label": `${what}, ${M} units × ${T} steps: the arrow keys read a value, ` +
+      "Enter opens that step and unit",
+    "data-rnnviz-figure": `${panel.label} · sample ${header.n} · ` +
+      `layer ${header.layer} ${header.direction}`,
   });
   const marker = el("div", "rnnviz-marker");
   marker.style.width = `${100 / T}%`; // one column; translateX(k·100%) moves it k steps
-  frame.append(canvas, marker);
+  const cursor = el("div", "rnnviz-cursor");
+  cursor.hidden = true;
+  cursor.style.width = `${100 / T}%`;
+  cursor.style.height = `${100 / M}%`;
+  frame.append(canvas, marker, cursor);
   // values is (T, M) row-major; the image is M rows of T pixels, so it is transposed.
   paintHeatmap(canvas, values, M, T, lut, panel.low, panel.high, true);
 
@@ -314,6 +355,38 @@ function heatmapPanel(panel, values, header, lut, hooks, on) {
     hooks.cell(t, m, panel.key);
   });
 
+  // The keyboard's cursor: unit m down, step t across, from the player's t when first focused.
+  let at = null;
+  function showCursor() {
+    cursor.style.left = `${((at.t - 1) / T) * 100}%`;
+    cursor.style.top = `${(at.m / M) * 100}%`;
+    cursor.hidden = false;
+    const value = values[(at.t - 1) * M + at.m].toFixed(5); // as the hover prints it
+    hover.textContent = `t = ${at.t}, unit ${at.m}: ${symbolOf(panel)} = ${value}`;
+    hooks.announce(`${panel.label}[${at.m}] at t = ${at.t}: ${value}`);
+  }
+  on(canvas, "focus", () => {
+    at ??= { t: hooks.now(), m: 0 };
+    showCursor();
+  });
+  on(canvas, "blur", () => {
+    cursor.hidden = true;
+    hover.textContent = hint;
+  });
+  on(canvas, "keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey || !at) return;
+    if (event.key === "Enter") {
+      event.preventDefault();
+      hooks.cell(at.t, at.m, panel.key);
+      return;
+    }
+    const next = cursorMove(event.key, at.m, at.t - 1, M, T);
+    if (!next) return; // Space plays, Tab moves on: the player and the page take them
+    event.preventDefault();
+    at = { m: next[0], t: next[1] + 1 };
+    showCursor();
+  });
+
   return {
     element: figure,
     update(t) {
@@ -342,10 +415,15 @@ function legend(panel, lut) {
 // ---------------------------------------------------------------------------------------------
 // The bars of h_t at the current t: y from -1 to 1, a zero line, coloured as the heatmap
 
-function barChart(panel, values, M, lut) {
+function barChart(panel, values, header, lut) {
+  const { M } = header;
   const element = el("div", "rnnviz-bars-box");
   const caption = `${panel.label} at the current t, one bar per hidden unit`;
-  const canvas = el("canvas", "rnnviz-bars", { role: "img", "aria-label": caption });
+  const canvas = el("canvas", "rnnviz-bars", {
+    role: "img",
+    "data-rnnviz-figure": `${panel.label} bars · sample ${header.n} · ` +
+      `layer ${header.layer} ${header.direction}`,
+  });
   const yticks = el("div", "rnnviz-bar-ticks");
   yticks.append(el("span", "", {}, "1"), el("span", "", {}, "0"), el("span", "", {}, "−1"));
   element.append(
@@ -359,6 +437,12 @@ function barChart(panel, values, M, lut) {
 
   function draw(t) {
     current = t;
+    const range = values.subarray((t - 1) * M, t * M);
+    const low = Math.min(...range).toFixed(4);
+    const high = Math.max(...range).toFixed(4);
+    canvas.setAttribute(
+      "aria-label", `${panel.label} at t = ${t}, ${M} bars, from ${low} to ${high}`,
+    );
     const { width, height } = canvas;
     if (!width || !height) return; // not laid out yet; the resize observer draws it
     const context = canvas.getContext("2d");
@@ -394,7 +478,10 @@ function barChart(panel, values, M, lut) {
 function stepTable(header, arrays) {
   const { T, M } = header;
   const U = header.units_in_table;
-  const element = el("div", "rnnviz-step");
+  // Focusable, so a keyboard can scroll it sideways where the table is wider than its column.
+  const element = el("div", "rnnviz-step", {
+    tabindex: "0", role: "region", "aria-label": "the step table, scrolls sideways",
+  });
   const table = el("table", "rnnviz-terms");
   const caption = el("caption");
   const stepT = el("span", "rnnviz-caption-t");

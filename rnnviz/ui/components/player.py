@@ -4,7 +4,11 @@
 ``rnnviz.views.player_data.pack``, every traced state and gate of one sample as raw float32, draws
 each (T, M) trace once as a heatmap and then moves only a marker, a bar chart of h_t and the step
 table from frame to frame (``player.js``, ``player.css``; the payload decoder and the colour tables
-are in ``canvas.js``, shared with ``components.weights``).
+are in ``canvas.js``, shared with ``components.weights``). By keyboard: Space plays and pauses,
+the arrows, Home and End step t, each heatmap is one tab stop whose arrow keys move a cursor
+read out by the player's live region, and Enter opens that cell as a click does; "Show as
+table" lists a heatmap's numbers, built in the browser when opened (``canvas.js``'s
+``tableView``, with ``canvas.css``).
 
 ``t_sync`` is a second, invisible element that keeps the server's t (a slider inside an
 ``st.fragment``) and the player's t together through DOM events (``sync.js``): each render
@@ -30,7 +34,7 @@ _PLAYER = st.components.v2.component(
     "rnnviz_player",
     # The JS builds the player inside this mount once the payload is decoded.
     html='<div class="rnnviz-mount"><p class="rnnviz-loading">Loading the player…</p></div>',
-    css=script("player.css"),
+    css=script("canvas.css", "player.css"),
     # One inline ES module: the shared payload and colour helpers, then the player itself.
     js=script("canvas.js", "player.js"),
     isolate_styles=False,  # inherit the page's fonts and type scale; classes are prefixed

@@ -82,9 +82,29 @@ function createWeights(mount, payload, started, forget) {
     node.append(...row.map((p) => p.element));
     grid.append(node);
   }
-  const picked = el("div", "rnnviz-wpicked", { "aria-live": "polite" });
+  const picked = el("div", "rnnviz-wpicked");
   picked.hidden = true;
-  root.append(scale.element, picked, grid, hover);
+  // One polite live region: the keyboard's cell, and what a weight picked does.
+  const live = liveRegion();
+  // Every panel's numbers as a table, rows and columns as drawn, as the hover prints them.
+  const asTable = tableView(
+    panels.map((p) => ({
+      title: p.panel.title,
+      rows: p.rows,
+      cols: p.cols,
+      rowName: p.panel.vector ? "" : p.panel.row_title || "row",
+      colName: p.panel.col_title || "column",
+      rowNoun: "rows",
+      colNoun: "columns",
+      rowLabel: (i) => (p.panel.vector ? p.panel.name : p.rowLabel(i)),
+      colLabel: (j) => String(j),
+      text: (i, j) => formatFixed(p.values[i * p.cols + j], 5),
+    })),
+    "rnnviz-weights-table",
+  );
+  const tools = el("div", "rnnviz-wtools");
+  tools.append(asTable.button);
+  root.append(scale.element, tools, asTable.box, picked, grid, hover, live);
 
   // An entry by the name the step's derivation gives it, "W_xh[1,7]" -> (panel, i, j): the
   // panels cut from that array, and the one whose block holds the index. (Not a map of every
@@ -145,6 +165,7 @@ function createWeights(mount, payload, started, forget) {
       document.createTextNode(" — " + role.text),
     );
     picked.dataset.entry = name;
+    live.textContent = picked.textContent;
     picked.dataset.rnnvizValue = role.value === null ? "" : String(role.value);
     picked.dataset.share = role.share === null ? "" : String(role.share);
     if (role.open) {
@@ -172,12 +193,21 @@ function createWeights(mount, payload, started, forget) {
   });
 
   // Hover: one listener for every panel; the readout follows the pointer like a tooltip.
-  let current = null; // the panel under the pointer
+  let current = null; // the panel under the pointer, or with the keyboard's cursor
   function leave() {
     current?.cursor.remove();
     current = null;
     hover.hidden = true;
     scale.mark(null);
+    const focused = byCanvas.get(document.activeElement);
+    if (focused) showKey(focused); // the keyboard's cell stays
+  }
+  // The readout beside a point (x, y) of the element, flipped to its left near the right edge.
+  function placeHover(x, y) {
+    const area = root.getBoundingClientRect();
+    const width = hover.offsetWidth;
+    const left = x + 16 + width > area.width ? Math.max(0, x - 12 - width) : x + 16;
+    hover.style.transform = `translate(${Math.round(left)}px, ${Math.round(y + 18)}px)`;
   }
   on(root, "pointermove", (event) => {
     const frame = event.target.closest?.(".rnnviz-wframe");
@@ -194,15 +224,54 @@ function createWeights(mount, payload, started, forget) {
     hover.hidden = false;
     p.showCursor(i, j);
     scale.mark(value);
-    // Beside the pointer, flipped to its left near the element's right edge.
     const area = root.getBoundingClientRect();
-    const x = event.clientX - area.left;
-    const y = event.clientY - area.top;
-    const width = hover.offsetWidth;
-    const left = x + 16 + width > area.width ? Math.max(0, x - 12 - width) : x + 16;
-    hover.style.transform = `translate(${Math.round(left)}px, ${Math.round(y + 18)}px)`;
+    placeHover(event.clientX - area.left, event.clientY - area.top);
   });
   on(root, "pointerleave", leave);
+
+  // The keyboard: each matrix is one tab stop, and the arrow keys move a cursor over its cells
+  // (from its first cell, then where it was left), read out as the hover shows it; Enter does
+  // what a click on that weight does.
+  const byCanvas = new Map(panels.map((p) => [p.canvas, p]));
+  function showKey(p) {
+    if (current !== p) current?.cursor.remove();
+    current = p;
+    const [i, j] = p.at;
+    const value = p.values[i * p.cols + j];
+    const text = `${p.cellName(i, j)} = ${formatFixed(value, 5)}`;
+    hover.textContent = text;
+    hover.hidden = false;
+    p.showCursor(i, j);
+    scale.mark(value);
+    live.textContent = text;
+    const area = root.getBoundingClientRect();
+    const box = p.canvas.getBoundingClientRect();
+    placeHover(
+      box.left - area.left + ((j + 0.5) / p.cols) * box.width,
+      box.top - area.top + ((i + 0.5) / p.rows) * box.height,
+    );
+  }
+  on(root, "focusin", (event) => {
+    const p = byCanvas.get(event.target);
+    if (p) showKey(p);
+  });
+  on(root, "focusout", (event) => {
+    if (byCanvas.has(event.target) && current === byCanvas.get(event.target)) leave();
+  });
+  on(root, "keydown", (event) => {
+    const p = byCanvas.get(event.target);
+    if (!p || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (event.key === "Enter") {
+      event.preventDefault();
+      pick({ p, i: p.at[0], j: p.at[1] });
+      return;
+    }
+    const next = cursorMove(event.key, p.at[0], p.at[1], p.rows, p.cols);
+    if (!next) return; // Tab, Space and the rest are the page's
+    event.preventDefault();
+    p.at = next;
+    showKey(p);
+  });
 
   // For the tests: the float32 value of panel `name` at row i, column j, as a JS number.
   root.rnnvizValue = (name, i, j) => {
@@ -249,7 +318,10 @@ function weightPanel(panel, values, zmax, lut) {
   Object.assign(frame.style, frameSize(panel, rows, cols));
   const canvas = el("canvas", "rnnviz-wheat", {
     role: "img",
-    "aria-label": `${panel.title}: heatmap of ${rows} × ${cols} values`,
+    tabindex: "0", // one tab stop: the arrow keys move a cursor over its cells
+    "aria-label": `${panel.title}: ${rows} × ${cols} values; the arrow keys read a weight, ` +
+      "Enter tells what it does at the step on view",
+    "data-rnnviz-figure": panel.name,
   });
   paintHeatmap(canvas, values, rows, cols, lut, -zmax, zmax);
   frame.append(canvas);
@@ -259,6 +331,7 @@ function weightPanel(panel, values, zmax, lut) {
   // The y ticks hang off the frame's left edge, so they stay on their rows however tall the
   // rotated y title makes the plot; an invisible copy of the longest label reserves room.
   const rowLabel = (i) => (panel.row_labels ? panel.row_labels[i] : String(i));
+  const at = [0, 0]; // the keyboard's cell
   const rowTicks = panel.vector ? [] : tickIndices(rows, yTickRoom(rows, cols));
   const sizer = el("div", "rnnviz-wsizer", { "aria-hidden": "true" });
   if (rowTicks.length) {
@@ -304,6 +377,8 @@ function weightPanel(panel, values, zmax, lut) {
     frame,
     canvas,
     cursor,
+    at,
+    rowLabel,
     cellName(i, j) {
       if (panel.vector) return `${panel.name}[${j}]`;
       return `${panel.name}[${panel.row_labels ? panel.row_labels[i] : i}, ${j}]`;

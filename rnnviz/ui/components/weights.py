@@ -6,7 +6,9 @@ float32, on one shared colour range. The browser paints each block once on a can
 value, scaled up by CSS, and lays the numbers, ticks and axis titles over it (``weights.js``,
 ``weights.css``). The payload decoder and the colour tables are ``canvas.js``, shared with the
 player (``rnnviz.ui.components.player``), and joined in front of ``weights.js`` into the one inline
-ES module a component takes.
+ES module a component takes. Each matrix is also one tab stop: the arrow keys move a cursor over
+its cells, read out by the element's live region, and Enter does what a click does; "Show as
+table" lists a block's numbers, a page at a time (``canvas.js``'s ``tableView``).
 
 It replaces one Plotly heatmap per block (five for a SimpleRNN, fourteen for an LSTM), whose
 redraw was the page's largest cost in the browser when a visitor came back to a cached run.
@@ -22,7 +24,7 @@ _WEIGHTS = st.components.v2.component(
     "rnnviz_weights",
     # The JS builds the panels inside this mount once the payload is decoded.
     html='<div class="rnnviz-wmount"><p class="rnnviz-wloading">Drawing the weights…</p></div>',
-    css=script("weights.css"),
+    css=script("canvas.css", "weights.css"),
     js=script("canvas.js", "weights.js"),
     isolate_styles=False,  # inherit the page's fonts and type scale; classes are prefixed
 )

@@ -25,9 +25,10 @@ def _go_to(t: int, n: int, layer: int, direction: str) -> None:
 def _charts(c: RNNConfig) -> None:
     figs = cache.agreement_figures(c)
     for (key, fig), col in zip(figs[:2], st.columns(2), strict=True):
-        col.plotly_chart(fig, key=key)
+        with col:
+            page.chart(fig, key)
     for key, fig in figs[2:]:
-        st.plotly_chart(fig, key=key)
+        page.chart(fig, key)
 
 
 def draw(config: RNNConfig, view: View) -> None:
@@ -67,7 +68,8 @@ def draw(config: RNNConfig, view: View) -> None:
     st.caption(precision)
     # the scatter beside the bars per sample, then bars per step with a bug and per step of y
     below = (r.divergence is not None) + (a.per_step is not None)
-    height = max(figures.SCATTER_HEIGHT, figures.BARS_HEIGHT) + figures.BARS_HEIGHT * below
+    height = max(figures.SCATTER_HEIGHT, figures.BARS_HEIGHT) + figures.CAPTION_HEIGHT
+    height += (figures.BARS_HEIGHT + figures.CAPTION_HEIGHT) * below
     when_in_view("agreement", height, _charts, c, now=view.present)
     y_keras, y_numpy = r.y_keras, r.y_numpy  # (N, K), or (N, T, K)
     at = ""

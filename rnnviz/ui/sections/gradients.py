@@ -35,8 +35,9 @@ def _gradients(c: RNNConfig) -> None:
     )
     figs = cache.gradient_figures(c, n, compare)
     for (key, fig), col in zip(figs[:2], st.columns(2), strict=True):
-        col.plotly_chart(fig, key=key)
-    st.plotly_chart(figs[2][1], key=figs[2][0])
+        with col:
+            page.chart(fig, key)
+    page.chart(figs[2][1], figs[2][0])
     ((_, sentence, _),) = cache.spectrum_view(c, c.layers, "fwd")  # the last layer's W_hh
     st.markdown(f"**The spectrum of W_hh (section 9) and these lines:** {sentence}")
     tape = st.empty()  # Keras' part: filled once Keras' side is in

@@ -45,7 +45,7 @@ def _mistakes(c: RNNConfig) -> None:
             wrong, right = st.columns(2, gap="large")
             with wrong:
                 st.markdown("**The mistake**")
-                st.code(m.wrong, language="python")
+                st.code(m.wrong, language="python", wrap_lines=True)
                 st.markdown(OUTCOME_BADGES[m.kind].format(error=m.error))
                 st.code(m.outcome, language=None, wrap_lines=True)
                 if m.note:
@@ -55,6 +55,6 @@ def _mistakes(c: RNNConfig) -> None:
                     st.code(m.also, language=None, wrap_lines=True)
             with right:
                 st.markdown("**The fix**")
-                st.code(m.fix, language="python")
+                st.code(m.fix, language="python", wrap_lines=True)
                 shape = as_plain_markdown(m.fix_shape)
                 st.markdown(f":green-badge[:material/check: Shape] {shape}")

@@ -35,16 +35,20 @@ def table(
     }
     rows = []
     for i in range(len(next(iter(columns.values())))):
+        marked = "▲ " if i == highlight else ""  # a symbol as well as a colour
         cells = "".join(
-            f"<td{_opener(opens, k, i)}>{v[i]:{spec[k]}}</td>" for k, v in columns.items()
+            f"<td{_opener(opens, k, i)}>{marked if j == 0 else ''}{v[i]:{spec[k]}}</td>"
+            for j, (k, v) in enumerate(columns.items())
         )
-        mark = " class='rnnviz-first'" if i == highlight else ""
+        mark = " class='rnnviz-first'" if marked else ""
         rows.append(f"<tr{mark}>{cells}</tr>")
     body = (
         f"<table class='rnnviz-numbers' data-table='{name}'><tr>{head}</tr>{''.join(rows)}</table>"
     )
-    # wide tables (K = 32 outputs) scroll sideways, long ones (M = 256 units) down
-    return f"<div class='rnnviz-wide{' rnnviz-tall' if scroll else ''}'>{body}</div>"
+    # wide tables (K = 32 outputs) scroll sideways, long ones (M = 256 units) down: a named
+    # region in the tab order, so that the keyboard can scroll it too
+    region = f"role='region' tabindex='0' aria-label='{html.escape(name, quote=True)} numbers'"
+    return f"<div class='rnnviz-wide{' rnnviz-tall' if scroll else ''}' {region}>{body}</div>"
 
 
 def _opener(opens: dict[str, str], column: str, i: int) -> str:

@@ -20,7 +20,11 @@ from rnnviz.keras_side import model
 from rnnviz.shapes import layouts, ledger
 from rnnviz.tasks import TASKS
 from rnnviz.ui import cache
+from rnnviz.ui.components import theme
 from rnnviz.ui.contents import SECTIONS, Section
+from rnnviz.ui.notes import as_plain_markdown
+from rnnviz.ui.view import View
+from rnnviz.views import figures
 
 _HERE = Path(__file__).parent
 
@@ -34,9 +38,11 @@ def page_title(config: RNNConfig | None) -> str:
     return f"rnnviz — {ledger.model_name(config)}" if config else "rnnviz — inside an RNN"
 
 
-def style(present: bool) -> None:
-    """The page's own CSS (ledger and number tables), and lecture mode's larger type."""
-    st.html(_css("page.css") + (_css("lecture.css") if present else ""))
+def style(view: View) -> None:
+    """The page's own CSS (ledger and number tables), lecture mode's larger type, and the
+    page kept in the theme its link asks for."""
+    st.html(_css("page.css") + (_css("lecture.css") if view.present else ""))
+    theme.follow(view.theme)
 
 
 def header(key: str, part: int = 0, extra: str = "") -> None:
@@ -55,6 +61,7 @@ def section_picker() -> str:
         key="section",
         required=True,
         label_visibility="collapsed",
+        wrap=True,  # every tab in sight at a projector's 1280 px, and at 640 (200% zoom)
     )
     st.session_state["_section"] = section
     st.query_params["section"] = section
@@ -62,13 +69,15 @@ def section_picker() -> str:
 
 
 def title(config: RNNConfig, present: bool = False) -> None:
-    """The model as the page's title; lecture mode keeps it to one line beside the sections."""
+    """The model as the page's title; lecture mode keeps it to one line, the sections' tabs
+    beside it where they fit and under it where they do not, wrapping, never cut."""
     c = config
     if present:
-        left, right = st.columns([2, 3], vertical_alignment="center")
         trained = f" · trained {c.epochs} epochs" if c.trained else ""
-        left.subheader(f"rnnviz — {ledger.model_name(c)}{trained}", anchor=False)
-        with right:
+        with st.container(
+            horizontal=True, vertical_alignment="center", gap="small", key="lecture_top"
+        ):
+            st.subheader(f"rnnviz — {ledger.model_name(c)}{trained}", anchor=False, width="content")
             section_picker()
         return
     seq = " (return_sequences: Dense at every step)" if c.return_sequences else ""
@@ -216,3 +225,10 @@ def _expander(label: str, key: str, draw: Callable[..., None], *args) -> None:
     if box.open:
         with box:
             draw(*args)
+
+
+def chart(fig, key: str, **options) -> None:
+    """A Plotly chart and, right under it, its description (what it shows and its key number,
+    ``figures.description``), the chart's words for a reader who cannot see it."""
+    st.plotly_chart(fig, key=key, **options)
+    st.caption(as_plain_markdown(figures.description(fig)))

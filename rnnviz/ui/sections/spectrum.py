@@ -39,7 +39,8 @@ def draw(config: RNNConfig, view: View) -> None:
 def _spectrum(c: RNNConfig, layer: int, direction: str) -> None:
     ((key, sentence, fig),) = cache.spectrum_view(c, layer, direction)
     left, right = st.columns([3, 2], gap="large")
-    left.plotly_chart(fig, key=key)
+    with left:
+        page.chart(fig, key)
     right.markdown(sentence)
     right.caption(
         "Try the sidebar's What if: whh_scale below 1 pulls every λ inside the circle, above 1 "

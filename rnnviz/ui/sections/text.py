@@ -25,7 +25,7 @@ from rnnviz.ui import cache
 from rnnviz.ui.components.text import text_view
 from rnnviz.ui.sections import page
 from rnnviz.ui.view import View
-from rnnviz.views import figures, player_data
+from rnnviz.views import figures, palette
 from rnnviz.views.gradients import connectivity
 
 SHOWN = 6000  # characters drawn at once; a longer held-out text is shown a window at a time
@@ -130,8 +130,8 @@ def _payload(text: str, S: np.ndarray, start: int, unit: str, hint: str) -> dict
         "offset": start,
         "values": np.round(S[start : start + SHOWN], 4).tolist(),
         "bound": float(np.abs(S).max()),
-        "diverging": player_data.colorscale(player_data.DIVERGING),
-        "sequential": player_data.colorscale(player_data.SEQUENTIAL),
+        "diverging": palette.colorscale(palette.DIVERGING),
+        "sequential": palette.colorscale(palette.SEQUENTIAL),
         "valueLabel": unit,
         "linkLabel": "‖∂logit/∂x_τ‖ =",
         "label": f"The held-out text, each character coloured by {unit}",
@@ -444,7 +444,7 @@ def _compared(study: reading.Study, pick: int | None, tickets: dict) -> None:
         )
     nxt = study.text[t + 1]
     shown = {"\n": "a line end", " ": "a space"}.get(nxt, repr(nxt))
-    st.plotly_chart(figures.connectivity_figure(curves, t, shown), key="text_compare_chart")
+    page.chart(figures.connectivity_figure(curves, t, shown), "text_compare_chart")
     st.dataframe(rows, hide_index=True)
 
 

@@ -115,7 +115,7 @@ def _look(c: RNNConfig, view: View) -> None:
         tag = ledger.path_tag(c, view.layer, view.direction)
         st.caption(
             f"Every step t and unit of sample n = {n}{(', layer' + tag) if tag else ''}. "
-            "Press ▶ to play time in your browser; ← and → step t when the player has focus."
+            "Press ▶ or Space to play time in your browser; ← and → step t."
             + (" Pick the layer in the sidebar." if c.layers > 1 else "")
             + (" Pick the direction in the sidebar." if c.bidirectional else "")
         )
@@ -125,7 +125,8 @@ def _look(c: RNNConfig, view: View) -> None:
             with st.container(key=key):
                 st.markdown(sentence)
                 chart = (c, n, view.layer, view.direction, key)
-                when_in_view(key, figures.MEMORY_HEIGHT, _memory_chart, *chart, now=view.present)
+                tall = figures.MEMORY_HEIGHT + figures.CAPTION_HEIGHT  # with its description
+                when_in_view(key, tall, _memory_chart, *chart, now=view.present)
         _x_editor(c, r.X[n], n)
     with right:
         page.header("time", 1)
@@ -133,8 +134,10 @@ def _look(c: RNNConfig, view: View) -> None:
         # 1280 × 720 the multiplication and its equation show without scrolling. The equations
         # stay out of the step's fragment, so a step of t does not typeset them again.
         _step_panel(c, view, n)
+        # Inline math, not display math: KaTeX breaks an inline line after = or +, so a
+        # cell's equations wrap in a narrow column (200% zoom) instead of scrolling sideways.
         for equation in r.cell.equations_in(layout):
-            st.latex(equation)
+            st.markdown(f"${equation}$")
 
 
 def _memory_chart(c: RNNConfig, n: int, layer: int, direction: str, key: str) -> None:
@@ -142,7 +145,7 @@ def _memory_chart(c: RNNConfig, n: int, layer: int, direction: str, key: str) ->
     session, so they name the view, never hold its figure."""
     for view_key, _, fig in cache.memory_views(c, n, layer, direction):
         if view_key == key:
-            st.plotly_chart(fig, key=f"{key}_chart")
+            page.chart(fig, f"{key}_chart")
 
 
 def _x_editor(c: RNNConfig, X_n: np.ndarray, n: int) -> None:
@@ -290,8 +293,8 @@ def _step_text(where: str, first: int | None) -> str:
     text = f"<p>{where}</p>"
     if first is not None:
         text += (
-            f"<p><strong class='rnnviz-red'>First difference: unit m = {first}</strong> — the "
-            "highlighted row, where NumPy's h_t (with the bug) first leaves Keras' h_t.</p>"
+            f"<p><strong class='rnnviz-red'>▲ First difference: unit m = {first}</strong> — "
+            "the row marked ▲, where NumPy's h_t (with the bug) first leaves Keras' h_t.</p>"
         )
     return text
 

@@ -232,7 +232,7 @@ def _running(snap: training.Snapshot | None, metric: str, floor: float) -> None:
             snap.epochs,
             floor,
         )
-        st.plotly_chart(fig, key="_loss_live", config={"displayModeBar": False})
+        page.chart(fig, "_loss_live", config={"displayModeBar": False})
 
 
 def _outcome(config: RNNConfig, floor: float) -> None:
@@ -270,4 +270,4 @@ def _outcome(config: RNNConfig, floor: float) -> None:
     fig = figures.loss_curve(
         h.loss_before, h.val_loss_before, h.loss, h.val_loss, h.metric, max(h.epochs, 1), floor
     )
-    st.plotly_chart(fig, key="_loss_done", config={"displayModeBar": False})
+    page.chart(fig, "_loss_done", config={"displayModeBar": False})

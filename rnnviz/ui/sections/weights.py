@@ -29,7 +29,9 @@ def draw(config: RNNConfig, view: View) -> None:
         + ". "
         + layouts.CONVENTIONS[layout]
         + " One colour scale for every panel, centred on zero (red positive, blue negative) and "
-        "spanning 99.5% of the values (rarer, larger ones saturate); hover a cell for its value."
+        "spanning 99.5% of the values (rarer, larger ones saturate); hover a cell for its value, "
+        "or Tab to a matrix and move through it with the arrow keys (Enter says what that weight "
+        'does); "Show as table" lists the numbers.'
     )
     if not any(v.any() for k, v in run.weights.items() if k.startswith("b_")):
         st.caption("Keras starts every bias at zero, so the bias strips are white until trained.")
