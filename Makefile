@@ -29,10 +29,12 @@ serve: $(VENV)/.runtime  ## the hosted profile (.streamlit/config.toml) on 0.0.0
 deploy: $(VENV)/.runtime  ## REPLICAS copies behind nginx on 0.0.0.0:8080; Ctrl-C stops all
 	$(PY) -m deploy.replicas --replicas $(REPLICAS)
 
-test: $(VENV)/.dev  ## lint, then every test (core, CLI, AppTest, real browser)
+# Two workers, a test file each at a time (its browser and server stay with it): the real-browser
+# tests mostly wait on a server or a browser, so two of them share 2 cores well.
+test: $(VENV)/.dev  ## lint, then every test (core, CLI, AppTest, real browser), two at a time
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 test-fast: $(VENV)/.dev  ## everyday loop: lint and every test but the real-browser ones
 	$(PY) -m ruff check .
