@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8501
 REPLICAS ?= 2
 
-.PHONY: run serve deploy test test-fast fuzz lint format bench bench-page bench-load bench-soak \
+.PHONY: run serve deploy test test-fast fuzz sweep lint format bench bench-page bench-load bench-soak \
 	bench-train bench-memory bench-csv screenshot clean
 
 # The venv is rebuilt when the requirements change (the stamp files are older).
@@ -42,6 +42,9 @@ test-fast: $(VENV)/.dev  ## everyday loop: lint and every test but the real-brow
 
 fuzz: $(VENV)/.dev  ## the full URL fuzz: 320 seeded bad links through the page (AppTest)
 	$(PY) -m pytest --fuzz tests/test_fuzz.py -q
+
+sweep: $(VENV)/.dev  ## the browser sweeps' other states: axe-core on every section in both themes, ...
+	$(PY) -m pytest --sweep -m sweep -n 2 --dist loadfile -q
 
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .

@@ -101,14 +101,20 @@ def new_page(chromium_browser) -> Iterator:
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--fuzz", action="store_true", help="also run the full URL fuzz (make fuzz)")
+    parser.addoption(
+        "--sweep",
+        action="store_true",
+        help="also run the browser sweeps' other states (make sweep)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out the full URL fuzz (marker ``fuzz``) unless ``--fuzz`` asks for it; its
-    first states, one per class of bad input, run with every suite."""
-    if config.getoption("--fuzz"):
-        return
-    fuzz = [item for item in items if item.get_closest_marker("fuzz")]
-    if fuzz:
-        config.hook.pytest_deselected(items=fuzz)
-        items[:] = [item for item in items if not item.get_closest_marker("fuzz")]
+    """Leave out the full URL fuzz (marker ``fuzz``) unless ``--fuzz`` asks for it, and the
+    rest of a browser sweep over page states (marker ``sweep``: every lecture section in both
+    themes through axe-core, ...) unless ``--sweep`` does; a few states of each, one of every
+    kind, run with every suite. CI runs them all (.ci/run)."""
+    left = [m for m in ("fuzz", "sweep") if not config.getoption(f"--{m}")]
+    out = [item for item in items if any(item.get_closest_marker(m) for m in left)]
+    if out:
+        config.hook.pytest_deselected(items=out)
+        items[:] = [item for item in items if item not in out]

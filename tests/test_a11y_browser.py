@@ -6,6 +6,8 @@ CSS px, 1280 at 200% zoom) is loaded, every chart it holds is drawn (a chart is 
 place scrolls into view), and axe-core runs over the whole document. No violation of impact
 serious or critical may be left; the moderate and minor ones are counted, and the counts of
 every state are written to ``test-artifacts/a11y.json``, which docs/accessibility.md quotes.
+``make test`` audits one state of each kind (``EVERY_RUN``); ``make sweep``, which CI runs too,
+the others (marker ``sweep``).
 
 ``STREAMLIT_RULES`` would name the rules whose violations come from Streamlit's own markup and
 cannot be mended from the app; it is empty: every violation axe found was rnnviz's own. A
@@ -100,12 +102,24 @@ def described(violations: list[dict]) -> str:
     )
 
 
-@pytest.mark.parametrize("query", STATES.values(), ids=STATES.keys())
+# make test audits one state of each kind; make sweep (and CI) the others
+EVERY_RUN = {"default page", "planted bug", "text task", "lecture: time", "lecture: time (dark)",
+             "dark theme, whole page", "LSTM page"}  # fmt: skip
+
+
+def swept(states: dict[str, str]) -> list:
+    return [
+        pytest.param(query, id=name, marks=() if name in EVERY_RUN else pytest.mark.sweep)
+        for name, query in states.items()
+    ]
+
+
+@pytest.mark.parametrize("query", swept(STATES))
 def test_no_serious_or_critical_violation(new_page, app_server, counts, query: str) -> None:
     check(new_page(app_server.url, VIEWPORT), app_server, counts, query)
 
 
-@pytest.mark.parametrize("query", ZOOMED.values(), ids=ZOOMED.keys())
+@pytest.mark.parametrize("query", swept(ZOOMED))
 def test_no_serious_or_critical_violation_at_200_percent_zoom(
     new_page, app_server, counts, query: str
 ) -> None:

@@ -295,7 +295,12 @@ def test_every_figure_of_the_default_page_downloads_with_its_caption(new_page, a
     "query, caption, stem",
     [
         ("?present=1&section=gradients", f"{DEFAULT} · t=10", f"{DEFAULT_STEM}-step10"),
-        ("?present=1&section=spectrum", f"{DEFAULT} · t=10", f"{DEFAULT_STEM}-step10"),
+        pytest.param(
+            "?present=1&section=spectrum",
+            f"{DEFAULT} · t=10",
+            f"{DEFAULT_STEM}-step10",
+            marks=pytest.mark.sweep,
+        ),
         (
             "?present=1&section=time&cell=lstm&input=pulse&pulse_t=2&step=6",
             "rnnviz · LSTM(5) → Dense(2) · N=10 T=10 D=3 · seed 0 · pulse at t0=2 d0=0 · t=6",
@@ -311,6 +316,7 @@ def test_the_charts_of_every_section_download(new_page, app_server, query, capti
     check_every_figure(page, caption, stem, {"chart"})
 
 
+@pytest.mark.sweep
 def test_the_loss_chart_downloads_after_a_training(new_page, app_server):
     page = open_app(new_page, app_server, "?task=adding&N=40")
     epochs = page.get_by_role("slider", name="Epochs")
@@ -334,6 +340,7 @@ def test_the_loss_chart_downloads_after_a_training(new_page, app_server):
 TEXT = "?task=brackets&cell=lstm&N=64&T=64&D=37&K=37&M=8&return_sequences=1"
 
 
+@pytest.mark.sweep
 def test_the_compare_cells_chart_downloads(new_page, app_server):
     page = open_app(new_page, app_server, TEXT)
     expect(page.locator("[class*=st-key-waiting]")).to_have_count(0, timeout=FIRST_LOAD)

@@ -157,7 +157,7 @@ def assert_nothing_cut(page: Page, where: str) -> None:
     assert page.evaluate(REGIONS) == [], where
 
 
-@pytest.mark.parametrize("theme", ["light", "dark"])
+@pytest.mark.parametrize("theme", ["light", pytest.param("dark", marks=pytest.mark.sweep)])
 def test_every_tab_in_sight_and_no_table_cut_at_1280(open_page: OpenPage, theme: str):
     """Lecture mode at a projector's 1280 × 720, an LSTM (the widest step table) on a text
     task (so that every section has something to show, the text's tables too): for every
@@ -213,9 +213,14 @@ def test_a_tab_is_reached_and_chosen_by_the_keyboard(open_page: OpenPage):
     [
         "?cell=lstm",  # the whole page, its charts drawn
         "?present=1&section=time&cell=lstm",
-        "?present=1&section=weights&cell=gru&layers=2&bidirectional=true&M=16",
-        "?present=1&section=shapes&cell=lstm&layers=3&bidirectional=true",
-        "?present=1&section=agreement&K=20&N=40",
+        *(  # make sweep's, and CI's
+            pytest.param(query, marks=pytest.mark.sweep)
+            for query in (
+                "?present=1&section=weights&cell=gru&layers=2&bidirectional=true&M=16",
+                "?present=1&section=shapes&cell=lstm&layers=3&bidirectional=true",
+                "?present=1&section=agreement&K=20&N=40",
+            )
+        ),
     ],
 )
 def test_the_page_reflows_at_200_percent_zoom(open_page: OpenPage, query: str):
