@@ -32,6 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 APP_TIMEOUT = 60_000  # ms; the first page load imports TensorFlow and builds a Keras model
+EXPECT_TIMEOUT = 20_000  # ms, an expect's deadline unless it says (Playwright's own: 5 s)
 
 
 def params(M: int, D: int = 3, K: int = 2) -> int:
@@ -104,6 +105,9 @@ def wait_for_app(page: Page, timeout: float = APP_TIMEOUT) -> None:
     # whole page's, for the agreement's. A click made before that rerun is in can be lost
     # (Streamlit drops a fragment's rerun that a full rerun overtook), so wait for it too.
     page.wait_for_function(ON_SCREEN_HELD, timeout=timeout)
+    # Every figure drawn has its download buttons under it (rnnviz.ui.components.figures): they
+    # come a frame after the figure and move what is below, where a click may have been aimed.
+    page.wait_for_function(DECORATED, timeout=timeout)
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
 
 
@@ -138,6 +142,20 @@ def in_theme(page: Page, theme: str) -> None:
         timeout=APP_TIMEOUT,
     )
     wait_for_app(page)
+
+
+DECORATED = """() => {
+  if (!document.querySelector('.rnnviz-figures')) return true;  // a page without the element
+  const under = (figure, kind) => {
+    const box = figure.closest('[data-testid=stElementContainer]') ?? figure;
+    return box.nextElementSibling?.classList.contains(kind);
+  };
+  const charts = [...document.querySelectorAll('[data-testid=stPlotlyChart]')]
+    .filter((chart) => chart.querySelector('svg.main-svg'));
+  return charts.every((chart) => under(chart, 'rnnviz-dl-chart'))
+    && [...document.querySelectorAll('canvas[data-rnnviz-figure]')]
+      .every((canvas) => under(canvas, 'rnnviz-dl-strip'));
+}"""
 
 
 def wait_for_charts(page: Page, timeout: float = APP_TIMEOUT, some: bool = True) -> None:

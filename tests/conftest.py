@@ -33,10 +33,14 @@ def _required(missing: str) -> None:
 
 @pytest.fixture(scope="module")
 def chromium() -> None:
-    from tests.browser import CHROMIUM, CHROMIUM_MISSING
+    from playwright.sync_api import expect
+
+    from tests.browser import CHROMIUM, CHROMIUM_MISSING, EXPECT_TIMEOUT
 
     if not CHROMIUM.exists():
         _required(CHROMIUM_MISSING)
+    # make test runs two test files at a time on 2 cores: a rerun may take a few seconds
+    expect.set_options(timeout=EXPECT_TIMEOUT)
 
 
 @pytest.fixture(scope="module")
