@@ -268,9 +268,10 @@ def test_charts_are_held_below_the_fold_and_drawn_when_scrolled_to(open_page: Op
 
 
 # Records, in the page, when each kind of element first appears (performance.now(), ms), and
-# which Keras sections still held their places when the player was first drawn.
+# when each Keras section's held place ("waiting_<section>") first appears.
 FIRST_SEEN = """
 window.__firstSeen = {};
+window.__waitingSeen = {};
 const probes = {
   ledger: ".st-key-ledger [data-testid=stMetricValue]",
   waiting: "[class*=st-key-waiting]",
@@ -279,14 +280,15 @@ const probes = {
   keras: ".rnnviz-summary",  // the summary, the first Keras section
 };
 new MutationObserver(() => {
+  const now = performance.now();
   for (const [name, selector] of Object.entries(probes)) {
     if (!(name in window.__firstSeen) && document.querySelector(selector)) {
-      window.__firstSeen[name] = performance.now();
-      if (name === "player") {
-        window.__waitingAtPlayer = [...document.querySelectorAll("[class*=st-key-waiting_]")]
-          .map((node) => [...node.classList].find((c) => c.startsWith("st-key-waiting_")));
-      }
+      window.__firstSeen[name] = now;
     }
+  }
+  for (const node of document.querySelectorAll("[class*=st-key-waiting_]")) {
+    const key = [...node.classList].find((c) => c.startsWith("st-key-waiting_"));
+    if (!(key in window.__waitingSeen)) window.__waitingSeen[key] = now;
   }
 }).observe(document, { subtree: true, childList: true, attributes: true });
 """
@@ -305,9 +307,14 @@ def test_numpy_views_are_drawn_while_keras_loads_on_a_fresh_server(chromium, new
         assert {"ledger", "waiting", "player", "weights", "keras"} <= seen.keys(), seen
         for numpy_view in ("ledger", "player", "weights"):
             assert seen[numpy_view] < seen["keras"], f"{numpy_view} after Keras: {seen}"
-        waiting = page.evaluate("() => window.__waitingAtPlayer")
-        assert "st-key-waiting_agreement" in waiting, f"the agreement did not wait: {waiting}"
-        assert "st-key-waiting_summary" in waiting, f"the summary did not wait: {waiting}"
+        # each Keras section held its place before Keras' first section was drawn (the page
+        # order between the player's drawing in the browser and the server reaching the
+        # agreement is a race, and not what is claimed)
+        waiting = page.evaluate("() => window.__waitingSeen")
+        for section in ("summary", "agreement"):
+            key = f"st-key-waiting_{section}"
+            assert key in waiting, f"the {section} did not wait: {waiting}"
+            assert waiting[key] < seen["keras"], f"the {section} waited after Keras: {seen}"
         expect(page.locator("[class*=st-key-waiting]")).to_have_count(0)
         assert_same_output_and_no_exception(page)
 
