@@ -22,6 +22,9 @@ own round trip with nothing of rnnviz in it), both driven by Playwright in Debia
   (c) the whole page drawn, next to ``python -c "import tensorflow"`` timed in a subprocess
   (the whole page's ratio is to it);
 * ``lstm``: the t step at the largest LSTM the app allows;
+* ``weights``: the weights view of the largest model the app allows (an LSTM with D, M and K
+  at their caps), drawn in the browser, as the element itself times it (``data-draw-ms``)
+  after each reload of a warm server;
 * ``busy``: the notebook-size t step while another visitor's session (a headless client of
   Streamlit's protocol, ``tests/protocol.py``) opens new cap-size LSTMs one after another,
   against the same page's idle t step (heavy work must not starve light work);
@@ -99,6 +102,7 @@ from page_session import (  # noqa: E402  (bench/page_session.py, beside this fi
     ACTIONS,
     CAP_LOAD_MS,
     CAP_LSTM_QUERY,
+    CAP_WEIGHTS_QUERY,
     FIRST_LOAD_MS,
     FLOOR_SCRIPT,
     MIN_FPS,
@@ -206,6 +210,30 @@ def derivation_opens(browser: Browser, url: str, repeats: int) -> Stats:
             expect(page.locator("[data-testid=stApp]")).to_have_attribute(
                 "data-test-script-state", "notRunning", timeout=ACTION_MS
             )
+        return Stats(samples)
+    finally:
+        session.close()
+
+
+def weights_draws(browser: Browser, url: str, repeats: int) -> Stats:
+    """The weights view of the largest model the app allows, drawn in the browser: the element's
+    own ``data-draw-ms`` (from its script's start to every canvas painted and laid out), read
+    after each of ``repeats`` reloads, the server warm (the first load, untimed, runs it)."""
+    session = Session(browser, url, "app")
+    try:
+        session.open(CAP_WEIGHTS_QUERY, timeout=CAP_LOAD_MS)
+        root = session.page.locator(".rnnviz-weights[data-ready=true]")
+        samples = []
+        for _ in range(repeats):
+            session.reload(timeout=CAP_LOAD_MS)
+            try:
+                root.wait_for(state="attached", timeout=ACTION_MS)
+            except PlaywrightError as err:
+                raise NotPresent('no .rnnviz-weights with data-ready="true"') from err
+            drawn = root.get_attribute("data-draw-ms")
+            if drawn is None:
+                raise NotPresent("the weights view has no data-draw-ms")
+            samples.append(float(drawn))
         return Stats(samples)
     finally:
         session.close()
@@ -404,6 +432,10 @@ def row_lstm(b: Bench) -> Row:
     return limit_row(app, 400, base=b.floor.get("tstep"))
 
 
+def row_weights(b: Bench) -> Row:
+    return limit_row(weights_draws(b.browser, b.url, b.repeats), 100)
+
+
 def row_busy(b: Bench) -> Row:
     idle, busy = busy_tstep(b.browser, b.url, b.repeats)
     row = limit_row(busy, 2 * idle.median, base=idle)
@@ -439,6 +471,7 @@ APP_ROWS: list[tuple[str, str, str, str | None, Callable[[Bench], Row]]] = [
     ("derivation", "open a unit's arithmetic (in the browser)", "≤ 50 ms", None, row_derivation),
     ("reload", "reload, server warm", "report only", "reload", row_reload),
     ("lstm", "t step, cap-size LSTM", "≤ 400 ms", None, row_lstm),
+    ("weights", "weights drawn, cap-size LSTM (in the browser)", "≤ 100 ms", None, row_weights),
     ("busy", "t step while a cap-size LSTM runs", "≤ 2 × idle t step", None, row_busy),
     ("training", "t step while another session trains", "≤ 2 × idle t step", None, row_training),
 ] + [

@@ -60,6 +60,7 @@ ACTIONS = (
     "reload",
     "cold",
     "lstm",
+    "weights",
     "busy",
     "training",
     "player",
@@ -69,6 +70,9 @@ T_LABEL = "t — time step"
 M_LABEL = "M — hidden units"
 NOTEBOOK_QUERY = "/?"  # the defaults are the notebook's sizes: N=10, T=10, D=3, M=5, K=2
 CAP_LSTM_QUERY = "/?cell=lstm&N=39&T=500&D=64&M=256&K=32"
+# The largest weights view: D, M and K at their caps (14 matrices, four of them 256 × 256); N
+# and T small, since the weights do not depend on them.
+CAP_WEIGHTS_QUERY = "/?cell=lstm&N=2&T=10&D=64&M=256&K=32"
 # Another visitor's training: the adding problem at T = 50, the app's largest N, an LSTM(32),
 # as many epochs as the app allows, so that it runs on (up to the server's 60 s budget) while
 # the steps are timed.

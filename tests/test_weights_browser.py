@@ -33,7 +33,6 @@ VIEWPORT = {"width": 1280, "height": 1000}  # a laptop, beside the sidebar: the 
 WIDE = {"width": 1600, "height": 1000}
 FIRST_LOAD = 90_000  # ms; the server's first run imports TensorFlow
 CAP_QUERY = "?cell=lstm&N=2&T=10&D=64&M=256&K=32"
-MAX_DRAW_MS = 300  # generous: it takes ~20-30 ms in headless chromium here
 
 OpenTab = Callable[..., Page]
 
@@ -285,9 +284,9 @@ def test_stacked_bidirectional_gru_backward_layer(open_tab: OpenTab):
 
 
 @pytest.mark.parametrize("viewport", [VIEWPORT, WIDE], ids=["1280px", "1600px"])
-def test_cap_size_lstm_draws_fast(open_tab: OpenTab, viewport: dict):
+def test_cap_size_lstm_draws_every_matrix_at_its_size(open_tab: OpenTab, viewport: dict):
+    """The largest weights view (how fast it draws is bench/page.py's ``weights`` row)."""
     page = open_tab(CAP_QUERY, viewport=viewport)
-    root = root_of(page)
     expect(page.locator("figure.rnnviz-wpanel")).to_have_count(14)
     sizes = page.evaluate(
         """() => [...document.querySelectorAll('canvas.rnnviz-wheat')].map((c) => {
@@ -303,9 +302,6 @@ def test_cap_size_lstm_draws_fast(open_tab: OpenTab, viewport: dict):
     assert 26 <= heights[(1, 256)] <= 42, f"a bias strip is not a thin band: {sizes}"
     expect(page.locator(".rnnviz-wnums")).to_have_count(0)  # no numbers on large matrices
 
-    draw_ms = float(root.get_attribute("data-draw-ms") or "nan")
-    print(f"\nweights, LSTM D=64 M=256 K=32 at {viewport['width']} px: drawn in {draw_ms} ms")
-    assert draw_ms < MAX_DRAW_MS, f"drawing took {draw_ms} ms"
     assert_no_horizontal_overflow(page)
     if viewport is WIDE:
         screenshot_element(page, ARTIFACTS / "weights_lstm_cap.png")
