@@ -364,7 +364,7 @@ function weightPanel(panel, values, zmax, lut) {
   );
   figure.append(plot);
 
-  const cursor = el("div", "rnnviz-wcursor");
+  const cursor = el("div", "rnnviz-cursor rnnviz-wcursor"); // canvas.css draws it
   cursor.style.width = `${100 / cols}%`;
   cursor.style.height = `${100 / rows}%`;
 
