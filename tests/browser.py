@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Browser, Page, Playwright, expect
+from playwright.sync_api import Browser, Locator, Page, Playwright, expect
 
 from deploy.replicas import STARTUP_TIMEOUT, free_port, start, stop, streamlit_command, wait_healthy
 
@@ -101,14 +101,25 @@ def wait_for_app(page: Page, timeout: float = APP_TIMEOUT) -> None:
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
     expect(page.get_by_test_id("stSpinner")).to_have_count(0, timeout=timeout)
     expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=timeout)
-    # A chart's place already on screen asks for the rerun that draws it (``in_view``); the
-    # whole page's, for the agreement's. A click made before that rerun is in can be lost
-    # (Streamlit drops a fragment's rerun that a full rerun overtook), so wait for it too.
+    # A chart's place already on screen asks for its fragment's rerun, which draws it
+    # (``in_view``). A click made in the same instant would be sent with that rerun, as its
+    # fragment's (``click_in_view``), so wait for it too.
     page.wait_for_function(ON_SCREEN_HELD, timeout=timeout)
     # Every figure drawn has its download buttons under it (rnnviz.ui.components.figures): they
     # come a frame after the figure and move what is below, where a click may have been aimed.
     page.wait_for_function(DECORATED, timeout=timeout)
     expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=timeout)
+
+
+def click_in_view(page: Page, target: Locator, timeout: float = APP_TIMEOUT) -> None:
+    """Click ``target`` as a reader does: scroll to it, and click once what the scroll brought
+    into view is drawn. A click that scrolls the page itself can bring a chart's held place
+    into view in the same instant (``in_view``), and Streamlit's browser side sends every
+    widget change of one instant as one rerun, of the first one's fragment only: the place's
+    fragment would run, and the click's own (the step panel, the X editor) would not."""
+    target.scroll_into_view_if_needed(timeout=timeout)
+    wait_for_app(page, timeout)
+    target.click()
 
 
 ON_SCREEN_HELD = """() => [...document.querySelectorAll('.rnnviz-in-view')].every((box) => {

@@ -14,11 +14,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Locator, Page, WebSocket, expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
 
 from tests.browser import (
     ROOT,
     Server,
+    click_in_view,
     params,
     screenshot_full_page,
     serve_app,
@@ -126,7 +128,7 @@ def test_every_equation_of_the_full_page_is_typeset(open_page: OpenPage, query: 
     page = open_page(query)
     expect(metric(page)).to_have_text(f"{total:,}", timeout=FIRST_LOAD)
     wait_for_app(page, timeout=FIRST_LOAD)
-    page.get_by_text("Backward: δ_t").click()  # the step panel's backward equations too
+    click_in_view(page, page.get_by_text("Backward: δ_t"))  # the step panel's backward equations
     wait_for_app(page, timeout=RERUN)
     expect(page.locator(".katex").first).to_be_visible()
     assert page.locator(".katex").count() >= 3, "the cell's equations and the step's"
@@ -265,6 +267,34 @@ def test_charts_are_held_below_the_fold_and_drawn_when_scrolled_to(open_page: Op
     expect(tall.locator(".rnnviz-in-view")).to_have_count(0, timeout=RERUN)
     expect(tall.get_by_test_id("stPlotlyChart")).to_have_count(LSTM_CHARTS, timeout=RERUN)
     assert_same_output_and_no_exception(tall)
+
+
+def test_a_chart_scrolled_to_is_drawn_by_its_fragment_not_the_whole_page(new_page, app_server):
+    """Scrolled to, the agreement's and the memory's charts are drawn by a rerun of their own
+    fragment: a rerun of the whole page takes every fragment off the server until it is drawn
+    again, and a click in one meanwhile (the step panel, the X editor) would be dropped. Read
+    off the websocket: the fragment each rerun the browser asks for names ('' is the page)."""
+    reruns: list[str] = []
+
+    def listen(ws: WebSocket) -> None:
+        def sent(payload: bytes | str) -> None:
+            if isinstance(payload, bytes):
+                message = BackMsg.FromString(payload)
+                if message.WhichOneof("type") == "rerun_script":
+                    reruns.append(message.rerun_script.fragment_id)
+
+        ws.on("framesent", sent)
+
+    page = new_page(app_server.url, VIEWPORT)
+    page.on("websocket", listen)
+    page.goto("/?cell=lstm", wait_until="commit")
+    expect(metric(page)).to_have_text("192", timeout=FIRST_LOAD)
+    wait_for_app(page, timeout=FIRST_LOAD)
+    expect(page.locator(".rnnviz-in-view")).to_have_count(2)
+    assert reruns == [""], "the page's first run, and nothing yet scrolled to"
+    wait_for_charts(page)
+    expect(page.get_by_test_id("stPlotlyChart")).to_have_count(LSTM_CHARTS)
+    assert len(reruns) >= 3 and all(reruns[1:]), reruns
 
 
 # Records, in the page, when each kind of element first appears (performance.now(), ms), and

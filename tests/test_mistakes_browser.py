@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from rnnviz.keras_side import model as keras_side
-from tests.browser import ROOT, Server, serve_app, wait_for_app
+from tests.browser import ROOT, Server, click_in_view, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -69,5 +69,5 @@ def test_the_full_page_makes_the_mistakes_when_the_expander_opens(
 ):
     page = open_at(new_page, app_server, "")
     expect(page.locator(".st-key-mistake_wrong_d")).to_have_count(0)  # not made while closed
-    page.get_by_text("Make the five mistakes").click()
+    click_in_view(page, page.get_by_text("Make the five mistakes"))
     assert_keras_message_shown(page, wrong_d_message)

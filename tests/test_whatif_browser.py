@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from rnnviz.inputs import x_edits
 from rnnviz.tasks import make_X
-from tests.browser import ROOT, Server, serve_app, wait_for_app
+from tests.browser import ROOT, Server, click_in_view, serve_app, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -36,7 +36,7 @@ def open_at(new_page, server: Server, query: str) -> Page:
 
 def test_a_number_typed_into_x_becomes_the_run_and_the_link(new_page, app_server):
     page = open_at(new_page, app_server, "?T=5&sample=1")
-    page.get_by_text("Edit X of sample n = 1").click()
+    click_in_view(page, page.get_by_text("Edit X of sample n = 1"), timeout=FIRST_LOAD)
     grid = page.locator(".st-key-x_edit_box [data-testid=stDataFrame]")
     # On this module's fresh server the section's rerun may wait for Keras' first import.
     expect(grid).to_be_visible(timeout=FIRST_LOAD)

@@ -59,8 +59,10 @@ def when_in_view(
     has been, on screen in this session; ``now`` draws at once (lecture mode).
 
     Held, the place's ``seen`` (a trigger) reruns what a widget of its own would: the
-    fragment it is in (the memory views'), or the whole page (the agreement's), which draws
-    it; its callback only notes it, so it never takes the place of another rerun."""
+    fragment it is in, which draws it; its callback only notes it, so it never takes the
+    place of another rerun. Call it inside a fragment: a place on the page itself would
+    rerun the whole page as it scrolls into view, and a click in a fragment while that
+    rerun has not yet drawn the fragment again is dropped by Streamlit."""
     if now or st.session_state.get(SEEN.format(key)):
         draw(*args)
         return

@@ -22,6 +22,15 @@ def _go_to(t: int, n: int, layer: int, direction: str) -> None:
     )
 
 
+@st.fragment
+def _charts_when_seen(c: RNNConfig, height: int, now: bool) -> None:
+    """The charts, or their place (``height`` px) until it has been on screen. A fragment, so
+    that the place's trigger reruns it alone: a rerun of the whole page takes every fragment
+    off the server until it is drawn again, and a click in one of them (the step panel, the
+    X editor) made meanwhile would be dropped."""
+    when_in_view("agreement", height, _charts, c, now=now)
+
+
 def _charts(c: RNNConfig) -> None:
     figs = cache.agreement_figures(c)
     for (key, fig), col in zip(figs[:2], st.columns(2), strict=True):
@@ -70,7 +79,7 @@ def draw(config: RNNConfig, view: View) -> None:
     below = (r.divergence is not None) + (a.per_step is not None)
     height = max(figures.SCATTER_HEIGHT, figures.BARS_HEIGHT) + figures.CAPTION_HEIGHT
     height += (figures.BARS_HEIGHT + figures.CAPTION_HEIGHT) * below
-    when_in_view("agreement", height, _charts, c, now=view.present)
+    _charts_when_seen(c, height, view.present)
     y_keras, y_numpy = r.y_keras, r.y_numpy  # (N, K), or (N, T, K)
     at = ""
     if a.per_step is not None:
